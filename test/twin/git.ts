@@ -1,0 +1,158 @@
+/**
+ * The twin's repositories: local bare git repositories, served over git's smart HTTP protocol by
+ * `git http-backend`, exactly as a git client talks to github.com.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LANG: 'C' };
+
+async function git(gitDir: string, args: string[], input?: string): Promise<string> {
+  const result = await execa('git', ['--git-dir', gitDir, ...args], {
+    env: GIT_ENV,
+    input,
+    stripFinalNewline: true,
+  });
+  return result.stdout;
+}
+
+export class GitHost {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  gitDir(owner: string, name: string): string {
+    return join(this.root, owner, `${name}.git`);
+  }
+
+  /** Creates a bare repository, with one commit holding a README when `autoInit` is set. */
+  async create(owner: string, name: string, defaultBranch: string, autoInit: boolean): Promise<void> {
+    const dir = this.gitDir(owner, name);
+    await mkdir(dir, { recursive: true });
+    await execa('git', ['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, dir], { env: GIT_ENV });
+    await git(dir, ['config', 'http.receivepack', 'true']);
+    if (!autoInit) return;
+    const blob = await git(dir, ['hash-object', '-w', '--stdin'], `# ${name}\n`);
+    const tree = await git(dir, ['mktree'], `100644 blob ${blob}\tREADME.md\n`);
+    const commit = await execa('git', ['--git-dir', dir, 'commit-tree', tree, '-m', 'Initial commit'], {
+      env: { ...GIT_ENV, ...identity('twin', 'twin@twin.invalid') },
+    });
+    await git(dir, ['update-ref', `refs/heads/${defaultBranch}`, commit.stdout.trim()]);
+  }
+
+  /** The commit a branch points at, or `undefined` when the branch does not exist. */
+  async branchSha(owner: string, name: string, branch: string): Promise<string | undefined> {
+    try {
+      return await git(this.gitDir(owner, name), ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Merges `head` into `base` the way the merge button does, without a work tree.
+   * Returns the new commit, or `undefined` when the branches conflict.
+   */
+  async merge(
+    owner: string,
+    name: string,
+    options: { base: string; head: string; message: string; squash: boolean; author: { name: string; email: string } },
+  ): Promise<string | undefined> {
+    const dir = this.gitDir(owner, name);
+    const baseSha = await git(dir, ['rev-parse', `refs/heads/${options.base}`]);
+    const headSha = await git(dir, ['rev-parse', `refs/heads/${options.head}`]);
+    const tree = await execa('git', ['--git-dir', dir, 'merge-tree', '--write-tree', baseSha, headSha], {
+      env: GIT_ENV,
+      reject: false,
+    });
+    if (tree.exitCode !== 0) return undefined;
+    const treeSha = tree.stdout.split('\n')[0] ?? '';
+    const parents = options.squash ? ['-p', baseSha] : ['-p', baseSha, '-p', headSha];
+    const commit = await execa('git', ['--git-dir', dir, 'commit-tree', treeSha, ...parents, '-m', options.message], {
+      env: { ...GIT_ENV, ...identity(options.author.name, options.author.email) },
+    });
+    const sha = commit.stdout.trim();
+    await git(dir, ['update-ref', `refs/heads/${options.base}`, sha, baseSha]);
+    return sha;
+  }
+
+  async deleteBranch(owner: string, name: string, branch: string): Promise<void> {
+    await git(this.gitDir(owner, name), ['update-ref', '-d', `refs/heads/${branch}`]);
+  }
+
+  /** Lists `git diff --numstat` of head against the merge base with base. */
+  async diffStat(owner: string, name: string, base: string, head: string) {
+    const out = await git(this.gitDir(owner, name), ['diff', '--numstat', `${base}...${head}`]);
+    let additions = 0;
+    let deletions = 0;
+    let files = 0;
+    for (const line of out.split('\n').filter(Boolean)) {
+      const [added, removed] = line.split('\t');
+      additions += Number(added) || 0;
+      deletions += Number(removed) || 0;
+      files += 1;
+    }
+    return { additions, deletions, files };
+  }
+
+  /**
+   * Serves one smart-HTTP request through `git http-backend` (CGI). `remoteUser` is the
+   * authenticated user; without it http-backend refuses pushes.
+   */
+  serve(req: IncomingMessage, res: ServerResponse, pathInfo: string, query: string, remoteUser: string): void {
+    const child = spawn('git', ['http-backend'], {
+      env: {
+        ...GIT_ENV,
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        GIT_PROJECT_ROOT: this.root,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: pathInfo,
+        QUERY_STRING: query,
+        REQUEST_METHOD: req.method ?? 'GET',
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] } : {}),
+        ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
+        REMOTE_USER: remoteUser,
+        REMOTE_ADDR: req.socket.remoteAddress ?? '127.0.0.1',
+      },
+    });
+    req.pipe(child.stdin);
+    let head = Buffer.alloc(0);
+    let headersDone = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (headersDone) {
+        res.write(chunk);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      headersDone = true;
+      let status = 200;
+      for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
+        const colon = line.indexOf(':');
+        const key = line.slice(0, colon).trim();
+        const value = line.slice(colon + 1).trim();
+        if (key.toLowerCase() === 'status') status = Number.parseInt(value, 10);
+        else res.setHeader(key, value);
+      }
+      res.writeHead(status);
+      res.write(head.subarray(end + 4));
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => {
+      if (!headersDone) res.writeHead(500).end(`git http-backend failed (${code}): ${stderr}`);
+      else res.end();
+    });
+  }
+}
+
+function identity(name: string, email: string): Record<string, string> {
+  return { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email };
+}

@@ -1,0 +1,109 @@
+/** GitHub App endpoints: the app itself, installations, tokens and webhook deliveries. */
+import { githubToken } from '../auth.ts';
+import { TwinError, type Handler, type HandlerInput, type TwinCore } from '../core.ts';
+import { userJson } from '../payloads.ts';
+import type { TwinInstallation } from '../state.ts';
+
+function requireApp(input: HandlerInput): void {
+  if (input.actor?.kind !== 'app') {
+    throw new TwinError(401, 'A JSON web token could not be decoded');
+  }
+}
+
+function installationJson(core: TwinCore, installation: TwinInstallation) {
+  return {
+    id: installation.id,
+    account: userJson(installation.account, core.urls),
+    repository_selection: 'all',
+    access_tokens_url: `${core.urls.api}/app/installations/${installation.id}/access_tokens`,
+    repositories_url: `${core.urls.api}/installation/repositories`,
+    html_url: `${core.urls.web}/settings/installations/${installation.id}`,
+    app_id: core.app.id,
+    app_slug: core.app.slug,
+    target_id: installation.account.id,
+    target_type: installation.account.type === 'Organization' ? 'Organization' : 'User',
+    permissions: { issues: 'write', pull_requests: 'write', contents: 'write', metadata: 'read' },
+    events: core.app.events,
+    created_at: new Date().toISOString(),
+    updated_at: new Date().toISOString(),
+    single_file_name: null,
+    suspended_by: null,
+    suspended_at: null,
+  };
+}
+
+export const appHandlers: Record<string, Handler> = {
+  'apps/get-authenticated': (core, input) => {
+    requireApp(input);
+    return {
+      status: 200,
+      body: {
+        id: core.app.id,
+        slug: core.app.slug,
+        name: core.app.name,
+        owner: userJson(core.app.owner, core.urls),
+        events: core.app.events,
+        permissions: { issues: 'write', pull_requests: 'write', contents: 'write', metadata: 'read' },
+      },
+    };
+  },
+
+  'apps/list-installations': (core, input) => {
+    requireApp(input);
+    return { status: 200, body: [...core.state.installations.values()].map((i) => installationJson(core, i)) };
+  },
+
+  'apps/get-repo-installation': (core, input) => {
+    requireApp(input);
+    const repo = core.state.repo(input.params.owner ?? '', input.params.repo ?? '');
+    const installation = repo && core.state.installationFor(repo);
+    if (!installation) throw new TwinError(404, 'Not Found');
+    return { status: 200, body: installationJson(core, installation) };
+  },
+
+  'apps/create-installation-access-token': (core, input) => {
+    requireApp(input);
+    const installation = core.state.installations.get(Number(input.params.installation_id));
+    if (!installation) throw new TwinError(404, 'Not Found');
+    const token = githubToken('ghs');
+    const expiresAt = new Date(Date.now() + 60 * 60 * 1000);
+    core.state.installationTokens.set(token, { installation, expiresAt });
+    return {
+      status: 201,
+      body: {
+        token,
+        expires_at: expiresAt.toISOString(),
+        permissions: { issues: 'write', pull_requests: 'write', contents: 'write', metadata: 'read' },
+        repository_selection: 'all',
+      },
+    };
+  },
+
+  'apps/list-webhook-deliveries': (core, input) => {
+    requireApp(input);
+    return {
+      status: 200,
+      body: core.webhooks.deliveries.map((d, index) => ({
+        id: index + 1,
+        guid: d.id,
+        delivered_at: new Date().toISOString(),
+        redelivery: d.redelivery,
+        duration: (d.durationMs ?? 0) / 1000,
+        status: d.status ? 'OK' : 'pending',
+        status_code: d.status ?? 0,
+        event: d.event,
+        action: d.action ?? null,
+        installation_id: null,
+        repository_id: null,
+      })),
+    };
+  },
+
+  'apps/redeliver-webhook-delivery': (core, input) => {
+    requireApp(input);
+    const original = core.webhooks.deliveries[Number(input.params.delivery_id) - 1];
+    if (!original) throw new TwinError(404, 'Not Found');
+    core.webhooks.redeliver(original.id);
+    return { status: 202, body: {} };
+  },
+};

@@ -1,0 +1,149 @@
+/** Pull request endpoints, backed by the branches of the twin's bare repositories. */
+import { TwinError, checkBodyLength, paginate, type Handler, type HandlerInput, type TwinCore } from '../core.ts';
+import { pullJson } from '../payloads.ts';
+import type { TwinIssue, TwinRepo } from '../state.ts';
+import { closeIssue } from './issues.ts';
+
+async function renderPull(core: TwinCore, repo: TwinRepo, issue: TwinIssue) {
+  const pull = issue.pullRequest;
+  if (!pull) throw new TwinError(404, 'Not Found');
+  const headSha = (await core.git.branchSha(repo.owner.login, repo.name, pull.head)) ?? pull.mergeCommitSha ?? '';
+  const baseSha = (await core.git.branchSha(repo.owner.login, repo.name, pull.base)) ?? '';
+  const json = pullJson(repo, issue, { name: pull.head, sha: headSha }, { name: pull.base, sha: baseSha }, core.urls);
+  if (headSha && baseSha && !pull.merged) {
+    const stat = await core.git.diffStat(repo.owner.login, repo.name, baseSha, headSha);
+    Object.assign(json, { additions: stat.additions, deletions: stat.deletions, changed_files: stat.files });
+  }
+  return json;
+}
+
+function pullFor(core: TwinCore, repo: TwinRepo, input: HandlerInput): TwinIssue {
+  const issue = core.issueFor(repo, input, 'pull_number');
+  if (!issue.pullRequest) throw new TwinError(404, 'Not Found');
+  return issue;
+}
+
+/** `owner:branch` or `branch`, as the `head` filter and field accept it. */
+function branchOf(head: string): string {
+  const colon = head.indexOf(':');
+  return colon === -1 ? head : head.slice(colon + 1);
+}
+
+const CLOSING_KEYWORDS = /\b(?:close|closes|closed|fix|fixes|fixed|resolve|resolves|resolved)\s*:?\s+#(\d+)\b/gi;
+
+export const pullHandlers: Record<string, Handler> = {
+  'pulls/create': async (core, input) => {
+    const repo = core.repoFor(input, 'write', 'pull_requests');
+    checkBodyLength(input.body.body);
+    const head = branchOf(String(input.body.head));
+    const base = String(input.body.base);
+    const owner = repo.owner.login;
+    if (!(await core.git.branchSha(owner, repo.name, head)) || !(await core.git.branchSha(owner, repo.name, base))) {
+      throw new TwinError(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'invalid', field: 'head' }]);
+    }
+    const duplicate = [...repo.issues.values()].find((i) => i.state === 'open' && i.pullRequest?.head === head && i.pullRequest.base === base);
+    if (duplicate) {
+      throw new TwinError(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${owner}:${head}.` }]);
+    }
+    const now = new Date();
+    const issue: TwinIssue = {
+      id: core.state.nextId(),
+      number: repo.nextNumber++,
+      title: String(input.body.title),
+      body: typeof input.body.body === 'string' ? input.body.body : null,
+      state: 'open',
+      stateReason: null,
+      labels: [],
+      user: core.actingUser(input),
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+      reactions: [],
+      pullRequest: { id: core.state.nextId(), number: 0, head, base, draft: input.body.draft === true, merged: false, mergedAt: null, mergeCommitSha: null },
+    };
+    if (issue.pullRequest) issue.pullRequest.number = issue.number;
+    repo.issues.set(issue.number, issue);
+    const json = await renderPull(core, repo, issue);
+    core.webhooks.send('pull_request', { action: 'opened', number: issue.number, pull_request: json, ...core.envelope(repo, input) });
+    return { status: 201, body: json };
+  },
+
+  'pulls/list': async (core, input) => {
+    const repo = core.repoFor(input);
+    const state = input.query.get('state') ?? 'open';
+    const head = input.query.get('head');
+    const base = input.query.get('base');
+    const issues = [...repo.issues.values()].filter(
+      (i) =>
+        i.pullRequest &&
+        (state === 'all' || i.state === state) &&
+        (!head || i.pullRequest.head === branchOf(head)) &&
+        (!base || i.pullRequest.base === base),
+    );
+    const items = await Promise.all(issues.sort((a, b) => b.number - a.number).map((i) => renderPull(core, repo, i)));
+    return paginate(items, input.query, `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/pulls`);
+  },
+
+  'pulls/get': async (core, input) => {
+    const repo = core.repoFor(input);
+    return { status: 200, body: await renderPull(core, repo, pullFor(core, repo, input)) };
+  },
+
+  'pulls/update': async (core, input) => {
+    const repo = core.repoFor(input, 'write', 'pull_requests');
+    const issue = pullFor(core, repo, input);
+    checkBodyLength(input.body.body);
+    if (typeof input.body.title === 'string') issue.title = input.body.title;
+    if (typeof input.body.body === 'string') issue.body = input.body.body;
+    if (typeof input.body.base === 'string' && issue.pullRequest) issue.pullRequest.base = input.body.base;
+    let action = 'edited';
+    if (input.body.state === 'closed' && issue.state === 'open') {
+      closeIssue(core, repo, issue, input);
+      action = 'closed';
+    } else if (input.body.state === 'open' && issue.state === 'closed' && !issue.pullRequest?.merged) {
+      issue.state = 'open';
+      issue.closedAt = null;
+      action = 'reopened';
+    }
+    issue.updatedAt = new Date();
+    const json = await renderPull(core, repo, issue);
+    core.webhooks.send('pull_request', {
+      action,
+      number: issue.number,
+      pull_request: json,
+      ...(action === 'edited' ? { changes: {} } : {}),
+      ...core.envelope(repo, input),
+    });
+    return { status: 200, body: json };
+  },
+
+  'pulls/merge': async (core, input) => {
+    const repo = core.repoFor(input, 'write', 'contents');
+    const issue = pullFor(core, repo, input);
+    const pull = issue.pullRequest;
+    if (!pull || issue.state !== 'open') throw new TwinError(405, 'Pull Request is not mergeable');
+    const user = core.actingUser(input);
+    const method = typeof input.body.merge_method === 'string' ? input.body.merge_method : 'merge';
+    const title = typeof input.body.commit_title === 'string' ? input.body.commit_title : `Merge pull request #${issue.number} from ${repo.owner.login}/${pull.head}`;
+    const sha = await core.git.merge(repo.owner.login, repo.name, {
+      base: pull.base,
+      head: pull.head,
+      message: method === 'squash' ? `${issue.title} (#${issue.number})\n\n${issue.body ?? ''}` : `${title}\n\n${issue.title}`,
+      squash: method !== 'merge',
+      author: { name: user.login, email: `${user.id}+${user.login}@users.noreply.twin.invalid` },
+    });
+    if (!sha) throw new TwinError(405, 'Merge conflict');
+    pull.merged = true;
+    pull.mergedAt = new Date();
+    pull.mergeCommitSha = sha;
+    closeIssue(core, repo, issue, input);
+    core.webhooks.send('pull_request', { action: 'closed', number: issue.number, pull_request: await renderPull(core, repo, issue), ...core.envelope(repo, input) });
+    if (pull.base === repo.defaultBranch) {
+      for (const match of (issue.body ?? '').matchAll(CLOSING_KEYWORDS)) {
+        const closed = repo.issues.get(Number(match[1]));
+        if (closed && !closed.pullRequest) closeIssue(core, repo, closed, input);
+      }
+    }
+    return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
+  },
+};

@@ -1,0 +1,316 @@
+/**
+ * The GitHub twin: a local stand-in for the part of GitHub's REST API, git hosting and webhooks
+ * that Switchyard uses. It answers under `/api/v3` (reached via `GHE_HOST`/`GHE_PROTOCOL`, as
+ * GitHub Enterprise is), validates every request against GitHub's OpenAPI description, serves
+ * repositories over git's smart HTTP protocol, and sends signed webhooks on each state change.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Octokit } from '@octokit/rest';
+import { parse as parseYaml } from 'yaml';
+import { checkAppJwt, generateAppKeyPair, githubToken } from './auth.ts';
+import { TwinCore, TwinError, type Handler, type HandlerInput } from './core.ts';
+import { GitHost } from './git.ts';
+import { appHandlers } from './handlers/apps.ts';
+import { issueHandlers } from './handlers/issues.ts';
+import { pullHandlers } from './handlers/pulls.ts';
+import { repoHandlers } from './handlers/repos.ts';
+import { RestDescription } from './openapi.ts';
+import { userJson } from './payloads.ts';
+import { PERMISSION_RANK, TwinState, type Actor, type Permission, type TwinApp, type TwinUser } from './state.ts';
+import { WebhookSender } from './webhooks.ts';
+
+export { sign } from './webhooks.ts';
+export type { Delivery } from './webhooks.ts';
+
+const HANDLERS: Record<string, Handler> = { ...appHandlers, ...repoHandlers, ...issueHandlers, ...pullHandlers };
+const API_PREFIX = '/api/v3';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  operationId: string | undefined;
+  status: number;
+  actor: string | undefined;
+}
+
+export interface TwinOptions {
+  /** Where the bare repositories live; a temporary folder when omitted. */
+  dataDir?: string;
+  port?: number;
+  /** The app's webhook URL; can be set later with `setWebhookUrl`. */
+  webhookUrl?: string;
+  /** app.yml to read the subscribed events from. */
+  manifestPath?: string;
+}
+
+let sharedDescription: RestDescription | undefined;
+
+export class GitHubTwin {
+  readonly state = new TwinState();
+  readonly violations: string[] = [];
+  readonly requests: RecordedRequest[] = [];
+  readonly app: TwinApp;
+  readonly #server: Server;
+  readonly #description: RestDescription;
+  readonly #ownsDataDir: boolean;
+  #core: TwinCore | undefined;
+  #git: GitHost;
+  #port = 0;
+
+  readonly dataDir: string;
+
+  private constructor(dataDir: string, ownsDataDir: boolean, events: string[], webhookUrl: string | undefined) {
+    this.dataDir = dataDir;
+    this.#ownsDataDir = ownsDataDir;
+    sharedDescription ??= RestDescription.load();
+    this.#description = sharedDescription;
+    this.#git = new GitHost(join(dataDir, 'git'));
+    const keys = generateAppKeyPair();
+    const owner = this.state.addUser('switchyard-dev');
+    this.app = {
+      id: 4242,
+      slug: 'switchyard',
+      name: 'Switchyard',
+      owner,
+      bot: this.state.addUser('switchyard[bot]', 'Bot'),
+      privateKey: keys.privateKey,
+      publicKey: keys.publicKey,
+      webhookSecret: githubToken('ghs').replace('ghs_', 'whsec_'),
+      webhookUrl,
+      events,
+    };
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        this.violations.push(`twin crashed on ${req.method} ${req.url}: ${String(error)}`);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
+  }
+
+  static async start(options: TwinOptions = {}): Promise<GitHubTwin> {
+    const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'switchyard-twin-')));
+    const manifestPath = options.manifestPath ?? new URL('../../app.yml', import.meta.url).pathname;
+    const manifest = parseYaml(await readFile(manifestPath, 'utf8')) as { default_events?: string[] };
+    const twin = new GitHubTwin(dataDir, options.dataDir === undefined, manifest.default_events ?? [], options.webhookUrl);
+    await new Promise<void>((resolve) => twin.#server.listen(options.port ?? 0, '127.0.0.1', resolve));
+    twin.#port = (twin.#server.address() as AddressInfo).port;
+    const urls = { api: `${twin.url}${API_PREFIX}`, web: twin.url };
+    const webhooks = new WebhookSender(
+      () => ({ url: twin.app.webhookUrl, secret: twin.app.webhookSecret, appId: twin.app.id, events: twin.app.events }),
+      (message) => twin.violations.push(message),
+    );
+    twin.#core = new TwinCore(twin.state, twin.#git, urls, twin.app, webhooks);
+    return twin;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /** `host:port`, the value for the app's `GHE_HOST`. */
+  get host(): string {
+    return `127.0.0.1:${this.#port}`;
+  }
+
+  get apiUrl(): string {
+    return `${this.url}${API_PREFIX}`;
+  }
+
+  get deliveries() {
+    return this.#webhooks.deliveries;
+  }
+
+  get #webhooks(): WebhookSender {
+    return this.#coreOrThrow.webhooks;
+  }
+
+  get #coreOrThrow(): TwinCore {
+    if (!this.#core) throw new Error('twin not started');
+    return this.#core;
+  }
+
+  setWebhookUrl(url: string | undefined): void {
+    this.app.webhookUrl = url;
+  }
+
+  /** Creates a user and returns a personal access token for it. */
+  createUser(login: string, type: TwinUser['type'] = 'User'): { user: TwinUser; token: string } {
+    const user = this.state.addUser(login, type);
+    const token = githubToken('ghp');
+    this.state.userTokens.set(token, user);
+    return { user, token };
+  }
+
+  /** An Octokit client acting as `login`, created with a fresh personal access token. */
+  octokit(login: string): Octokit {
+    const { token } = this.createUser(login);
+    return new Octokit({ auth: token, baseUrl: this.apiUrl, log: { debug() {}, info() {}, warn() {}, error() {} } });
+  }
+
+  setPermission(owner: string, repo: string, login: string, permission: Permission): void {
+    const found = this.state.repo(owner, repo);
+    if (!found) throw new Error(`no repository ${owner}/${repo}`);
+    this.state.addUser(login);
+    found.collaborators.set(login, permission);
+  }
+
+  /** Installs the app on every repository of `account`, announcing it with `installation.created`. */
+  install(account: string): number {
+    const owner = this.state.addUser(account);
+    const installation = { id: this.state.nextId(), account: owner };
+    this.state.installations.set(installation.id, installation);
+    return installation.id;
+  }
+
+  /** Resolves once every webhook sent so far has been answered by the app. */
+  async idle(): Promise<void> {
+    await this.#webhooks.idle();
+  }
+
+  /** Requests counted by operation, for the request budget figures. */
+  countRequests(filter: (r: RecordedRequest) => boolean = () => true): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const request of this.requests.filter(filter)) {
+      const key = request.operationId ?? `${request.method} ${request.path}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  async stop(): Promise<void> {
+    await this.#webhooks.idle().catch(() => undefined);
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    if (this.#ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  #resolveToken(token: string): Actor | undefined {
+    if (token.startsWith('ghp_')) {
+      const user = this.state.userTokens.get(token);
+      return user ? { kind: 'user', user } : undefined;
+    }
+    if (token.startsWith('ghs_')) {
+      const found = this.state.installationTokens.get(token);
+      if (!found || found.expiresAt.getTime() < Date.now()) return undefined;
+      return { kind: 'installation', installation: found.installation, user: this.app.bot };
+    }
+    if (token.split('.').length === 3 && !checkAppJwt(token, this.app.publicKey, this.app.id)) return { kind: 'app' };
+    return undefined;
+  }
+
+  #actorFromHeader(header: string | undefined): Actor | undefined | 'invalid' {
+    if (!header) return undefined;
+    const [scheme, value = ''] = header.split(' ');
+    let token = value;
+    if (scheme?.toLowerCase() === 'basic') token = Buffer.from(value, 'base64').toString().split(':')[1] ?? '';
+    return this.#resolveToken(token) ?? 'invalid';
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    if (url.pathname.startsWith(`${API_PREFIX}/`) || url.pathname === API_PREFIX) {
+      await this.#api(req, res, url);
+      return;
+    }
+    const gitPath = /^\/([^/]+)\/([^/]+)\.git(\/.*)$/.exec(url.pathname);
+    if (gitPath) {
+      this.#gitRequest(req, res, url, gitPath[1] ?? '', gitPath[2] ?? '', gitPath[3] ?? '');
+      return;
+    }
+    res.writeHead(404).end('Not Found');
+  }
+
+  #gitRequest(req: IncomingMessage, res: ServerResponse, url: URL, owner: string, name: string, rest: string): void {
+    const repo = this.state.repo(owner, name);
+    const actor = this.#actorFromHeader(req.headers.authorization);
+    const unauthorized = () => res.writeHead(401, { 'www-authenticate': 'Basic realm="GitHub"' }).end();
+    if (!repo) return void res.writeHead(404).end('Repository not found.');
+    if (!actor || actor === 'invalid' || actor.kind === 'app') return void unauthorized();
+    const pushing = rest === '/git-receive-pack' || url.searchParams.get('service') === 'git-receive-pack';
+    if (actor.kind === 'installation') {
+      if (actor.installation.account.login !== repo.owner.login) return void res.writeHead(404).end('Repository not found.');
+    } else {
+      const need: Permission = pushing ? 'write' : 'read';
+      if (PERMISSION_RANK[this.state.permissionOf(repo, actor.user.login)] < PERMISSION_RANK[need]) {
+        return void res.writeHead(403).end(`Permission to ${owner}/${name}.git denied to ${actor.user.login}.`);
+      }
+    }
+    this.#git.serve(req, res, `/${repo.owner.login}/${repo.name}.git${rest}`, url.search.slice(1), actor.user.login);
+  }
+
+  async #api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname.slice(API_PREFIX.length) || '/';
+    const method = req.method ?? 'GET';
+    const record: RecordedRequest = { method, path, operationId: undefined, status: 0, actor: undefined };
+    this.requests.push(record);
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      const payload = body === undefined ? '' : JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3', ...headers });
+      res.end(payload);
+    };
+    const violation = (status: number, message: string, details: string[] = []) => {
+      this.violations.push(`${method} ${path}: ${message}${details.length ? `\n  - ${details.join('\n  - ')}` : ''}`);
+      send(status, { message: `GitHub twin: ${message}`, errors: details, documentation_url: 'https://docs.github.com/rest' });
+    };
+
+    const matched = this.#description.match(method, path);
+    if (!matched) return violation(404, 'no such endpoint in GitHub\'s REST API');
+    record.operationId = matched.operation.operationId;
+
+    const raw = await readBody(req);
+    let body: unknown;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return violation(400, 'request body is not valid JSON');
+      }
+    }
+    const problems = this.#description.validate(matched.operation, {
+      pathParams: matched.pathParams,
+      query: url.searchParams,
+      body,
+      contentType: req.headers['content-type'],
+    });
+    if (problems.length > 0) return violation(422, `request does not match ${matched.operation.operationId}`, problems);
+
+    const handler = HANDLERS[matched.operation.operationId];
+    if (!handler) return violation(501, `${matched.operation.operationId} is not implemented by the twin`);
+
+    const actor = this.#actorFromHeader(req.headers.authorization);
+    if (actor === 'invalid') return send(401, { message: 'Bad credentials' });
+    record.actor = actor?.kind === 'app' ? 'app' : actor?.user.login;
+    const input: HandlerInput = {
+      actor,
+      params: matched.pathParams,
+      query: url.searchParams,
+      body: (body ?? {}) as Record<string, unknown>,
+    };
+    try {
+      const result = await handler(this.#coreOrThrow, input);
+      send(result.status, result.body, result.headers);
+    } catch (error) {
+      if (error instanceof TwinError) return send(error.status, { message: error.message, errors: error.errors });
+      throw error;
+    }
+  }
+
+  /** The JSON GitHub uses for a user, for tests that build payloads by hand. */
+  userJson(login: string) {
+    const user = this.state.users.get(login);
+    if (!user) throw new Error(`no user ${login}`);
+    return userJson(user, this.#coreOrThrow.urls);
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,162 @@
+/** The twin's in-memory model of the part of GitHub the app uses. */
+
+export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read';
+
+export interface TwinUser {
+  login: string;
+  id: number;
+  type: 'User' | 'Bot' | 'Organization';
+}
+
+export interface TwinLabel {
+  id: number;
+  name: string;
+  color: string;
+  description: string | null;
+}
+
+export interface TwinComment {
+  id: number;
+  issueNumber: number;
+  body: string;
+  user: TwinUser;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface TwinReaction {
+  id: number;
+  content: string;
+  user: TwinUser;
+  createdAt: Date;
+}
+
+export interface TwinIssue {
+  id: number;
+  number: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  stateReason: 'completed' | 'not_planned' | 'reopened' | null;
+  labels: string[];
+  user: TwinUser;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt: Date | null;
+  reactions: TwinReaction[];
+  /** Set when this number belongs to a pull request (GitHub numbers both from one sequence). */
+  pullRequest: TwinPull | undefined;
+}
+
+export interface TwinPull {
+  id: number;
+  number: number;
+  head: string;
+  base: string;
+  draft: boolean;
+  merged: boolean;
+  mergedAt: Date | null;
+  mergeCommitSha: string | null;
+}
+
+export interface TwinRepo {
+  id: number;
+  owner: TwinUser;
+  name: string;
+  defaultBranch: string;
+  description: string | null;
+  createdAt: Date;
+  collaborators: Map<string, Permission>;
+  issues: Map<number, TwinIssue>;
+  labels: Map<string, TwinLabel>;
+  comments: Map<number, TwinComment>;
+  nextNumber: number;
+}
+
+export interface TwinInstallation {
+  id: number;
+  account: TwinUser;
+}
+
+export interface TwinApp {
+  id: number;
+  slug: string;
+  name: string;
+  owner: TwinUser;
+  bot: TwinUser;
+  privateKey: string;
+  publicKey: string;
+  webhookSecret: string;
+  webhookUrl: string | undefined;
+  events: string[];
+}
+
+/** Who made a request: a user with a personal token, an installation, or the app itself (JWT). */
+export type Actor =
+  | { kind: 'user'; user: TwinUser }
+  | { kind: 'installation'; installation: TwinInstallation; user: TwinUser }
+  | { kind: 'app' };
+
+export class TwinState {
+  readonly users = new Map<string, TwinUser>();
+  readonly userTokens = new Map<string, TwinUser>();
+  readonly installationTokens = new Map<string, { installation: TwinInstallation; expiresAt: Date }>();
+  readonly repos = new Map<string, TwinRepo>();
+  readonly installations = new Map<number, TwinInstallation>();
+  #nextId = 1000;
+
+  nextId(): number {
+    return this.#nextId++;
+  }
+
+  addUser(login: string, type: TwinUser['type'] = 'User'): TwinUser {
+    const existing = this.users.get(login);
+    if (existing) return existing;
+    const user: TwinUser = { login, id: this.nextId(), type };
+    this.users.set(login, user);
+    return user;
+  }
+
+  repo(owner: string, name: string): TwinRepo | undefined {
+    return this.repos.get(`${owner}/${name}`.toLowerCase());
+  }
+
+  addRepo(owner: TwinUser, name: string, defaultBranch = 'main'): TwinRepo {
+    const repo: TwinRepo = {
+      id: this.nextId(),
+      owner,
+      name,
+      defaultBranch,
+      description: null,
+      createdAt: new Date(),
+      collaborators: new Map([[owner.login, 'admin']]),
+      issues: new Map(),
+      labels: new Map(),
+      comments: new Map(),
+      nextNumber: 1,
+    };
+    this.repos.set(`${owner.login}/${name}`.toLowerCase(), repo);
+    return repo;
+  }
+
+  installationFor(repo: TwinRepo): TwinInstallation | undefined {
+    for (const installation of this.installations.values()) {
+      if (installation.account.login === repo.owner.login) return installation;
+    }
+    return undefined;
+  }
+
+  /** The permission GitHub would report for a user on a repository. */
+  permissionOf(repo: TwinRepo, login: string): Permission | 'none' {
+    return repo.collaborators.get(login) ?? 'none';
+  }
+}
+
+export const PERMISSION_RANK: Record<Permission | 'none', number> = {
+  none: 0,
+  read: 1,
+  triage: 2,
+  write: 3,
+  maintain: 4,
+  admin: 5,
+};
