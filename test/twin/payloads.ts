@@ -27,7 +27,8 @@ export function userJson(user: TwinUser, urls: Urls) {
     avatar_url: `${urls.web}/avatars/u/${user.id}`,
     gravatar_id: '',
     url,
-    html_url: `${urls.web}/${user.login}`,
+    // A GitHub App's bot links to the app's page, not to a profile.
+    html_url: user.type === 'Bot' ? `${urls.web}/apps/${user.login.replace(/\[bot\]$/, '')}` : `${urls.web}/${user.login}`,
     followers_url: `${url}/followers`,
     following_url: `${url}/following{/other_user}`,
     gists_url: `${url}/gists{/gist_id}`,

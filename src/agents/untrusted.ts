@@ -1,0 +1,13 @@
+/**
+ * Issue and comment text is untrusted input to an agent. Before it reaches a prompt, hidden
+ * HTML comments (invisible on GitHub, visible to a model) and invisible or bidirectional-control
+ * characters (which can hide instructions from a reviewer) are removed.
+ */
+
+const HTML_COMMENT = /<!--[\s\S]*?(?:-->|$)/g;
+// Zero-width and formatting characters, bidi embeddings/overrides/isolates, tag characters, BOM.
+const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\u{E0000}-\u{E007F}]/gu;
+
+export function stripHidden(text: string): string {
+  return text.replace(HTML_COMMENT, '').replace(INVISIBLE, '');
+}

@@ -1,0 +1,72 @@
+/**
+ * The operator's agent catalogue: which agents exist and the exact command of each.
+ * Repositories choose among these; they cannot add executables.
+ */
+import ms from 'ms';
+import { z } from 'zod';
+
+/** A duration given as milliseconds or as text such as `90s`, `10m`, `1h`. */
+export const duration = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const parsed = ms(value as ms.StringValue);
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (try 90s, 10m or 1h)` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+/** Names Switchyard keeps to itself: an agent may never be handed these. */
+export const RESERVED_ENVIRONMENT = [
+  'APP_ID',
+  'PRIVATE_KEY',
+  'PRIVATE_KEY_PATH',
+  'WEBHOOK_SECRET',
+  'DATABASE_URL',
+  'GITHUB_TOKEN',
+  'GH_TOKEN',
+  'GITHUB_CLIENT_SECRET',
+  'CLIENT_SECRET',
+] as const;
+
+const environmentName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+  .refine((name) => !(RESERVED_ENVIRONMENT as readonly string[]).includes(name) && !name.startsWith('SWITCHYARD_'), {
+    message: "is one of Switchyard's own credentials or settings and is never passed to an agent",
+  });
+
+const common = {
+  /** How long the agent may run before its process tree is ended. */
+  timeout: duration.default(30 * 60 * 1000),
+  /** Variables copied from Switchyard's environment into the agent's, such as a model API key. */
+  passEnv: z.array(environmentName).default([]),
+  /** Fixed variables for the agent. */
+  env: z.record(environmentName, z.string()).default({}),
+  description: z.string().optional(),
+};
+
+export const agentDefinition = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('patch'), ...common }).strict(),
+  z
+    .object({
+      kind: z.literal('command'),
+      /** argv; the first element is the executable. Never run through a shell by Switchyard. */
+      command: z.array(z.string().min(1)).min(1),
+      ...common,
+    })
+    .strict(),
+]);
+
+export type AgentDefinition = z.infer<typeof agentDefinition>;
+
+export const agentName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,49}$/, 'agent names are lowercase letters, digits, ".", "_" and "-"');
+
+export const agentCatalogue = z.record(agentName, agentDefinition);
+
+export type AgentCatalogue = Record<string, AgentDefinition>;
+
+/** What every installation has without configuration: the built-in `patch` agent. */
+export const DEFAULT_AGENTS: AgentCatalogue = {
+  patch: agentDefinition.parse({ kind: 'patch', timeout: '5m', description: 'applies the unified diff in the issue body' }),
+};

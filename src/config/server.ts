@@ -1,0 +1,140 @@
+/**
+ * Server settings: what the operator decides, read from the environment and an optional
+ * server config file (`SWITCHYARD_CONFIG`, YAML). Validated once at start; a bad value stops
+ * the process with the variable's name and the problem.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { agentCatalogue, DEFAULT_AGENTS, type AgentCatalogue } from './agents.ts';
+
+const fileSchema = z
+  .object({
+    agents: agentCatalogue.optional(),
+    concurrency: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+const integer = (fallback: number, min = 0) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number ≥ ${min}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const envSchema = z.object({
+  APP_ID: z.string().optional(),
+  PRIVATE_KEY: z.string().optional(),
+  PRIVATE_KEY_PATH: z.string().optional(),
+  WEBHOOK_SECRET: z.string().optional(),
+  WEBHOOK_PATH: z.string().default('/api/github/webhooks'),
+  GHE_HOST: z.string().optional(),
+  GHE_PROTOCOL: z.enum(['http', 'https']).default('https'),
+  PORT: integer(3000),
+  HOST: z.string().default('localhost'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  NODE_ENV: z.string().optional(),
+  DATABASE_URL: z.string().optional(),
+  SWITCHYARD_DATA_DIR: z.string().default('.data'),
+  SWITCHYARD_CONCURRENCY: integer(Math.max(availableParallelism() - 1, 1), 1),
+  SWITCHYARD_CONFIG: z.string().optional(),
+  SWITCHYARD_GIT_AUTHOR_NAME: z.string().default('switchyard[bot]'),
+  SWITCHYARD_GIT_AUTHOR_EMAIL: z.string().default('switchyard[bot]@users.noreply.github.com'),
+});
+
+export interface ServerSettings {
+  appId: string | undefined;
+  privateKey: string | undefined;
+  webhookSecret: string;
+  webhookPath: string;
+  /** GitHub's REST API root: api.github.com, or `<protocol>://<GHE_HOST>/api/v3`. */
+  baseUrl: string;
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty';
+  production: boolean;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** How many runs one worker process executes at once. */
+  concurrency: number;
+  agents: AgentCatalogue;
+  gitAuthor: { name: string; email: string };
+}
+
+export class SettingsError extends Error {}
+
+function describe(error: z.ZodError, prefix = ''): string {
+  return error.issues.map((issue) => `${prefix}${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
+}
+
+/** Reads the server settings from an environment (default: `process.env`). */
+export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): ServerSettings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new SettingsError(`Invalid server settings:\n${describe(parsed.error)}`);
+  const values = parsed.data;
+
+  let file: z.infer<typeof fileSchema> = {};
+  if (values.SWITCHYARD_CONFIG) {
+    const path = resolve(values.SWITCHYARD_CONFIG);
+    let raw: unknown;
+    try {
+      raw = parseYaml(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new SettingsError(`Cannot read SWITCHYARD_CONFIG ${path}: ${(error as Error).message}`);
+    }
+    const result = fileSchema.safeParse(raw ?? {});
+    if (!result.success) throw new SettingsError(`Invalid server config ${path}:\n${describe(result.error)}`);
+    file = result.data;
+  }
+
+  let privateKey = values.PRIVATE_KEY;
+  if (!privateKey && values.PRIVATE_KEY_PATH) privateKey = readFileSync(values.PRIVATE_KEY_PATH, 'utf8');
+  if (privateKey && !privateKey.includes('-----BEGIN')) {
+    // Probot convention: a key that does not fit one env line may be base64-encoded.
+    privateKey = Buffer.from(privateKey, 'base64').toString('utf8');
+  }
+  const production = values.NODE_ENV === 'production';
+
+  return {
+    appId: values.APP_ID,
+    privateKey,
+    webhookSecret: values.WEBHOOK_SECRET ?? 'development',
+    webhookPath: values.WEBHOOK_PATH,
+    baseUrl: values.GHE_HOST ? `${values.GHE_PROTOCOL}://${values.GHE_HOST}/api/v3` : 'https://api.github.com',
+    port: values.PORT,
+    host: values.HOST,
+    logLevel: values.LOG_LEVEL,
+    logFormat: values.LOG_FORMAT ?? (production ? 'json' : 'pretty'),
+    production,
+    databaseUrl: values.DATABASE_URL,
+    dataDir: resolve(values.SWITCHYARD_DATA_DIR),
+    concurrency: file.concurrency ?? values.SWITCHYARD_CONCURRENCY,
+    agents: { ...DEFAULT_AGENTS, ...file.agents },
+    gitAuthor: { name: values.SWITCHYARD_GIT_AUTHOR_NAME, email: values.SWITCHYARD_GIT_AUTHOR_EMAIL },
+  };
+}
+
+/** Every secret value in the settings, for redaction. */
+export function secretsOf(settings: ServerSettings): string[] {
+  const secrets = [settings.privateKey, settings.webhookSecret === 'development' ? undefined : settings.webhookSecret];
+  if (settings.databaseUrl) {
+    try {
+      const password = new URL(settings.databaseUrl).password;
+      secrets.push(settings.databaseUrl, password ? decodeURIComponent(password) : undefined);
+    } catch {
+      secrets.push(settings.databaseUrl);
+    }
+  }
+  return secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6);
+}

@@ -1,0 +1,60 @@
+/**
+ * The intake job: a recorded trigger becomes a queued run, or gets a precise answer why not.
+ * Runs in a job, not in the webhook handler, because it talks to GitHub.
+ */
+import type { AgentCatalogue } from '../config/agents.ts';
+import type { Logger } from '../log/logger.ts';
+import type { RunJob } from '../queue/jobs.ts';
+import { runBranch } from '../runner/branch.ts';
+import type { RunTrigger, Store } from '../store/records.ts';
+import { repoParams, type ClientFactory } from './client.ts';
+import { fetchPermission } from './permissions.ts';
+import { renderStatus, writeStatusComment } from './status-comment.ts';
+
+export interface IntakeDeps {
+  store: Store;
+  agents: AgentCatalogue;
+  clientFor: ClientFactory;
+  enqueueRun: (job: RunJob, repo: string, issueNumber: number) => Promise<boolean>;
+  log: Logger;
+}
+
+export function unknownAgentMessage(label: string, agents: AgentCatalogue): string {
+  const known = Object.keys(agents)
+    .sort()
+    .map((name) => `\`agent:${name}\``)
+    .join(', ');
+  return `\`${label}\` does not name an agent that this Switchyard runs, so nothing was started.\n\nAgents that exist: ${known}.`;
+}
+
+export function refusalMessage(sender: string, label: string, permission: string): string {
+  return `@${sender}, only people with write access to this repository can start an agent. Your access here is \`${permission}\`, so \`${label}\` started nothing.`;
+}
+
+export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps): Promise<void> {
+  const log = deps.log.child({ repo: trigger.repo.fullName, issue: trigger.issue.number, delivery: trigger.deliveryId });
+  const octokit = await deps.clientFor(trigger.installationId);
+  const issue = { ...repoParams(trigger.repo), issue_number: trigger.issue.number };
+
+  if (!deps.agents[trigger.agent]) {
+    log.info({ agent: trigger.agent }, 'unknown agent');
+    await octokit.rest.issues.createComment({ ...issue, body: unknownAgentMessage(trigger.label, deps.agents) });
+    return;
+  }
+  const decision = await fetchPermission(octokit, trigger.repo, trigger.sender);
+  if (!decision.allowed) {
+    log.info({ sender: trigger.sender, permission: decision.permission }, 'sender may not trigger');
+    await octokit.rest.issues.createComment({ ...issue, body: refusalMessage(trigger.sender, trigger.label, decision.permission) });
+    return;
+  }
+
+  const run = await deps.store.createRun(trigger, runBranch(trigger.issue.number, trigger.issue.title));
+  if (!run) {
+    log.info('issue already has a live run; trigger folded into it');
+    return;
+  }
+  await octokit.rest.reactions.createForIssue({ ...issue, content: 'eyes' });
+  await writeStatusComment(octokit, deps.store, trigger.repo, trigger.issue.number, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'queued' }));
+  await deps.enqueueRun({ runId: run.id }, run.repo, run.issueNumber);
+  log.info({ run: run.id, agent: run.agent }, 'run queued');
+}

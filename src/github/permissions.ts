@@ -1,0 +1,28 @@
+/** Who may trigger: people with write, maintain or admin access to the repository. */
+import type { RepoRef } from '../store/records.ts';
+import { repoParams, statusOf, type GitHubClient } from './client.ts';
+
+export type PermissionDecision = { allowed: true } | { allowed: false; permission: string };
+
+const TRIGGERING_ROLES = new Set(['admin', 'maintain', 'write']);
+
+/**
+ * Decides from GitHub's collaborator permission. `permission` folds maintain into write and
+ * triage into read; `role_name` keeps custom and fine-grained roles, which count only when the
+ * folded permission is write or admin.
+ */
+export function decidePermission(permission: string, roleName?: string): PermissionDecision {
+  if (TRIGGERING_ROLES.has(permission)) return { allowed: true };
+  return { allowed: false, permission: roleName && roleName !== permission ? roleName : permission };
+}
+
+export async function fetchPermission(octokit: GitHubClient, repo: RepoRef, username: string): Promise<PermissionDecision> {
+  try {
+    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repoParams(repo), username });
+    return decidePermission(data.permission, data.role_name);
+  } catch (error) {
+    // GitHub answers 404 for someone who is not a collaborator at all.
+    if (statusOf(error) === 404) return { allowed: false, permission: 'none' };
+    throw error;
+  }
+}

@@ -1,0 +1,60 @@
+/** The pull request of a run: one per issue branch, opened once and updated by later runs. */
+import type { DiffStat, RepoRef } from '../store/records.ts';
+import { repoParams, statusOf, type GitHubClient } from './client.ts';
+import { formatDuration } from './status-comment.ts';
+
+export interface PullRequestInput {
+  repo: RepoRef;
+  issueNumber: number;
+  issueTitle: string;
+  branch: string;
+  agent: string;
+  attempt: number;
+  durationMs: number;
+  diffStat: DiffStat | undefined;
+  summary: string;
+}
+
+export interface PullRequestRef {
+  number: number;
+  url: string;
+}
+
+/** GitHub's limit on a pull request title. */
+const MAX_TITLE = 256;
+
+export function pullRequestTitle(issueTitle: string): string {
+  const title = issueTitle.replace(/\s+/g, ' ').trim() || 'Untitled issue';
+  return title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 1)}…` : title;
+}
+
+export function pullRequestBody(input: PullRequestInput): string {
+  const lines = [
+    `Closes #${input.issueNumber}`,
+    '',
+    input.summary,
+    '',
+    `Switchyard ran the \`${input.agent}\` agent on #${input.issueNumber} (attempt ${input.attempt}, ${formatDuration(input.durationMs)}).`,
+  ];
+  if (input.diffStat) lines.push('', '```text', input.diffStat.text, '```');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Opens the branch's pull request, or updates the one already open for it (a retry). */
+export async function openOrUpdatePullRequest(octokit: GitHubClient, input: PullRequestInput): Promise<PullRequestRef> {
+  const params = repoParams(input.repo);
+  const title = pullRequestTitle(input.issueTitle);
+  const body = pullRequestBody(input);
+  try {
+    const { data } = await octokit.rest.pulls.create({ ...params, head: input.branch, base: input.repo.defaultBranch, title, body });
+    return { number: data.number, url: data.html_url };
+  } catch (error) {
+    if (statusOf(error) !== 422) throw error;
+    // Creating first costs one request in the common case; 422 means one is already open.
+    const { data: open } = await octokit.rest.pulls.list({ ...params, head: `${input.repo.owner}:${input.branch}`, state: 'open', per_page: 1 });
+    const existing = open[0];
+    if (!existing) throw new Error(`GitHub refused to open a pull request from ${input.branch}: ${(error as Error).message}`);
+    await octokit.rest.pulls.update({ ...params, pull_number: existing.number, title, body });
+    return { number: existing.number, url: existing.html_url };
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Process entry: `node src/main.ts [web|worker|all]` (default `all`, the embedded mode).
+ * Without APP_ID and PRIVATE_KEY outside production, Probot's set-up wizard registers the app
+ * from app.yml, exactly as `probot run` does.
+ */
+import { run } from 'probot';
+import { loadServerSettings, SettingsError } from './config/server.ts';
+import { startSwitchyard, type Roles } from './service.ts';
+
+const ROLES: Record<string, Roles> = {
+  all: { web: true, worker: true },
+  web: { web: true, worker: false },
+  worker: { web: false, worker: true },
+};
+
+export async function main(argv: string[]): Promise<void> {
+  const role = argv[0] ?? 'all';
+  const roles = ROLES[role];
+  if (!roles) throw new SettingsError(`Unknown role "${role}": use web, worker or all.`);
+  const settings = loadServerSettings();
+  if (!settings.appId || !settings.privateKey) {
+    if (settings.production) throw new SettingsError('APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required in production.');
+    // Set-up mode: Probot serves the manifest flow and writes the credentials to .env.
+    await run(() => undefined);
+    return;
+  }
+  const switchyard = await startSwitchyard({ settings, roles });
+  const shutdown = (signal: string) => {
+    switchyard.log.info({ signal }, 'shutting down');
+    switchyard.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        switchyard.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error instanceof SettingsError ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * The job engine: pg-boss on the same database as the store. Two queues:
+ * - `intake`: a recorded trigger waiting for its permission check, reaction and status comment;
+ * - `run`: one job per run, one live job per issue (policy `exclusive`, singleton key
+ *   `owner/repo#N`), grouped per repository so that per-repository limits hold across workers.
+ */
+import { PgBoss, type Job } from 'pg-boss';
+import type { Logger } from '../log/logger.ts';
+import type { Database } from '../store/db.ts';
+import type { RunTrigger } from '../store/records.ts';
+
+export const QUEUES = { intake: 'switchyard-intake', run: 'switchyard-run' } as const;
+
+export interface IntakeJob {
+  trigger: RunTrigger;
+}
+
+export interface RunJob {
+  runId: string;
+}
+
+export interface JobEngineOptions {
+  db: Database;
+  log: Logger;
+}
+
+/** Fast enough for a person watching a status comment, cheap enough for PGlite. */
+const POLLING = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 2 };
+
+export class JobEngine {
+  readonly boss: PgBoss;
+  readonly #log: Logger;
+
+  constructor(options: JobEngineOptions) {
+    this.#log = options.log;
+    this.boss = new PgBoss({ ...options.db.bossOptions(), schema: 'switchyard_jobs', superviseIntervalSeconds: 30 });
+    this.boss.on('error', (error) => this.#log.error({ err: error }, 'job engine error'));
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+    await this.boss.createQueue(QUEUES.intake, { notify: true, retryLimit: 3, retryDelay: 2, retryBackoff: true });
+    await this.boss.createQueue(QUEUES.run, { policy: 'exclusive', notify: true, retryLimit: 0 });
+  }
+
+  async enqueueIntake(job: IntakeJob): Promise<void> {
+    await this.boss.send(QUEUES.intake, job, { singletonKey: job.trigger.deliveryId });
+  }
+
+  /** Queues a run; `false` when the issue already has a queued or active run job. */
+  async enqueueRun(job: RunJob, repo: string, issueNumber: number): Promise<boolean> {
+    const id = await this.boss.send(QUEUES.run, job, { singletonKey: `${repo}#${issueNumber}`, group: { id: repo } });
+    return id !== null;
+  }
+
+  async workIntake(handler: (job: IntakeJob) => Promise<void>): Promise<void> {
+    await this.boss.work<IntakeJob>(QUEUES.intake, { ...POLLING, localConcurrency: 2 }, async ([job]: Job<IntakeJob>[]) => {
+      if (job) await handler(job.data);
+    });
+  }
+
+  async workRuns(concurrency: number, handler: (job: RunJob) => Promise<void>): Promise<void> {
+    await this.boss.work<RunJob>(QUEUES.run, { ...POLLING, localConcurrency: concurrency }, async ([job]: Job<RunJob>[]) => {
+      if (job) await handler(job.data);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.boss.stop({ graceful: true, timeout: 30_000 });
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Composition: one Switchyard process with the web role (webhooks, intake), the worker role
+ * (runs), or both — the embedded default.
+ */
+import { Probot } from 'probot';
+import { switchyardApp } from './app.ts';
+import { secretsOf, type ServerSettings } from './config/server.ts';
+import { handleTrigger } from './github/intake.ts';
+import { createLogger, type Logger } from './log/logger.ts';
+import { Redactor } from './log/redact.ts';
+import { JobEngine } from './queue/jobs.ts';
+import { Runner } from './runner/execute.ts';
+import { RepoCache } from './runner/repo-cache.ts';
+import { openDatabase, type Database } from './store/db.ts';
+import { migrate } from './store/migrations.ts';
+import { Store } from './store/records.ts';
+import { startWebServer, type WebServer } from './web/server.ts';
+import { executeRunJob } from './worker.ts';
+
+export interface Roles {
+  web: boolean;
+  worker: boolean;
+}
+
+export interface SwitchyardOptions {
+  settings: ServerSettings;
+  roles?: Roles;
+  log?: Logger;
+}
+
+export interface Switchyard {
+  settings: ServerSettings;
+  log: Logger;
+  redactor: Redactor;
+  db: Database;
+  store: Store;
+  jobs: JobEngine;
+  cache: RepoCache;
+  web: WebServer | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startSwitchyard(options: SwitchyardOptions): Promise<Switchyard> {
+  const { settings } = options;
+  const roles = options.roles ?? { web: true, worker: true };
+  if (!settings.appId || !settings.privateKey) throw new Error('APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required to run the app.');
+  const redactor = new Redactor(secretsOf(settings));
+  const log = options.log ?? createLogger({ level: settings.logLevel, format: settings.logFormat, redactor });
+
+  const db = await openDatabase(settings);
+  await migrate(db);
+  const store = new Store(db);
+  const jobs = new JobEngine({ db, log });
+  await jobs.start();
+
+  const probot = new Probot({ appId: settings.appId, privateKey: settings.privateKey, secret: settings.webhookSecret, baseUrl: settings.baseUrl, log: log.child({ name: 'probot' }) });
+  const clientFor = (installationId: number) => probot.auth(installationId);
+  const cache = new RepoCache(settings.dataDir);
+
+  let web: WebServer | undefined;
+  if (roles.web) {
+    await jobs.workIntake((job) => handleTrigger(job.trigger, { store, agents: settings.agents, clientFor, enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue), log }));
+    web = await startWebServer({
+      probot,
+      appFn: switchyardApp({ store, enqueueIntake: (job) => jobs.enqueueIntake(job), log }),
+      webhookPath: settings.webhookPath,
+      port: settings.port,
+      host: settings.host,
+      health: async () => ({ database: db.kind, roles }),
+    });
+    log.info({ url: web.url, webhookPath: settings.webhookPath, database: db.kind }, 'Switchyard is listening');
+  }
+  if (roles.worker) {
+    const runner = new Runner({ cache, identity: settings.gitAuthor, redactor });
+    await jobs.workRuns(settings.concurrency, async ({ runId }) => {
+      await executeRunJob(runId, { store, runner, agents: settings.agents, clientFor, redactor, log });
+    });
+    log.info({ concurrency: settings.concurrency, agents: Object.keys(settings.agents) }, 'worker started');
+  }
+
+  return {
+    settings,
+    log,
+    redactor,
+    db,
+    store,
+    jobs,
+    cache,
+    web,
+    async stop() {
+      await web?.close();
+      await jobs.stop();
+      await db.close();
+    },
+  };
+}

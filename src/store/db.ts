@@ -1,0 +1,93 @@
+/**
+ * One database for the job engine and Switchyard's own records: PGlite in-process (embedded
+ * default, data under the data directory) or PostgreSQL when `DATABASE_URL` is set. The rest of
+ * the code talks to `Database` and does not know which of the two it is.
+ */
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { fromPglite, type ConstructorOptions } from 'pg-boss';
+
+export interface Queryable {
+  query<Row extends object>(text: string, params?: unknown[]): Promise<Row[]>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction on one connection. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** How pg-boss reaches the same database. */
+  bossOptions(): ConstructorOptions;
+  close(): Promise<void>;
+}
+
+class PgliteDatabase implements Database {
+  readonly kind = 'pglite';
+  readonly #db: PGlite;
+
+  constructor(db: PGlite) {
+    this.#db = db;
+  }
+
+  async query<Row extends object>(text: string, params: unknown[] = []): Promise<Row[]> {
+    return (await this.#db.query<Row>(text, params)).rows;
+  }
+
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#db.transaction((tx) => work({ query: async <Row extends object>(text: string, params: unknown[] = []) => (await tx.query<Row>(text, params)).rows }));
+  }
+
+  bossOptions(): ConstructorOptions {
+    return { db: fromPglite(this.#db), backend: 'pglite', useListenNotify: true };
+  }
+
+  async close(): Promise<void> {
+    await this.#db.close();
+  }
+}
+
+class PostgresDatabase implements Database {
+  readonly kind = 'postgres';
+  readonly #pool: pg.Pool;
+  readonly #url: string;
+
+  constructor(url: string) {
+    this.#url = url;
+    this.#pool = new pg.Pool({ connectionString: url, max: 5 });
+  }
+
+  async query<Row extends object>(text: string, params: unknown[] = []): Promise<Row[]> {
+    return (await this.#pool.query<Row>(text, params)).rows;
+  }
+
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('begin');
+      const result = await work({ query: async <Row extends object>(text: string, params: unknown[] = []) => (await client.query<Row>(text, params)).rows });
+      await client.query('commit');
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  bossOptions(): ConstructorOptions {
+    return { connectionString: this.#url, useListenNotify: true, max: 5 };
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+/** Opens PostgreSQL when a URL is given, otherwise PGlite stored in `dataDir/db`. */
+export async function openDatabase(options: { databaseUrl?: string | undefined; dataDir: string }): Promise<Database> {
+  if (options.databaseUrl) return new PostgresDatabase(options.databaseUrl);
+  const dir = `${options.dataDir}/db`;
+  await mkdir(dir, { recursive: true });
+  return new PgliteDatabase(await PGlite.create(dir));
+}

@@ -1,0 +1,74 @@
+/**
+ * Versioned SQL migrations, applied in order at start inside one transaction that holds an
+ * advisory lock, so that several processes starting at once apply each migration exactly once.
+ */
+import type { Database } from './db.ts';
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string[];
+}
+
+const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'deliveries, runs and status comments',
+    sql: [
+      `create table switchyard_deliveries (
+         id text primary key,
+         event text not null,
+         received_at timestamptz not null default now()
+       )`,
+      `create table switchyard_runs (
+         id uuid primary key default gen_random_uuid(),
+         repo text not null,
+         issue_number integer not null,
+         installation_id bigint not null,
+         agent text not null,
+         state text not null,
+         attempt integer not null default 1,
+         branch text not null,
+         trigger jsonb not null,
+         comment_id bigint,
+         pull_request_number integer,
+         pull_request_url text,
+         reason text,
+         log_tail text,
+         diff_stat jsonb,
+         agent_ms integer,
+         created_at timestamptz not null default now(),
+         started_at timestamptz,
+         finished_at timestamptz
+       )`,
+      // One live run per issue, whichever process asks.
+      `create unique index switchyard_runs_one_live_per_issue
+         on switchyard_runs (repo, issue_number) where state in ('queued', 'waiting', 'running')`,
+      `create table switchyard_status_comments (
+         repo text not null,
+         issue_number integer not null,
+         comment_id bigint not null,
+         primary key (repo, issue_number)
+       )`,
+    ],
+  },
+];
+
+const LOCK_KEY = 7_311_964_201;
+
+export async function migrate(db: Database): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock($1)', [LOCK_KEY]);
+    await tx.query(`create table if not exists switchyard_migrations (
+      version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+    const done = new Set((await tx.query<{ version: number }>('select version from switchyard_migrations')).map((r) => r.version));
+    const applied: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      for (const statement of migration.sql) await tx.query(statement);
+      await tx.query('insert into switchyard_migrations (version, name) values ($1, $2)', [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATUS_MARKER } from '../../src/github/status-comment.ts';
+import { eventually, startStack, type Stack } from '../support/stack.ts';
+import { newFileDiff } from '../support/git.ts';
+
+describe('from an agent:patch label to a pull request', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('turns three issues labelled within a second into three pull requests and three succeeded status comments', async () => {
+    const { gh, owner, repo, twin } = stack;
+    const numbers: number[] = [];
+    for (const n of [1, 2, 3]) {
+      const body = `Please add a file.\n\n\`\`\`diff\n${newFileDiff(`docs/note-${n}.md`, [`# Note ${n}`, 'written by the patch agent'])}\`\`\`\n`;
+      const { data } = await gh.rest.issues.create({ owner, repo, title: `Add note ${n}`, body });
+      numbers.push(data.number);
+    }
+    await Promise.all(numbers.map((issue_number) => gh.rest.issues.addLabels({ owner, repo, issue_number, labels: ['agent:patch'] })));
+
+    const pulls = await eventually(async () => {
+      const { data } = await gh.rest.pulls.list({ owner, repo, state: 'open' });
+      return data.length === 3 ? data : undefined;
+    }, 60_000, 'three pull requests');
+    for (const number of numbers) {
+      expect(pulls.some((p) => p.body?.includes(`Closes #${number}`))).toBe(true);
+    }
+    for (const issue_number of numbers) {
+      const comment = await eventually(async () => {
+        const { data } = await gh.rest.issues.listComments({ owner, repo, issue_number });
+        const status = data.filter((c) => c.body?.startsWith(STATUS_MARKER));
+        expect(status).toHaveLength(1);
+        return status[0]?.body?.includes('Succeeded') ? status[0] : undefined;
+      }, 30_000, `succeeded status on #${issue_number}`);
+      expect(comment.body).toMatch(/pull request #\d+/);
+      const { data: reactions } = await gh.rest.reactions.listForIssue({ owner, repo, issue_number });
+      expect(reactions.map((r) => r.content)).toContain('eyes');
+    }
+    const { data: files } = await gh.rest.pulls.get({ owner, repo, pull_number: pulls[0]!.number });
+    expect(files.changed_files).toBe(1);
+
+    // No worktree, private run folder or agent process outlives its runs.
+    expect(await stack.app.cache.worktrees({ owner, name: repo, fullName: `${owner}/${repo}`, cloneUrl: '', defaultBranch: 'main' })).toEqual([]);
+    await twin.idle();
+    expect(twin.violations).toEqual([]);
+  });
+});

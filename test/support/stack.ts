@@ -1,0 +1,107 @@
+/**
+ * A whole Switchyard against a GitHub twin, in one process: the twin, the app with its job engine
+ * on a fresh PGlite, a repository with files, and an Octokit acting as its maintainer.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { Octokit } from '@octokit/rest';
+import type { AgentCatalogue } from '../../src/config/agents.ts';
+import { loadServerSettings } from '../../src/config/server.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { Redactor } from '../../src/log/redact.ts';
+import { startSwitchyard, type Switchyard } from '../../src/service.ts';
+import { GitHubTwin } from '../twin/index.ts';
+import { pushFiles } from './git.ts';
+
+export interface Stack {
+  twin: GitHubTwin;
+  app: Switchyard;
+  /** Octokit acting as the repository's owner (admin). */
+  gh: Octokit;
+  owner: string;
+  repo: string;
+  dataDir: string;
+  /** Every log line the app wrote, as written (after redaction). */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  agents?: AgentCatalogue;
+  concurrency?: number;
+  files?: Record<string, string>;
+  env?: Record<string, string>;
+}
+
+export const OWNER = 'octo-org';
+export const REPO = 'railway';
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const twin = await GitHubTwin.start();
+  const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-app-'));
+  const gh = twin.octokit(OWNER);
+  await gh.rest.repos.createForAuthenticatedUser({ name: REPO, auto_init: true });
+  await pushFiles(twin, OWNER, REPO, options.files ?? { 'src/greeting.txt': 'hello\n', 'src/config.ts': 'export const port = 3000;\n' });
+  twin.install(OWNER);
+
+  const settings = loadServerSettings({
+    APP_ID: String(twin.app.id),
+    PRIVATE_KEY: twin.app.privateKey,
+    WEBHOOK_SECRET: twin.app.webhookSecret,
+    GHE_HOST: twin.host,
+    GHE_PROTOCOL: 'http',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SWITCHYARD_DATA_DIR: dataDir,
+    SWITCHYARD_CONCURRENCY: String(options.concurrency ?? 3),
+    LOG_LEVEL: 'debug',
+    LOG_FORMAT: 'json',
+    PATH: process.env.PATH,
+    ...options.env,
+  });
+  settings.agents = { ...settings.agents, ...options.agents };
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString().split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const redactor = new Redactor();
+  const log = createLogger({ level: 'debug', format: 'json', redactor, destination });
+  const app = await startSwitchyard({ settings, log });
+  twin.setWebhookUrl(`${app.web?.url ?? ''}${settings.webhookPath}`);
+
+  return {
+    twin,
+    app,
+    gh,
+    owner: OWNER,
+    repo: REPO,
+    dataDir,
+    logs,
+    async stop() {
+      await app.stop();
+      await twin.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value that is not `undefined`, or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
