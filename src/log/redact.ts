@@ -15,7 +15,7 @@ const PATTERNS: RegExp[] = [
   /\b(authorization:\s*(?:basic|bearer|token)\s+)[A-Za-z0-9+/=._-]+/gi,
   /(x-access-token:)[^@\s]+/gi,
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g,
-  /(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+@/gi,
+  /(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+(?=@)/gi,
 ];
 
 export class Redactor {

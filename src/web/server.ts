@@ -32,6 +32,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
     });
   });
+  // Longer than clients and proxies keep idle sockets, so a reused socket is never closed under a request.
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);

@@ -11,6 +11,7 @@ import type { AgentCatalogue } from '../../src/config/agents.ts';
 import { loadServerSettings } from '../../src/config/server.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { Redactor } from '../../src/log/redact.ts';
+import { STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { startSwitchyard, type Switchyard } from '../../src/service.ts';
 import { GitHubTwin } from '../twin/index.ts';
 import { pushFiles } from './git.ts';
@@ -88,6 +89,37 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The body of the issue's status comment, if Switchyard wrote one. */
+export async function statusComment(stack: Stack, issueNumber: number): Promise<string | undefined> {
+  const { data } = await stack.gh.rest.issues.listComments({ owner: stack.owner, repo: stack.repo, issue_number: issueNumber });
+  const status = data.filter((c) => c.body?.startsWith(STATUS_MARKER));
+  if (status.length > 1) throw new Error(`#${issueNumber} has ${status.length} status comments`);
+  return status[0]?.body;
+}
+
+/** Waits until the issue's status comment shows `text`, and returns it. */
+export function statusShowing(stack: Stack, issueNumber: number, text: string | RegExp, timeoutMs = 45_000): Promise<string> {
+  return eventually(async () => {
+    const body = await statusComment(stack, issueNumber);
+    return body !== undefined && (typeof text === 'string' ? body.includes(text) : text.test(body)) ? body : undefined;
+  }, timeoutMs, `status comment on #${issueNumber} showing ${String(text)}`);
+}
+
+/** Comments on an issue other than the status comment. */
+export async function otherComments(stack: Stack, issueNumber: number): Promise<string[]> {
+  const { data } = await stack.gh.rest.issues.listComments({ owner: stack.owner, repo: stack.repo, issue_number: issueNumber });
+  return data.filter((c) => !c.body?.startsWith(STATUS_MARKER)).map((c) => c.body ?? '');
+}
+
+export async function openIssue(stack: Stack, title: string, body: string): Promise<number> {
+  const { data } = await stack.gh.rest.issues.create({ owner: stack.owner, repo: stack.repo, title, body });
+  return data.number;
+}
+
+export async function addLabel(stack: Stack, issueNumber: number, label: string, as: Octokit = stack.gh): Promise<void> {
+  await as.rest.issues.addLabels({ owner: stack.owner, repo: stack.repo, issue_number: issueNumber, labels: [label] });
 }
 
 /** Polls `probe` until it returns a value that is not `undefined`, or fails after `timeoutMs`. */

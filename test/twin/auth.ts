@@ -1,5 +1,5 @@
 /** Credentials as GitHub issues and checks them: personal tokens, installation tokens, app JWTs. */
-import { createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -41,4 +41,13 @@ export function checkAppJwt(token: string, publicKey: string, appId: number, now
   if (typeof claims.iat !== 'number' || claims.iat > seconds + 60) return 'JWT issued in the future';
   if (claims.exp - claims.iat > 600 + 60) return 'JWT lives longer than ten minutes';
   return undefined;
+}
+
+/** A JWT for the app, as a GitHub App signs one: RS256, `iss` = app id, valid for nine minutes. */
+export function appJwt(appId: number, privateKey: string, now = Date.now()): string {
+  const seconds = Math.floor(now / 1000);
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${encode({ alg: 'RS256', typ: 'JWT' })}.${encode({ iat: seconds - 30, exp: seconds + 540, iss: appId })}`;
+  const signature = sign('RSA-SHA256', Buffer.from(unsigned), createPrivateKey(privateKey)).toString('base64url');
+  return `${unsigned}.${signature}`;
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import { parse as parseYaml } from 'yaml';
-import { checkAppJwt, generateAppKeyPair, githubToken } from './auth.ts';
+import { appJwt, checkAppJwt, generateAppKeyPair, githubToken } from './auth.ts';
 import { TwinCore, TwinError, type Handler, type HandlerInput } from './core.ts';
 import { GitHost } from './git.ts';
 import { appHandlers } from './handlers/apps.ts';
@@ -97,6 +97,8 @@ export class GitHubTwin {
     const manifestPath = options.manifestPath ?? new URL('../../app.yml', import.meta.url).pathname;
     const manifest = parseYaml(await readFile(manifestPath, 'utf8')) as { default_events?: string[] };
     const twin = new GitHubTwin(dataDir, options.dataDir === undefined, manifest.default_events ?? [], options.webhookUrl);
+    // Longer than clients keep idle sockets, so a reused socket is never closed under a request.
+    twin.#server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve) => twin.#server.listen(options.port ?? 0, '127.0.0.1', resolve));
     twin.#port = (twin.#server.address() as AddressInfo).port;
     const urls = { api: `${twin.url}${API_PREFIX}`, web: twin.url };
@@ -150,6 +152,11 @@ export class GitHubTwin {
   octokit(login: string): Octokit {
     const { token } = this.createUser(login);
     return new Octokit({ auth: token, baseUrl: this.apiUrl, log: { debug() {}, info() {}, warn() {}, error() {} } });
+  }
+
+  /** An Octokit client authenticated as the app itself (a JWT signed with its private key). */
+  appOctokit(): Octokit {
+    return new Octokit({ auth: appJwt(this.app.id, this.app.privateKey), baseUrl: this.apiUrl, log: { debug() {}, info() {}, warn() {}, error() {} } });
   }
 
   setPermission(owner: string, repo: string, login: string, permission: Permission): void {

@@ -1,0 +1,92 @@
+/** Runs that fail, and inputs meant to break things: each ends in a precise status, nothing leaks. */
+import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replaceLineDiff } from '../support/git.ts';
+import { processesUnder } from '../support/processes.ts';
+import { addLabel, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
+
+// Prints the issue body it was given, then fails: the body carries a token.
+const ECHO_AND_FAIL = ['node', '-e', "process.stdout.write(require('fs').readFileSync(process.env.SWITCHYARD_ISSUE_BODY_FILE, 'utf8')); process.exit(3)"];
+// Writes a file named after the issue title, proving the title arrived intact and unexecuted.
+const WRITE_TITLE = ['node', '-e', "require('fs').writeFileSync('title.txt', process.env.SWITCHYARD_ISSUE_TITLE + '\\n')"];
+
+describe('failures and hostile input', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      agents: {
+        'echo-fail': { kind: 'command', command: ECHO_AND_FAIL, timeout: 60_000, passEnv: [], env: {} },
+        'write-title': { kind: 'command', command: WRITE_TITLE, timeout: 60_000, passEnv: [], env: {} },
+        noop: { kind: 'command', command: ['true'], timeout: 60_000, passEnv: [], env: {} },
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('fails a patch that does not apply, saying why', async () => {
+    const body = `\`\`\`diff\n${replaceLineDiff('src/greeting.txt', 'goodbye', 'hello again')}\`\`\`\n`;
+    const issue = await openIssue(stack, 'Patch that does not apply', body);
+    await addLabel(stack, issue, 'agent:patch');
+    const status = await statusShowing(stack, issue, 'Failed');
+    expect(status).toContain('The diff in the issue body does not apply');
+    expect(status).toContain('src/greeting.txt');
+  });
+
+  it('fails a body without a diff block, saying so', async () => {
+    const issue = await openIssue(stack, 'No diff here', 'Please fix the greeting.');
+    await addLabel(stack, issue, 'agent:patch');
+    const status = await statusShowing(stack, issue, 'Failed');
+    expect(status).toContain('no ```diff or ```patch block');
+  });
+
+  it('fails an agent that exits non-zero, and redacts a token it prints from the comment and the logs', async () => {
+    const { token } = stack.twin.createUser('leaky');
+    const issue = await openIssue(stack, 'Agent that leaks', `Here is a token: ${token}\nAnd the end.`);
+    await addLabel(stack, issue, 'agent:echo-fail');
+    const status = await statusShowing(stack, issue, 'Failed');
+    expect(status).toContain('The echo-fail agent exited with code 3.');
+    expect(status).toContain('Here is a token: [REDACTED]');
+    expect(status).not.toContain(token);
+    expect(stack.logs.join('\n')).not.toContain(token);
+  });
+
+  it('passes a title full of shell metacharacters to the agent as data, and slugs the branch', async () => {
+    await rm('/tmp/pwned', { force: true });
+    const title = '$(touch /tmp/pwned) `rm -rf /` ; echo "x" | cat > y && ünïcödé ' + 'z'.repeat(300);
+    const issue = await openIssue(stack, title, 'Write the title down.');
+    await addLabel(stack, issue, 'agent:write-title');
+    const status = await statusShowing(stack, issue, 'Succeeded');
+    const pullNumber = Number(/pull request #(\d+)/.exec(status)?.[1]);
+    const { data: pull } = await stack.gh.rest.pulls.get({ owner: stack.owner, repo: stack.repo, pull_number: pullNumber });
+    expect(pull.head.ref).toMatch(/^agent\/\d+-touch-tmp-pwned-rm-rf-echo-x-cat-y/);
+    expect(pull.head.ref.length).toBeLessThan(60);
+    expect(pull.title).toBe(title.slice(0, 255) + '…');
+    expect(pull.changed_files).toBe(1);
+    const gitDir = join(stack.twin.dataDir, 'git', stack.owner, `${stack.repo}.git`);
+    const { stdout } = await execa('git', ['--git-dir', gitDir, 'show', `${pull.head.ref}:title.txt`]);
+    expect(stdout).toBe(title);
+    expect(existsSync('/tmp/pwned')).toBe(false);
+  });
+
+  it('says so when the agent changes nothing, and opens no pull request', async () => {
+    const issue = await openIssue(stack, 'Nothing to do', 'Really nothing.');
+    await addLabel(stack, issue, 'agent:noop');
+    const status = await statusShowing(stack, issue, 'Succeeded');
+    expect(status).toContain('without changing any file');
+    const { data: pulls } = await stack.gh.rest.pulls.list({ owner: stack.owner, repo: stack.repo, state: 'all' });
+    expect(pulls.some((p) => p.body?.includes(`Closes #${issue}`))).toBe(false);
+  });
+
+  it('leaves no worktree and no process behind', async () => {
+    const worktrees = join(stack.dataDir, 'worktrees', stack.owner, stack.repo);
+    expect(await readdir(worktrees).catch(() => [])).toEqual([]);
+    expect(await processesUnder(stack.dataDir)).toEqual([]);
+    await stack.twin.idle();
+    expect(stack.twin.violations).toEqual([]);
+  });
+});
