@@ -2,7 +2,7 @@
  * Composition: one Switchyard process with the web role (webhooks, intake), the worker role
  * (runs), or both — the embedded default.
  */
-import { Probot } from 'probot';
+import { Probot, ProbotOctokit } from 'probot';
 import { switchyardApp } from './app.ts';
 import { secretsOf, type ServerSettings } from './config/server.ts';
 import { handleTrigger } from './github/intake.ts';
@@ -53,7 +53,14 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   const jobs = new JobEngine({ db, log });
   await jobs.start();
 
-  const probot = new Probot({ appId: settings.appId, privateKey: settings.privateKey, secret: settings.webhookSecret, baseUrl: settings.baseUrl, log: log.child({ name: 'probot' }) });
+  const probot = new Probot({
+    appId: settings.appId,
+    privateKey: settings.privateKey,
+    secret: settings.webhookSecret,
+    baseUrl: settings.baseUrl,
+    log: log.child({ name: 'probot' }),
+    ...(settings.githubPacing ? {} : { Octokit: withoutPacing() }),
+  });
   const clientFor = (installationId: number) => probot.auth(installationId);
   const cache = new RepoCache(settings.dataDir);
 
@@ -93,4 +100,12 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
       await db.close();
     },
   };
+}
+
+/** Probot's Octokit with the throttling plugin's write pacing turned off (retries stay on). */
+function withoutPacing(): typeof ProbotOctokit {
+  return ProbotOctokit.defaults((options: ConstructorParameters<typeof ProbotOctokit>[0] = {}) => {
+    const throttle = (options.throttle ?? {}) as Record<string, unknown>;
+    return { ...options, throttle: { ...throttle, enabled: false } };
+  });
 }

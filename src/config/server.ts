@@ -48,6 +48,7 @@ const envSchema = z.object({
   SWITCHYARD_DATA_DIR: z.string().default('.data'),
   SWITCHYARD_CONCURRENCY: integer(Math.max(availableParallelism() - 1, 1), 1),
   SWITCHYARD_CONFIG: z.string().optional(),
+  SWITCHYARD_GITHUB_PACING: z.enum(['on', 'off']).default('on'),
   SWITCHYARD_GIT_AUTHOR_NAME: z.string().default('switchyard[bot]'),
   SWITCHYARD_GIT_AUTHOR_EMAIL: z.string().default('switchyard[bot]@users.noreply.github.com'),
 });
@@ -70,6 +71,12 @@ export interface ServerSettings {
   concurrency: number;
   agents: AgentCatalogue;
   gitAuthor: { name: string; email: string };
+  /**
+   * Probot's client-side pacing of writes (one per second, one per three seconds for those that
+   * notify people), which keeps an app under github.com's secondary rate limits. `off` suits a
+   * GitHub Enterprise Server whose administrator disabled those limits, and the twin.
+   */
+  githubPacing: boolean;
 }
 
 export class SettingsError extends Error {}
@@ -122,6 +129,7 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     concurrency: file.concurrency ?? values.SWITCHYARD_CONCURRENCY,
     agents: { ...DEFAULT_AGENTS, ...file.agents },
     gitAuthor: { name: values.SWITCHYARD_GIT_AUTHOR_NAME, email: values.SWITCHYARD_GIT_AUTHOR_EMAIL },
+    githubPacing: values.SWITCHYARD_GITHUB_PACING === 'on',
   };
 }
 

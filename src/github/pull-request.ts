@@ -53,7 +53,7 @@ export async function openOrUpdatePullRequest(octokit: GitHubClient, input: Pull
     // Creating first costs one request in the common case; 422 means one is already open.
     const { data: open } = await octokit.rest.pulls.list({ ...params, head: `${input.repo.owner}:${input.branch}`, state: 'open', per_page: 1 });
     const existing = open[0];
-    if (!existing) throw new Error(`GitHub refused to open a pull request from ${input.branch}: ${(error as Error).message}`);
+    if (!existing) throw new Error(`GitHub refused to open a pull request from ${input.branch}: ${(error as Error).message}`, { cause: error });
     await octokit.rest.pulls.update({ ...params, pull_number: existing.number, title, body });
     return { number: existing.number, url: existing.html_url };
   }

@@ -6,7 +6,7 @@ import type { Context } from 'probot';
 import type { Logger } from '../log/logger.ts';
 import type { IntakeJob } from '../queue/jobs.ts';
 import type { Store } from '../store/records.ts';
-import { parseTrigger, type LabeledPayload } from './trigger.ts';
+import { parseTrigger } from './trigger.ts';
 
 export interface WebhookDeps {
   store: Store;
@@ -15,7 +15,7 @@ export interface WebhookDeps {
 }
 
 export async function onIssueLabeled(context: Context<'issues.labeled'>, deps: WebhookDeps): Promise<void> {
-  const parsed = parseTrigger(context.payload as LabeledPayload, context.id);
+  const parsed = parseTrigger(context.payload, context.id);
   const log = deps.log.child({ delivery: context.id, repo: context.payload.repository.full_name, issue: context.payload.issue.number });
   if (parsed.kind === 'ignore') {
     log.debug({ why: parsed.why }, 'label ignored');

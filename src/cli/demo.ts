@@ -1,0 +1,170 @@
+/**
+ * `switchyard demo`: the GitHub twin and Switchyard with embedded defaults, a sample repository
+ * with issues whose bodies carry diffs, `agent:patch` on each, live progress, and the figures.
+ * The last line of output is one JSON object.
+ */
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Listr } from 'listr2';
+import { loadServerSettings } from '../config/server.ts';
+import { formatDuration } from '../github/status-comment.ts';
+import { createLogger } from '../log/logger.ts';
+import { Redactor } from '../log/redact.ts';
+import { startSwitchyard, type Switchyard } from '../service.ts';
+import type { RunRecord } from '../store/records.ts';
+import { GitHubTwin } from '../../test/twin/index.ts';
+import { pushFiles } from '../../test/support/git.ts';
+import { sampleFiles, sampleIssues } from './sample-repo.ts';
+
+export interface DemoOptions {
+  issues: number;
+  keep: boolean;
+  verbose: boolean;
+  dataDir: string;
+  port: number;
+  /** Runs at once; the patch agent is light, so by default every issue of the batch. */
+  concurrency: number;
+  /** Pace writes as against github.com; off by default, since the twin has no secondary limits. */
+  githubPacing: boolean;
+}
+
+export interface DemoFigures {
+  issues: number;
+  pull_requests: number;
+  wall_s: number;
+  sum_run_s: number;
+  overhead_p50_ms: number;
+  repo_files: number;
+  repo_kb: number;
+}
+
+const OWNER = 'demo-org';
+const REPO = 'railway-yard';
+const TERMINAL = new Set(['succeeded', 'failed', 'timed_out', 'cancelled']);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return 0;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const dataDir = resolve(options.dataDir);
+  await rm(dataDir, { recursive: true, force: true });
+  const twin = await GitHubTwin.start({ dataDir: `${dataDir}/twin`, port: options.port });
+  const maintainer = twin.octokit(OWNER);
+  const files = sampleFiles();
+  await maintainer.rest.repos.createForAuthenticatedUser({ name: REPO, auto_init: true, description: 'Switchyard demo' });
+  await pushFiles(twin, OWNER, REPO, files, 'Add the yard');
+  twin.install(OWNER);
+
+  const settings = loadServerSettings({
+    ...process.env,
+    APP_ID: String(twin.app.id),
+    PRIVATE_KEY: twin.app.privateKey,
+    WEBHOOK_SECRET: twin.app.webhookSecret,
+    GHE_HOST: twin.host,
+    GHE_PROTOCOL: 'http',
+    PORT: options.keep ? String(options.port + 1) : '0',
+    HOST: '127.0.0.1',
+    SWITCHYARD_DATA_DIR: `${dataDir}/app`,
+    DATABASE_URL: undefined,
+    SWITCHYARD_GITHUB_PACING: options.githubPacing ? 'on' : 'off',
+    SWITCHYARD_CONCURRENCY: String(options.concurrency),
+  });
+  const redactor = new Redactor();
+  const log = createLogger({ level: options.verbose ? 'info' : 'warn', format: 'pretty', redactor, fd: 2 });
+  const app = await startSwitchyard({ settings, log });
+  twin.setWebhookUrl(`${app.web?.url ?? ''}${settings.webhookPath}`);
+
+  const issues = sampleIssues(options.issues);
+  const numbers: number[] = [];
+  for (const issue of issues) {
+    const { data } = await maintainer.rest.issues.create({ owner: OWNER, repo: REPO, title: issue.title, body: issue.body });
+    numbers.push(data.number);
+  }
+  const labelledAt = Date.now();
+  await Promise.all(numbers.map((issue_number) => maintainer.rest.issues.addLabels({ owner: OWNER, repo: REPO, issue_number, labels: ['agent:patch'] })));
+
+  const tasks = new Listr(
+    numbers.map((number, index) => ({
+      title: `#${number} ${issues[index]?.title ?? ''}`,
+      task: async (_ctx: unknown, task: { title: string; output: string }) => {
+        const run = await waitForRun(app, number, (state) => {
+          task.output = state;
+        });
+        const took = run.startedAt && run.finishedAt ? formatDuration(run.finishedAt.getTime() - run.startedAt.getTime()) : '';
+        task.title = `#${number} ${issues[index]?.title ?? ''} → ${run.state}${run.pullRequestUrl ? ` · ${run.pullRequestUrl}` : ''} · ${took}`;
+        if (run.state !== 'succeeded') throw new Error(`#${number} ${run.state}: ${run.reason ?? ''}`);
+      },
+    })),
+    { concurrent: true, exitOnError: false, rendererOptions: { collapseSubtasks: false } },
+  );
+  await tasks.run().catch(() => undefined);
+
+  const runs = (await app.store.listRuns({ repo: `${OWNER}/${REPO}` })).filter((r) => numbers.includes(r.issueNumber));
+  const figures = summarize(runs, labelledAt, files);
+  printSummary(runs, figures);
+
+  if (options.keep) {
+    const { token } = twin.createUser(OWNER);
+    console.log(
+      [
+        '',
+        'The twin and Switchyard keep running (Ctrl-C to stop):',
+        `  GitHub twin API  ${twin.apiUrl}   (token for ${OWNER}: ${token})`,
+        `  Repository       ${twin.url}/${OWNER}/${REPO}.git`,
+        `  Switchyard       ${app.web?.url ?? ''} (webhooks at ${settings.webhookPath}, health at /healthz)`,
+        `  Try: curl -s -H "Authorization: token ${token}" ${twin.apiUrl}/repos/${OWNER}/${REPO}/pulls`,
+        '',
+      ].join('\n'),
+    );
+    await new Promise<void>((done) => process.once('SIGINT', () => done()));
+  }
+  await app.stop();
+  await twin.stop();
+  console.log(JSON.stringify(figures));
+  return runs.every((r) => r.state === 'succeeded') && figures.pull_requests === numbers.length ? 0 : 1;
+}
+
+async function waitForRun(app: Switchyard, issueNumber: number, onState: (state: string) => void): Promise<RunRecord> {
+  let last = '';
+  for (;;) {
+    const runs = (await app.store.listRuns()).filter((r) => r.issueNumber === issueNumber);
+    const run = runs.at(-1);
+    const state = run?.state ?? 'waiting for the webhook';
+    if (state !== last) onState((last = state));
+    if (run && TERMINAL.has(run.state)) return run;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+function summarize(runs: RunRecord[], labelledAt: number, files: Record<string, string>): DemoFigures {
+  const durations = runs.filter((r) => r.startedAt && r.finishedAt).map((r) => (r.finishedAt?.getTime() ?? 0) - (r.startedAt?.getTime() ?? 0));
+  const overheads = runs.filter((r) => r.startedAt && r.finishedAt).map((r) => (r.finishedAt?.getTime() ?? 0) - (r.startedAt?.getTime() ?? 0) - (r.agentMs ?? 0));
+  const lastFinish = Math.max(...runs.map((r) => r.finishedAt?.getTime() ?? labelledAt));
+  const bytes = Object.values(files).reduce((sum, content) => sum + Buffer.byteLength(content), 0);
+  return {
+    issues: runs.length,
+    pull_requests: runs.filter((r) => r.pullRequestNumber !== null).length,
+    wall_s: Number(((lastFinish - labelledAt) / 1000).toFixed(2)),
+    sum_run_s: Number((durations.reduce((a, b) => a + b, 0) / 1000).toFixed(2)),
+    overhead_p50_ms: Math.round(median(overheads)),
+    repo_files: Object.keys(files).length + 1,
+    repo_kb: Math.round(bytes / 1024),
+  };
+}
+
+function printSummary(runs: RunRecord[], figures: DemoFigures): void {
+  console.log('');
+  for (const run of runs) {
+    const ms = (run.finishedAt?.getTime() ?? 0) - (run.startedAt?.getTime() ?? 0);
+    const result = run.pullRequestUrl ? `pull request ${run.pullRequestUrl}` : `${run.state}: ${run.reason ?? ''}`;
+    console.log(`#${run.issueNumber}  ${result}  (run ${formatDuration(ms)}, agent ${run.agentMs ?? 0} ms)`);
+  }
+  console.log(
+    `\nBatch of ${figures.issues}: wall ${figures.wall_s} s from labelling to the last pull request, ` +
+      `against ${figures.sum_run_s} s of runs added up; overhead per run (all but the agent) p50 ${figures.overhead_p50_ms} ms.`,
+  );
+}
