@@ -13,7 +13,7 @@ import { Redactor } from '../log/redact.ts';
 import { startSwitchyard, type Switchyard } from '../service.ts';
 import type { RunRecord } from '../store/records.ts';
 import { GitHubTwin } from '../../test/twin/index.ts';
-import { pushFiles } from '../../test/support/git.ts';
+import { pushFiles } from '../../test/twin/seed.ts';
 import { sampleFiles, sampleIssues } from './sample-repo.ts';
 
 export interface DemoOptions {

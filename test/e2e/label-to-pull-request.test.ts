@@ -1,7 +1,10 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { eventually, startStack, type Stack } from '../support/stack.ts';
 import { newFileDiff } from '../support/git.ts';
+import { processesUnder } from '../support/processes.ts';
 
 describe('from an agent:patch label to a pull request', () => {
   let stack: Stack;
@@ -45,6 +48,8 @@ describe('from an agent:patch label to a pull request', () => {
 
     // No worktree, private run folder or agent process outlives its runs.
     expect(await stack.app.cache.worktrees({ owner, name: repo, fullName: `${owner}/${repo}`, cloneUrl: '', defaultBranch: 'main' })).toEqual([]);
+    expect(await readdir(join(stack.dataDir, 'runs')).catch(() => [])).toEqual([]);
+    expect(await processesUnder(stack.dataDir)).toEqual([]);
     await twin.idle();
     expect(twin.violations).toEqual([]);
   });

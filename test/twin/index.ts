@@ -4,11 +4,13 @@
  * GitHub Enterprise is), validates every request against GitHub's OpenAPI description, serves
  * repositories over git's smart HTTP protocol, and sends signed webhooks on each state change.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Octokit } from '@octokit/rest';
 import { parse as parseYaml } from 'yaml';
 import { appJwt, checkAppJwt, generateAppKeyPair, githubToken } from './auth.ts';
@@ -94,7 +96,7 @@ export class GitHubTwin {
 
   static async start(options: TwinOptions = {}): Promise<GitHubTwin> {
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'switchyard-twin-')));
-    const manifestPath = options.manifestPath ?? new URL('../../app.yml', import.meta.url).pathname;
+    const manifestPath = options.manifestPath ?? findManifest();
     const manifest = parseYaml(await readFile(manifestPath, 'utf8')) as { default_events?: string[] };
     const twin = new GitHubTwin(dataDir, options.dataDir === undefined, manifest.default_events ?? [], options.webhookUrl);
     // Longer than clients keep idle sockets, so a reused socket is never closed under a request.
@@ -314,6 +316,15 @@ export class GitHubTwin {
     if (!user) throw new Error(`no user ${login}`);
     return userJson(user, this.#coreOrThrow.urls);
   }
+}
+
+/** app.yml at the project root, from the sources (test/twin) or the build (dist/test/twin). */
+function findManifest(): string {
+  for (const relative of ['../../app.yml', '../../../app.yml']) {
+    const path = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new Error('app.yml not found next to the twin');
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

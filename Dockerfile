@@ -1,0 +1,32 @@
+# Build stage: compile TypeScript.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json app.yml ./
+COPY src ./src
+COPY test/twin ./test/twin
+RUN npm run build
+
+# Runtime stage: production dependencies, the compiled app, git, a non-root user.
+FROM node:24-bookworm-slim
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends git ca-certificates \
+  && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    SWITCHYARD_DATA_DIR=/data
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY app.yml ./
+RUN useradd --create-home --uid 10001 switchyard && mkdir -p /data && chown switchyard:switchyard /data
+USER switchyard
+VOLUME ["/data"]
+EXPOSE 3000
+HEALTHCHECK CMD node -e "fetch('http://127.0.0.1:' + process.env.PORT + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+# web and worker in one process; pass `web` or `worker` to split them.
+ENTRYPOINT ["node", "dist/src/main.js"]
+CMD ["all"]
