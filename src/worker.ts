@@ -2,7 +2,7 @@
  * The run job: where the runner (worktrees, processes) and the GitHub side (comments, pull
  * requests) meet, through the run record. Every run that starts here ends in a terminal state.
  */
-import { installationToken, type ClientFactory } from './github/client.ts';
+import { installationToken, type ClientFactory, type GitHubClient } from './github/client.ts';
 import { reportFinished, reportStarted } from './github/report.ts';
 import type { AgentCatalogue } from './config/agents.ts';
 import type { Logger } from './log/logger.ts';
@@ -28,7 +28,13 @@ export async function executeRunJob(runId: string, deps: RunWorkerDeps): Promise
   const log = deps.log.child({ run: run.id, repo: run.repo, issue: run.issueNumber, agent: run.agent });
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const octokit = await deps.clientFor(run.installationId);
+  let octokit: GitHubClient;
+  try {
+    octokit = await deps.clientFor(run.installationId);
+  } catch (error) {
+    log.error({ err: error }, 'no GitHub client for the installation');
+    return deps.store.failRun(run.id, `Switchyard could not authenticate as the installation: ${(error as Error).message}`);
+  }
   let outcome: RunOutcome;
   try {
     await reportStarted(octokit, deps.store, run);

@@ -22,6 +22,8 @@ export interface DemoOptions {
   verbose: boolean;
   dataDir: string;
   port: number;
+  /** How many source files the sample repository holds. */
+  repoFiles: number;
   /** Runs at once; the patch agent is light, so by default every issue of the batch. */
   concurrency: number;
   /** Pace writes as against github.com; off by default, since the twin has no secondary limits. */
@@ -54,7 +56,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   await rm(dataDir, { recursive: true, force: true });
   const twin = await GitHubTwin.start({ dataDir: `${dataDir}/twin`, port: options.port });
   const maintainer = twin.octokit(OWNER);
-  const files = sampleFiles();
+  const files = sampleFiles(options.repoFiles);
   await maintainer.rest.repos.createForAuthenticatedUser({ name: REPO, auto_init: true, description: 'Switchyard demo' });
   await pushFiles(twin, OWNER, REPO, files, 'Add the yard');
   twin.install(OWNER);
@@ -151,7 +153,7 @@ function summarize(runs: RunRecord[], labelledAt: number, files: Record<string, 
     wall_s: Number(((lastFinish - labelledAt) / 1000).toFixed(2)),
     sum_run_s: Number((durations.reduce((a, b) => a + b, 0) / 1000).toFixed(2)),
     overhead_p50_ms: Math.round(median(overheads)),
-    repo_files: Object.keys(files).length + 1,
+    repo_files: Object.keys(files).length,
     repo_kb: Math.round(bytes / 1024),
   };
 }

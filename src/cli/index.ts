@@ -9,7 +9,7 @@ import { main } from '../main.ts';
 import { runDemo } from './demo.ts';
 
 const USAGE = `Usage:
-  switchyard demo [--issues N] [--keep] [--verbose] [--port P] [--data-dir DIR] [--github-pacing] [--concurrency N]
+  switchyard demo [--issues N] [--keep] [--verbose] [--port P] [--data-dir DIR] [--github-pacing] [--concurrency N] [--repo-files N]
   switchyard start            web and worker in one process (embedded default)
   switchyard web              webhooks and intake only
   switchyard worker           runs only`;
@@ -28,13 +28,18 @@ async function cli(argv: string[]): Promise<number> {
           'data-dir': { type: 'string', default: '.data/demo' },
           'github-pacing': { type: 'boolean', default: false },
           concurrency: { type: 'string' },
+          'repo-files': { type: 'string', default: '24' },
         },
       });
       const issues = Number(values.issues);
       if (!Number.isInteger(issues) || issues < 1 || issues > 50) throw new Error('--issues takes a whole number from 1 to 50');
       const concurrency = values.concurrency === undefined ? issues : Number(values.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency takes a whole number of at least 1');
+      const repoFiles = Number(values['repo-files']);
+      if (!Number.isInteger(repoFiles) || repoFiles < 8 || repoFiles > 100_000) throw new Error('--repo-files takes a whole number from 8 to 100000');
       return runDemo({
+        // Every even issue edits a track of its own number, so the yard has at least that many.
+        repoFiles: Math.max(repoFiles, issues),
         concurrency, issues, keep: values.keep, verbose: values.verbose, port: Number(values.port), dataDir: values['data-dir'], githubPacing: values['github-pacing'] });
     }
     case 'start':

@@ -5,7 +5,7 @@ export interface SampleIssue {
   body: string;
 }
 
-/** A small TypeScript project: one module per yard track, plus docs. */
+/** A small TypeScript project: one module per yard track, plus a README and package.json. */
 export function sampleFiles(tracks = 24): Record<string, string> {
   const files: Record<string, string> = {
     'README.md': '# railway-yard\n\nA sample project for the Switchyard demo.\n',

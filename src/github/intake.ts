@@ -48,10 +48,15 @@ export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps): Prom
     return;
   }
 
-  const run = await deps.store.createRun(trigger, runBranch(trigger.issue.number, trigger.issue.title));
+  let run = await deps.store.createRun(trigger, runBranch(trigger.issue.number, trigger.issue.title));
   if (!run) {
-    log.info('issue already has a live run; trigger folded into it');
-    return;
+    const live = await deps.store.liveRunFor(trigger.repo.fullName, trigger.issue.number);
+    if (live?.trigger.deliveryId !== trigger.deliveryId || live.state !== 'queued') {
+      log.info({ run: live?.id }, 'issue already has a live run; trigger folded into it');
+      return;
+    }
+    // This job is a retry of an intake that created the run and then failed: finish its steps.
+    run = live;
   }
   await octokit.rest.reactions.createForIssue({ ...issue, content: 'eyes' });
   await writeStatusComment(octokit, deps.store, trigger.repo, trigger.issue.number, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'queued' }));

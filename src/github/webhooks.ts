@@ -25,6 +25,12 @@ export async function onIssueLabeled(context: Context<'issues.labeled'>, deps: W
     log.info('redelivery of a recorded delivery ignored');
     return;
   }
-  await deps.enqueueIntake({ trigger: parsed.trigger });
+  try {
+    await deps.enqueueIntake({ trigger: parsed.trigger });
+  } catch (error) {
+    // Forget the delivery so that GitHub's redelivery of it (after our error answer) is taken.
+    await deps.store.forgetDelivery(context.id).catch(() => undefined);
+    throw error;
+  }
   log.info({ agent: parsed.trigger.agent, sender: parsed.trigger.sender }, 'trigger recorded');
 }

@@ -133,6 +133,10 @@ export class Store {
     return rows.length === 1;
   }
 
+  async forgetDelivery(id: string): Promise<void> {
+    await this.#db.query('delete from switchyard_deliveries where id = $1', [id]);
+  }
+
   /**
    * Creates a queued run for a trigger, or returns `undefined` when the issue already has a live
    * run — the decision holds across processes because the database enforces it.
@@ -166,6 +170,16 @@ export class Store {
       ? await this.#db.query<RunRow>('select * from switchyard_runs where repo = $1 order by created_at', [filter.repo])
       : await this.#db.query<RunRow>('select * from switchyard_runs order by created_at');
     return rows.map(toRun);
+  }
+
+  /** Ends a run that never got to report, keeping what it had recorded. */
+  async failRun(id: string, reason: string): Promise<RunRecord | undefined> {
+    const rows = await this.#db.query<RunRow>(
+      `update switchyard_runs set state = 'failed', reason = $2, finished_at = now()
+       where id = $1 and state in ('queued', 'waiting', 'running') returning *`,
+      [id, reason],
+    );
+    return rows[0] ? toRun(rows[0]) : undefined;
   }
 
   /** Moves a queued run to running; `undefined` when it was not queued (cancelled, or taken). */
