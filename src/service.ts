@@ -14,6 +14,8 @@ import { RepoCache } from './runner/repo-cache.ts';
 import { openDatabase, type Database } from './store/db.ts';
 import { migrate } from './store/migrations.ts';
 import { Store } from './store/records.ts';
+import { BatchStore } from './store/batches.ts';
+import { closeFinishedBatches, planRepository } from './plan-job.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
 import { executeRunJob } from './worker.ts';
 
@@ -34,6 +36,7 @@ export interface Switchyard {
   redactor: Redactor;
   db: Database;
   store: Store;
+  batches: BatchStore;
   jobs: JobEngine;
   cache: RepoCache;
   web: WebServer | undefined;
@@ -50,6 +53,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   const db = await openDatabase(settings);
   await migrate(db);
   const store = new Store(db);
+  const batches = new BatchStore(db);
   const jobs = new JobEngine({ db, log });
   await jobs.start();
 
@@ -66,10 +70,15 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
 
   let web: WebServer | undefined;
   if (roles.web) {
-    await jobs.workIntake((job) => handleTrigger(job.trigger, { store, agents: settings.agents, clientFor, enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue), log }));
+    await jobs.workIntake((job) =>
+      handleTrigger(job.trigger, { store, batches, agents: settings.agents, clientFor, requestPlan: (plan, delayMs) => jobs.requestPlan(plan, delayMs), defaultWindowMs: settings.batchWindowMs, log }),
+    );
+    await jobs.workPlans((job) =>
+      planRepository(job, { store, batches, clientFor, enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue), globalConcurrency: settings.concurrency, log }),
+    );
     web = await startWebServer({
       probot,
-      appFn: switchyardApp({ store, enqueueIntake: (job) => jobs.enqueueIntake(job), log }),
+      appFn: switchyardApp({ store, enqueueIntake: (job) => jobs.enqueueIntake(job), requestPlan: (job) => jobs.requestPlan(job), log }),
       webhookPath: settings.webhookPath,
       port: settings.port,
       host: settings.host,
@@ -80,7 +89,18 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   if (roles.worker) {
     const runner = new Runner({ cache, identity: settings.gitAuthor, redactor });
     await jobs.workRuns(settings.concurrency, async ({ runId }) => {
-      await executeRunJob(runId, { store, runner, agents: settings.agents, clientFor, redactor, log });
+      await executeRunJob(runId, {
+        store,
+        runner,
+        agents: settings.agents,
+        clientFor,
+        redactor,
+        log,
+        onFinished: async (run) => {
+          await jobs.requestPlan({ repo: run.repo, installationId: run.installationId });
+          await closeFinishedBatches({ store, batches, log }, [run], settings.concurrency);
+        },
+      });
     });
     log.info({ concurrency: settings.concurrency, agents: Object.keys(settings.agents) }, 'worker started');
   }
@@ -91,6 +111,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     redactor,
     db,
     store,
+    batches,
     jobs,
     cache,
     web,

@@ -12,6 +12,8 @@ import type { RunRecord, Store } from './store/records.ts';
 
 export interface RunWorkerDeps {
   store: Store;
+  /** Called when a run has ended, so that the runs waiting for it are planned again. */
+  onFinished: (run: RunRecord) => Promise<void>;
   runner: Runner;
   agents: AgentCatalogue;
   clientFor: ClientFactory;
@@ -50,6 +52,7 @@ export async function executeRunJob(runId: string, deps: RunWorkerDeps): Promise
       agentName: run.agent,
       agent,
       branch: run.branch,
+      base: run.baseBranch ?? run.trigger.repo.defaultBranch,
       token,
       log,
     });
@@ -57,15 +60,17 @@ export async function executeRunJob(runId: string, deps: RunWorkerDeps): Promise
     log.error({ err: error }, 'run crashed');
     outcome = crashOutcome(error);
   }
+  let finished: RunRecord;
   try {
-    const finished = await reportFinished(octokit, deps.store, run, outcome, elapsed);
+    finished = await reportFinished(octokit, deps.store, run, outcome, elapsed);
     log.info({ state: finished.state, ms: elapsed(), agentMs: outcome.agentMs, pr: finished.pullRequestUrl }, 'run finished');
-    return finished;
   } catch (error) {
     // GitHub is unreachable: the record still reaches a terminal state.
     log.error({ err: error }, 'could not report the run');
-    return deps.store.finishRun(run.id, { state: 'failed', reason: `Could not report to GitHub: ${(error as Error).message}`, agentMs: outcome.agentMs });
+    finished = await deps.store.finishRun(run.id, { state: 'failed', reason: `Could not report to GitHub: ${(error as Error).message}`, agentMs: outcome.agentMs });
   }
+  await deps.onFinished(finished).catch((error: unknown) => log.error({ err: error }, 'could not plan after the run'));
+  return finished;
 }
 
 function crashOutcome(error: unknown): RunOutcome {

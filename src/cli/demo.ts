@@ -74,6 +74,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     DATABASE_URL: undefined,
     SWITCHYARD_GITHUB_PACING: options.githubPacing ? 'on' : 'off',
     SWITCHYARD_CONCURRENCY: String(options.concurrency),
+    // The demo labels its issues within a second: one batch, planned one second after the first label.
+    SWITCHYARD_BATCH_WINDOW: '1s',
   });
   const redactor = new Redactor();
   const log = createLogger({ level: options.verbose ? 'info' : 'warn', format: 'pretty', redactor, fd: 2 });

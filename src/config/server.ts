@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import ms from 'ms';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { agentCatalogue, DEFAULT_AGENTS, type AgentCatalogue } from './agents.ts';
@@ -49,6 +50,7 @@ const envSchema = z.object({
   SWITCHYARD_CONCURRENCY: integer(Math.max(availableParallelism() - 1, 1), 1),
   SWITCHYARD_CONFIG: z.string().optional(),
   SWITCHYARD_GITHUB_PACING: z.enum(['on', 'off']).default('on'),
+  SWITCHYARD_BATCH_WINDOW: z.string().default('10s'),
   SWITCHYARD_GIT_AUTHOR_NAME: z.string().default('switchyard[bot]'),
   SWITCHYARD_GIT_AUTHOR_EMAIL: z.string().default('switchyard[bot]@users.noreply.github.com'),
 });
@@ -77,6 +79,8 @@ export interface ServerSettings {
    * GitHub Enterprise Server whose administrator disabled those limits, and the twin.
    */
   githubPacing: boolean;
+  /** How long triggers for one repository are gathered into a batch, unless the repository says otherwise. */
+  batchWindowMs: number;
 }
 
 export class SettingsError extends Error {}
@@ -112,6 +116,10 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     privateKey = Buffer.from(privateKey, 'base64').toString('utf8');
   }
   const production = values.NODE_ENV === 'production';
+  const windowMs = values.SWITCHYARD_BATCH_WINDOW.trim() === '0' ? 0 : ms(values.SWITCHYARD_BATCH_WINDOW as ms.StringValue);
+  if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 0) {
+    throw new SettingsError(`Invalid server settings:\nSWITCHYARD_BATCH_WINDOW: "${values.SWITCHYARD_BATCH_WINDOW}" is not a duration (try 0, 10s or 1m)`);
+  }
 
   return {
     appId: values.APP_ID,
@@ -130,6 +138,7 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     agents: { ...DEFAULT_AGENTS, ...file.agents },
     gitAuthor: { name: values.SWITCHYARD_GIT_AUTHOR_NAME, email: values.SWITCHYARD_GIT_AUTHOR_EMAIL },
     githubPacing: values.SWITCHYARD_GITHUB_PACING === 'on',
+    batchWindowMs: windowMs,
   };
 }
 

@@ -3,9 +3,12 @@
  * Runs in a job, not in the webhook handler, because it talks to GitHub.
  */
 import type { AgentCatalogue } from '../config/agents.ts';
+import { configErrorMessage, loadRepoConfig, priorityOf } from '../config/repo.ts';
 import type { Logger } from '../log/logger.ts';
-import type { RunJob } from '../queue/jobs.ts';
+import type { PlanJob } from '../queue/jobs.ts';
 import { runBranch } from '../runner/branch.ts';
+import { DEFAULT_PRIORITY } from '../scheduler/schedule.ts';
+import type { BatchStore } from '../store/batches.ts';
 import type { RunTrigger, Store } from '../store/records.ts';
 import { repoParams, type ClientFactory } from './client.ts';
 import { fetchPermission } from './permissions.ts';
@@ -13,9 +16,12 @@ import { renderStatus, writeStatusComment } from './status-comment.ts';
 
 export interface IntakeDeps {
   store: Store;
+  batches: BatchStore;
   agents: AgentCatalogue;
   clientFor: ClientFactory;
-  enqueueRun: (job: RunJob, repo: string, issueNumber: number) => Promise<boolean>;
+  requestPlan: (job: PlanJob, delayMs: number) => Promise<void>;
+  /** The operator's batching window, used where the repository sets none. */
+  defaultWindowMs: number;
   log: Logger;
 }
 
@@ -48,7 +54,17 @@ export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps): Prom
     return;
   }
 
-  let run = await deps.store.createRun(trigger, runBranch(trigger.issue.number, trigger.issue.title));
+  const loaded = await loadRepoConfig(octokit, trigger.repo.owner, trigger.repo.name);
+  if (!loaded.ok) {
+    log.info({ problems: loaded.problems }, 'invalid repository config');
+    await octokit.rest.issues.createComment({ ...issue, body: configErrorMessage(loaded.problems) });
+    return;
+  }
+  const config = loaded.config;
+  const windowMs = config.batching.window ?? deps.defaultWindowMs;
+  const { batch, joined } = await deps.batches.openOrJoin(trigger.repo.fullName, windowMs);
+  const priority = priorityOf(trigger.issue.labels, config.priorities, DEFAULT_PRIORITY);
+  let run = await deps.store.createRun(trigger, runBranch(trigger.issue.number, trigger.issue.title), { batchId: batch.id, priority });
   if (!run) {
     const live = await deps.store.liveRunFor(trigger.repo.fullName, trigger.issue.number);
     if (live?.trigger.deliveryId !== trigger.deliveryId || live.state !== 'queued') {
@@ -60,6 +76,9 @@ export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps): Prom
   }
   await octokit.rest.reactions.createForIssue({ ...issue, content: 'eyes' });
   await writeStatusComment(octokit, deps.store, trigger.repo, trigger.issue.number, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'queued' }));
-  await deps.enqueueRun({ runId: run.id }, run.repo, run.issueNumber);
-  log.info({ run: run.id, agent: run.agent }, 'run queued');
+  await deps.store.acknowledgeRun(run.id);
+  // A trigger that joins a batch already under way is planned at once; a new batch waits out its window.
+  const delayMs = joined ? Math.max(0, batch.openedAt.getTime() + batch.windowMs - Date.now()) : windowMs;
+  await deps.requestPlan({ repo: run.repo, installationId: run.installationId }, delayMs);
+  log.info({ run: run.id, agent: run.agent, batch: batch.id, planInMs: delayMs }, 'run queued');
 }

@@ -8,6 +8,8 @@ export interface PullRequestInput {
   issueNumber: number;
   issueTitle: string;
   branch: string;
+  /** The branch the pull request targets: the default branch, or a dependency's for a stacked run. */
+  base: string;
   agent: string;
   attempt: number;
   durationMs: number;
@@ -46,7 +48,7 @@ export async function openOrUpdatePullRequest(octokit: GitHubClient, input: Pull
   const title = pullRequestTitle(input.issueTitle);
   const body = pullRequestBody(input);
   try {
-    const { data } = await octokit.rest.pulls.create({ ...params, head: input.branch, base: input.repo.defaultBranch, title, body });
+    const { data } = await octokit.rest.pulls.create({ ...params, head: input.branch, base: input.base, title, body });
     return { number: data.number, url: data.html_url };
   } catch (error) {
     if (statusOf(error) !== 422) throw error;

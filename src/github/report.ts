@@ -34,6 +34,7 @@ export async function reportFinished(
         issueNumber: run.issueNumber,
         issueTitle: run.trigger.issue.title,
         branch: run.branch,
+        base: run.baseBranch ?? run.trigger.repo.defaultBranch,
         agent: run.agent,
         attempt: run.attempt,
         durationMs: durationMs(),

@@ -4,14 +4,31 @@
  */
 import type { Context } from 'probot';
 import type { Logger } from '../log/logger.ts';
-import type { IntakeJob } from '../queue/jobs.ts';
+import type { IntakeJob, PlanJob } from '../queue/jobs.ts';
 import type { Store } from '../store/records.ts';
 import { parseTrigger } from './trigger.ts';
 
 export interface WebhookDeps {
   store: Store;
   enqueueIntake: (job: IntakeJob) => Promise<void>;
+  requestPlan: (job: PlanJob) => Promise<void>;
   log: Logger;
+}
+
+/**
+ * A merged pull request or a closed issue can satisfy a dependency: plan the repository again
+ * when it has live runs.
+ */
+export async function onDependencyEvent(
+  payload: { repository: { full_name: string }; installation?: { id: number } | undefined },
+  what: string,
+  deps: WebhookDeps,
+): Promise<void> {
+  if (!payload.installation) return;
+  const live = await deps.store.liveRuns(payload.repository.full_name);
+  if (live.length === 0) return;
+  deps.log.info({ repo: payload.repository.full_name, event: what }, 'planning again');
+  await deps.requestPlan({ repo: payload.repository.full_name, installationId: payload.installation.id });
 }
 
 export async function onIssueLabeled(context: Context<'issues.labeled'>, deps: WebhookDeps): Promise<void> {

@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Database } from '../store/db.ts';
 import type { RunTrigger } from '../store/records.ts';
 
-export const QUEUES = { intake: 'switchyard-intake', run: 'switchyard-run' } as const;
+export const QUEUES = { intake: 'switchyard-intake', plan: 'switchyard-plan', run: 'switchyard-run' } as const;
 
 export interface IntakeJob {
   trigger: RunTrigger;
@@ -17,6 +17,12 @@ export interface IntakeJob {
 
 export interface RunJob {
   runId: string;
+}
+
+/** Plan the repository's live runs again: after a batch window, a finished run, or a merge. */
+export interface PlanJob {
+  repo: string;
+  installationId: number;
 }
 
 export interface JobEngineOptions {
@@ -41,6 +47,8 @@ export class JobEngine {
     await this.boss.start();
     await this.boss.createQueue(QUEUES.intake, { notify: true, retryLimit: 3, retryDelay: 2, retryBackoff: true });
     await this.boss.createQueue(QUEUES.run, { policy: 'exclusive', notify: true, retryLimit: 0 });
+    // stately: one plan queued and one running per repository; a queued plan sees the newest state.
+    await this.boss.createQueue(QUEUES.plan, { policy: 'stately', notify: true, retryLimit: 5, retryDelay: 1, retryBackoff: true });
   }
 
   async enqueueIntake(job: IntakeJob): Promise<void> {
@@ -51,6 +59,18 @@ export class JobEngine {
   async enqueueRun(job: RunJob, repo: string, issueNumber: number): Promise<boolean> {
     const id = await this.boss.send(QUEUES.run, job, { singletonKey: `${repo}#${issueNumber}`, group: { id: repo } });
     return id !== null;
+  }
+
+  /** Asks for a plan of the repository after `delayMs` (rounded up to whole seconds). */
+  async requestPlan(job: PlanJob, delayMs = 0): Promise<void> {
+    const startAfter = Math.ceil(delayMs / 1000);
+    await this.boss.send(QUEUES.plan, job, { singletonKey: job.repo, ...(startAfter > 0 ? { startAfter } : {}) });
+  }
+
+  async workPlans(handler: (job: PlanJob) => Promise<void>): Promise<void> {
+    await this.boss.work<PlanJob>(QUEUES.plan, { ...POLLING, localConcurrency: 2 }, async ([job]: Job<PlanJob>[]) => {
+      if (job) await handler(job.data);
+    });
   }
 
   async workIntake(handler: (job: IntakeJob) => Promise<void>): Promise<void> {

@@ -22,6 +22,8 @@ export interface RunRequest {
   agentName: string;
   agent: AgentDefinition;
   branch: string;
+  /** The branch to start from: the default branch, or a dependency's branch for a stacked run. */
+  base: string;
   /** Installation token for fetch and push; handed to git only. */
   token: string;
   signal?: AbortSignal;
@@ -82,7 +84,7 @@ export class Runner {
     const privateDir = join(this.#cache.root, 'runs', request.runId);
     try {
       try {
-        worktree = await this.#cache.prepare({ repo: request.repo, token: request.token, runId: request.runId, branch: request.branch, base: request.repo.defaultBranch });
+        worktree = await this.#cache.prepare({ repo: request.repo, token: request.token, runId: request.runId, branch: request.branch, base: request.base });
       } catch (error) {
         outcome.reason = `Could not prepare a worktree of ${request.repo.fullName}: ${firstLine(error)}`;
         return outcome;

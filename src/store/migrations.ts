@@ -52,6 +52,29 @@ const MIGRATIONS: Migration[] = [
        )`,
     ],
   },
+  {
+    version: 2,
+    name: 'batches and plan fields of runs',
+    sql: [
+      `create table switchyard_batches (
+         id uuid primary key default gen_random_uuid(),
+         repo text not null,
+         window_ms integer not null,
+         opened_at timestamptz not null default now(),
+         closed_at timestamptz,
+         report jsonb
+       )`,
+      `create unique index switchyard_batches_one_open_per_repo on switchyard_batches (repo) where closed_at is null`,
+      `alter table switchyard_runs
+         add column batch_id uuid references switchyard_batches (id),
+         add column priority integer not null default 2,
+         add column base_branch text,
+         add column waiting_reason text,
+         add column dispatched_at timestamptz,
+         add column depends_on integer[] not null default '{}',
+         add column acknowledged_at timestamptz`,
+    ],
+  },
 ];
 
 const LOCK_KEY = 7_311_964_201;

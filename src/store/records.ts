@@ -62,6 +62,16 @@ export interface RunRecord {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  batchId: string | null;
+  priority: number;
+  /** The branch the run starts from and its pull request targets; the default branch when null. */
+  baseBranch: string | null;
+  /** Why the scheduler holds the run, while it waits. */
+  waitingReason: string | null;
+  /** When the scheduler handed the run to the job queue. */
+  dispatchedAt: Date | null;
+  /** The issues the run depended on when it was last planned. */
+  dependsOn: number[];
 }
 
 export interface RunOutcomeFields {
@@ -94,6 +104,12 @@ interface RunRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  batch_id: string | null;
+  priority: number;
+  base_branch: string | null;
+  waiting_reason: string | null;
+  dispatched_at: Date | null;
+  depends_on: number[] | null;
 }
 
 function toRun(row: RunRow): RunRecord {
@@ -117,6 +133,12 @@ function toRun(row: RunRow): RunRecord {
     createdAt: new Date(row.created_at),
     startedAt: row.started_at ? new Date(row.started_at) : null,
     finishedAt: row.finished_at ? new Date(row.finished_at) : null,
+    batchId: row.batch_id,
+    priority: row.priority,
+    baseBranch: row.base_branch,
+    waitingReason: row.waiting_reason,
+    dispatchedAt: row.dispatched_at ? new Date(row.dispatched_at) : null,
+    dependsOn: row.depends_on ?? [],
   };
 }
 
@@ -141,13 +163,13 @@ export class Store {
    * Creates a queued run for a trigger, or returns `undefined` when the issue already has a live
    * run — the decision holds across processes because the database enforces it.
    */
-  async createRun(trigger: RunTrigger, branch: string): Promise<RunRecord | undefined> {
+  async createRun(trigger: RunTrigger, branch: string, plan: { batchId: string; priority: number }): Promise<RunRecord | undefined> {
     const rows = await this.#db.query<RunRow>(
-      `insert into switchyard_runs (repo, issue_number, installation_id, agent, state, branch, trigger)
-       values ($1, $2, $3, $4, 'queued', $5, $6)
+      `insert into switchyard_runs (repo, issue_number, installation_id, agent, state, branch, trigger, batch_id, priority)
+       values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8)
        on conflict do nothing
        returning *`,
-      [trigger.repo.fullName, trigger.issue.number, trigger.installationId, trigger.agent, branch, JSON.stringify(trigger)],
+      [trigger.repo.fullName, trigger.issue.number, trigger.installationId, trigger.agent, branch, JSON.stringify(trigger), plan.batchId, plan.priority],
     );
     return rows[0] ? toRun(rows[0]) : undefined;
   }
@@ -173,11 +195,92 @@ export class Store {
   }
 
   /** Ends a run that never got to report, keeping what it had recorded. */
-  async failRun(id: string, reason: string): Promise<RunRecord | undefined> {
+  async failRun(id: string, reason: string, state: 'failed' | 'cancelled' = 'failed'): Promise<RunRecord | undefined> {
     const rows = await this.#db.query<RunRow>(
-      `update switchyard_runs set state = 'failed', reason = $2, finished_at = now()
+      `update switchyard_runs set state = $3, reason = $2, finished_at = now()
        where id = $1 and state in ('queued', 'waiting', 'running') returning *`,
+      [id, reason, state],
+    );
+    return rows[0] ? toRun(rows[0]) : undefined;
+  }
+
+  /**
+   * Live runs of a repository (queued, waiting or running), oldest first. With `acknowledged`,
+   * only those whose trigger was answered on GitHub: a run is planned only after that, so that
+   * its status comment exists before anything else writes to it.
+   */
+  async liveRuns(repo: string, options: { acknowledged?: boolean } = {}): Promise<RunRecord[]> {
+    const rows = await this.#db.query<RunRow>(
+      `select * from switchyard_runs where repo = $1 and state = any($2) ${options.acknowledged ? 'and acknowledged_at is not null' : ''} order by created_at`,
+      [repo, LIVE_STATES],
+    );
+    return rows.map(toRun);
+  }
+
+  async acknowledgeRun(id: string): Promise<void> {
+    await this.#db.query('update switchyard_runs set acknowledged_at = now() where id = $1', [id]);
+  }
+
+  /** The most recent finished run of an issue. */
+  async lastFinishedRun(repo: string, issueNumber: number): Promise<RunRecord | undefined> {
+    const rows = await this.#db.query<RunRow>(
+      `select * from switchyard_runs where repo = $1 and issue_number = $2 and state <> all($3) order by created_at desc limit 1`,
+      [repo, issueNumber, LIVE_STATES],
+    );
+    return rows[0] ? toRun(rows[0]) : undefined;
+  }
+
+  /** Runs that hold a slot anywhere: running, or handed to the queue and not started yet. */
+  async occupiedSlots(): Promise<number> {
+    const rows = await this.#db.query<{ count: string | number }>(
+      `select count(*) as count from switchyard_runs where state = 'running' or (state = 'queued' and dispatched_at is not null)`,
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  async startedSince(repo: string, since: Date): Promise<number> {
+    const rows = await this.#db.query<{ count: string | number }>(`select count(*) as count from switchyard_runs where repo = $1 and started_at >= $2`, [repo, since]);
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /** Mean duration of the agent's last ten successful runs in the repository, if any. */
+  async estimateMs(repo: string, agent: string): Promise<number | undefined> {
+    const rows = await this.#db.query<{ ms: string | number | null }>(
+      `select avg(extract(epoch from (finished_at - started_at)) * 1000) as ms from (
+         select started_at, finished_at from switchyard_runs
+         where repo = $1 and agent = $2 and state = 'succeeded' and started_at is not null
+         order by finished_at desc limit 10) recent`,
+      [repo, agent],
+    );
+    const value = rows[0]?.ms;
+    return value === null || value === undefined ? undefined : Math.round(Number(value));
+  }
+
+  async setDependencies(id: string, dependsOn: readonly number[]): Promise<void> {
+    await this.#db.query('update switchyard_runs set depends_on = $2 where id = $1', [id, dependsOn]);
+  }
+
+  async runsOfBatch(batchId: string): Promise<RunRecord[]> {
+    const rows = await this.#db.query<RunRow>('select * from switchyard_runs where batch_id = $1 order by created_at', [batchId]);
+    return rows.map(toRun);
+  }
+
+  /** Holds a run with a reason; `true` when the reason changed (the comment needs an update). */
+  async holdRun(id: string, reason: string): Promise<boolean> {
+    const rows = await this.#db.query(
+      `update switchyard_runs set state = 'waiting', waiting_reason = $2, dispatched_at = null
+       where id = $1 and state in ('queued', 'waiting') and dispatched_at is null and waiting_reason is distinct from $2 returning id`,
       [id, reason],
+    );
+    return rows.length === 1;
+  }
+
+  /** Hands a run to the queue: queued again, with the branch it starts from. */
+  async dispatchRun(id: string, base: string | null): Promise<RunRecord | undefined> {
+    const rows = await this.#db.query<RunRow>(
+      `update switchyard_runs set state = 'queued', waiting_reason = null, dispatched_at = now(), base_branch = $2
+       where id = $1 and state in ('queued', 'waiting') and dispatched_at is null returning *`,
+      [id, base],
     );
     return rows[0] ? toRun(rows[0]) : undefined;
   }

@@ -9,7 +9,7 @@ import { processesUnder } from '../support/processes.ts';
 describe('from an agent:patch label to a pull request', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ env: { SWITCHYARD_GITHUB_PACING: 'on' } });
   });
   afterAll(async () => {
     await stack?.stop();

@@ -44,6 +44,7 @@ describe('Runner', () => {
     agentName: 'test',
     agent: agentDefinition.parse({ kind: 'command', command, timeout: '1m' }),
     branch: `agent/${n}-issue-${n}`,
+    base: 'main',
     token,
     log: pino({ level: 'silent' }),
   });

@@ -59,6 +59,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     SWITCHYARD_CONCURRENCY: String(options.concurrency ?? 3),
     LOG_LEVEL: 'debug',
     LOG_FORMAT: 'json',
+    SWITCHYARD_BATCH_WINDOW: '0',
+    // The twin has no secondary rate limits; label-to-pull-request.test.ts keeps Probot's pacing on.
+    SWITCHYARD_GITHUB_PACING: 'off',
     PATH: process.env.PATH,
     ...options.env,
   });

@@ -20,12 +20,15 @@ export interface HandlerInput {
   params: Record<string, string>;
   query: URLSearchParams;
   body: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export interface HandlerResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A body sent as is (a raw media type) instead of as JSON. */
+  raw?: { text: string; contentType: string };
 }
 
 export type Handler = (core: TwinCore, input: HandlerInput) => Promise<HandlerResult> | HandlerResult;

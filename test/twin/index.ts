@@ -19,6 +19,7 @@ import { GitHost } from './git.ts';
 import { appHandlers } from './handlers/apps.ts';
 import { issueHandlers } from './handlers/issues.ts';
 import { pullHandlers } from './handlers/pulls.ts';
+import { contentHandlers } from './handlers/contents.ts';
 import { repoHandlers } from './handlers/repos.ts';
 import { RestDescription } from './openapi.ts';
 import { userJson } from './payloads.ts';
@@ -28,7 +29,7 @@ import { WebhookSender } from './webhooks.ts';
 export { sign } from './webhooks.ts';
 export type { Delivery } from './webhooks.ts';
 
-const HANDLERS: Record<string, Handler> = { ...appHandlers, ...repoHandlers, ...issueHandlers, ...pullHandlers };
+const HANDLERS: Record<string, Handler> = { ...appHandlers, ...repoHandlers, ...issueHandlers, ...pullHandlers, ...contentHandlers };
 const API_PREFIX = '/api/v3';
 
 export interface RecordedRequest {
@@ -300,9 +301,15 @@ export class GitHubTwin {
       params: matched.pathParams,
       query: url.searchParams,
       body: (body ?? {}) as Record<string, unknown>,
+      headers: req.headers,
     };
     try {
       const result = await handler(this.#coreOrThrow, input);
+      if (result.raw) {
+        record.status = result.status;
+        res.writeHead(result.status, { 'content-type': result.raw.contentType, ...result.headers }).end(result.raw.text);
+        return;
+      }
       send(result.status, result.body, result.headers);
     } catch (error) {
       if (error instanceof TwinError) return send(error.status, { message: error.message, errors: error.errors });

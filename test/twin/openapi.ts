@@ -100,7 +100,8 @@ export class RestDescription {
         const names: string[] = [];
         const source = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_m, name: string) => {
           names.push(name);
-          return '([^/]+)';
+          // A file path (contents API) spans slashes when the client does not encode them.
+          return name === 'path' ? '(.+)' : '([^/]+)';
         });
         const json = operation.requestBody?.content?.['application/json'];
         this.#routes.push({

@@ -44,6 +44,8 @@ export interface TwinIssue {
   updatedAt: Date;
   closedAt: Date | null;
   reactions: TwinReaction[];
+  /** Numbers of the issues of the same repository that block this one (GitHub's issue dependencies). */
+  blockedBy: number[];
   /** Set when this number belongs to a pull request (GitHub numbers both from one sequence). */
   pullRequest: TwinPull | undefined;
 }

@@ -57,6 +57,7 @@ export const issueHandlers: Record<string, Handler> = {
       updatedAt: now,
       closedAt: null,
       reactions: [],
+      blockedBy: [],
       pullRequest: undefined,
     };
     repo.issues.set(issue.number, issue);
@@ -224,6 +225,25 @@ export const issueHandlers: Record<string, Handler> = {
     const content = input.query.get('content');
     const items = issue.reactions.filter((r) => !content || r.content === content).map((r) => reactionJson(r, core.urls));
     return paginate(items, input.query, `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/issues/${issue.number}/reactions`);
+  },
+
+  'issues/list-dependencies-blocked-by': (core, input) => {
+    const repo = core.repoFor(input);
+    const issue = core.issueFor(repo, input);
+    const items = issue.blockedBy
+      .map((number) => repo.issues.get(number))
+      .filter((i): i is TwinIssue => i !== undefined)
+      .map((i) => issueJson(repo, i, core.urls));
+    return paginate(items, input.query, `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/issues/${issue.number}/dependencies/blocked_by`);
+  },
+
+  'issues/add-blocked-by-dependency': (core, input) => {
+    const repo = core.repoFor(input, 'triage', 'issues');
+    const issue = core.issueFor(repo, input);
+    const blocker = [...repo.issues.values()].find((i) => i.id === Number(input.body.issue_id));
+    if (!blocker) throw new TwinError(404, 'Not Found');
+    if (!issue.blockedBy.includes(blocker.number)) issue.blockedBy.push(blocker.number);
+    return { status: 201, body: issueJson(repo, blocker, core.urls) };
   },
 
   'users/get-by-username': (core, input) => {

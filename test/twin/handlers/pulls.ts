@@ -59,6 +59,7 @@ export const pullHandlers: Record<string, Handler> = {
       updatedAt: now,
       closedAt: null,
       reactions: [],
+      blockedBy: [],
       pullRequest: { id: core.state.nextId(), number: 0, head, base, draft: input.body.draft === true, merged: false, mergedAt: null, mergeCommitSha: null },
     };
     if (issue.pullRequest) issue.pullRequest.number = issue.number;

@@ -1,0 +1,154 @@
+/**
+ * The plan job: gathers what the scheduler needs (live runs, dependencies from issue bodies and
+ * GitHub's issue dependencies, the state of referenced issues, limits), asks the pure scheduler,
+ * and carries out its decisions: dispatch, hold with a reason, or stop a cycle.
+ */
+import { loadRepoConfig, parseRepoConfig, type RepoConfig } from './config/repo.ts';
+import { repoParams, statusOf, type ClientFactory, type GitHubClient } from './github/client.ts';
+import { renderStatus, writeStatusComment } from './github/status-comment.ts';
+import type { Logger } from './log/logger.ts';
+import type { PlanJob, RunJob } from './queue/jobs.ts';
+import { parseDependencies } from './scheduler/dependencies.ts';
+import { predictFiles } from './scheduler/files.ts';
+import { batchReport } from './scheduler/report.ts';
+import { schedule, type IssueFact, type PlanItem } from './scheduler/schedule.ts';
+import type { BatchStore } from './store/batches.ts';
+import type { RepoRef, RunRecord, Store } from './store/records.ts';
+
+export interface PlanDeps {
+  store: Store;
+  batches: BatchStore;
+  clientFor: ClientFactory;
+  enqueueRun: (job: RunJob, repo: string, issueNumber: number) => Promise<boolean>;
+  /** Runs at once across Switchyard. */
+  globalConcurrency: number;
+  log: Logger;
+}
+
+/** What a run is expected to take when its agent has no history in the repository. */
+export const DEFAULT_ESTIMATE_MS = 10 * 60 * 1000;
+
+const DEFAULT_CONFIG = (parseRepoConfig({}) as { ok: true; config: RepoConfig }).config;
+
+async function blockedBy(octokit: GitHubClient, repo: RepoRef, issueNumber: number): Promise<{ issues: number[]; foreign: string[] }> {
+  const issues: number[] = [];
+  const foreign: string[] = [];
+  const { data } = await octokit.rest.issues.listDependenciesBlockedBy({ ...repoParams(repo), issue_number: issueNumber, per_page: 100 });
+  for (const blocker of data) {
+    const [, owner, name] = /repos\/([^/]+)\/([^/]+)\/issues\/\d+$/.exec(blocker.url) ?? [];
+    if (`${owner}/${name}`.toLowerCase() === repo.fullName.toLowerCase()) issues.push(blocker.number);
+    else foreign.push(`${owner}/${name}#${blocker.number}`);
+  }
+  return { issues, foreign };
+}
+
+async function issueFact(octokit: GitHubClient, store: Store, repo: RepoRef, issueNumber: number): Promise<IssueFact> {
+  let state: IssueFact['state'];
+  try {
+    const { data } = await octokit.rest.issues.get({ ...repoParams(repo), issue_number: issueNumber });
+    state = data.state === 'closed' ? 'closed' : 'open';
+  } catch (error) {
+    if (statusOf(error) !== 404 && statusOf(error) !== 410) throw error;
+    state = 'missing';
+  }
+  const last = await store.lastFinishedRun(repo.fullName, issueNumber);
+  const lastRun = last && last.state !== 'queued' && last.state !== 'waiting' && last.state !== 'running' ? { state: last.state, branch: last.branch, pullRequest: last.pullRequestNumber } : undefined;
+  return { state, lastRun };
+}
+
+async function openSwitchyardPullRequests(octokit: GitHubClient, repo: RepoRef): Promise<number> {
+  const pulls = await octokit.paginate(octokit.rest.pulls.list, { ...repoParams(repo), state: 'open', per_page: 100 });
+  return pulls.filter((p) => p.head.ref.startsWith('agent/')).length;
+}
+
+export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void> {
+  const runs = await deps.store.liveRuns(job.repo, { acknowledged: true });
+  if (runs.length === 0) return;
+  const log = deps.log.child({ repo: job.repo, plan: true });
+  const repo = (runs[0] as RunRecord).trigger.repo;
+  const octokit = await deps.clientFor(job.installationId);
+  const loaded = await loadRepoConfig(octokit, repo.owner, repo.name);
+  if (!loaded.ok) log.warn({ problems: loaded.problems }, 'repository config became invalid; planning with defaults');
+  const config = loaded.ok ? loaded.config : DEFAULT_CONFIG;
+
+  const items: PlanItem[] = [];
+  const referenced = new Set<number>();
+  for (const run of runs) {
+    const occupying = run.state === 'running' || run.dispatchedAt !== null;
+    let dependsOn = run.dependsOn;
+    let foreign: string[] = [];
+    if (!occupying) {
+      const fromBody = parseDependencies(run.trigger.issue.body, repo.fullName);
+      const fromGitHub = await blockedBy(octokit, repo, run.issueNumber);
+      dependsOn = [...new Set([...fromBody.issues, ...fromGitHub.issues])].sort((a, b) => a - b);
+      foreign = [...new Set([...fromBody.foreign, ...fromGitHub.foreign])];
+      if (dependsOn.join() !== run.dependsOn.join()) await deps.store.setDependencies(run.id, dependsOn);
+      for (const dependency of dependsOn) referenced.add(dependency);
+    }
+    items.push({
+      runId: run.id,
+      issue: run.issueNumber,
+      state: occupying ? 'running' : run.state === 'waiting' ? 'waiting' : 'queued',
+      priority: run.priority,
+      createdAt: run.createdAt.getTime(),
+      estimateMs: (await deps.store.estimateMs(repo.fullName, run.agent)) ?? DEFAULT_ESTIMATE_MS,
+      dependsOn,
+      foreign,
+      files: predictFiles(run.trigger.issue.body),
+      branch: run.branch,
+    });
+  }
+  const facts: Record<number, IssueFact> = {};
+  for (const issue of referenced) facts[issue] = await issueFact(octokit, deps.store, repo, issue);
+
+  const { maxOpenPullRequests, runsPerHour } = config.limits;
+  const result = schedule({
+    items,
+    facts,
+    release: config.dependencies.release,
+    limits: {
+      repoConcurrency: config.concurrency ?? deps.globalConcurrency,
+      globalFree: deps.globalConcurrency - (await deps.store.occupiedSlots()) + items.filter((i) => i.state === 'running').length,
+      maxOpenPullRequests,
+      openPullRequests: maxOpenPullRequests === null ? 0 : await openSwitchyardPullRequests(octokit, repo),
+      runsPerHour,
+      startedLastHour: runsPerHour === null ? 0 : await deps.store.startedSince(repo.fullName, new Date(Date.now() - 60 * 60 * 1000)),
+    },
+  });
+
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  for (const decision of result.decisions) {
+    const run = byId.get(decision.runId) as RunRecord;
+    if (decision.kind === 'start') {
+      const dispatched = await deps.store.dispatchRun(run.id, decision.base ?? null);
+      if (dispatched) {
+        if (run.state === 'waiting') await writeStatusComment(octokit, deps.store, repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'queued' }));
+        await deps.enqueueRun({ runId: run.id }, run.repo, run.issueNumber);
+        log.info({ run: run.id, issue: run.issueNumber, base: decision.base }, 'run dispatched');
+      }
+    } else if (decision.kind === 'wait') {
+      if (await deps.store.holdRun(run.id, decision.reason)) {
+        await writeStatusComment(octokit, deps.store, repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'waiting', reason: `#${run.issueNumber} ${decision.reason}` }));
+        log.info({ run: run.id, issue: run.issueNumber, reason: decision.reason }, 'run waits');
+      }
+    } else {
+      const stopped = await deps.store.failRun(run.id, `#${run.issueNumber} ${decision.reason}`, 'cancelled');
+      if (stopped) await writeStatusComment(octokit, deps.store, repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'cancelled', reason: stopped.reason }));
+      log.info({ run: run.id, cycle: decision.cycle }, 'run on a dependency cycle stopped');
+    }
+  }
+  await closeFinishedBatches(deps, runs, config.concurrency ?? deps.globalConcurrency);
+}
+
+/** Closes the batches of `runs` whose runs have all ended, with their plan reports. */
+export async function closeFinishedBatches(deps: Pick<PlanDeps, 'store' | 'batches' | 'log'>, runs: readonly RunRecord[], concurrency: number): Promise<void> {
+  for (const batchId of new Set(runs.map((r) => r.batchId).filter((id): id is string => id !== null))) {
+    const members = await deps.store.runsOfBatch(batchId);
+    const report = (all: RunRecord[]) =>
+      batchReport(
+        all.map((r) => ({ issue: r.issueNumber, state: r.state, dependsOn: r.dependsOn, createdAt: r.createdAt.getTime(), startedAt: r.startedAt?.getTime() ?? null, finishedAt: r.finishedAt?.getTime() ?? null })),
+        concurrency,
+      );
+    if (await deps.batches.closeIfDone(batchId, report, members)) deps.log.info({ batch: batchId }, 'batch finished');
+  }
+}
