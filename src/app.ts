@@ -6,8 +6,9 @@ export function switchyardApp(deps: WebhookDeps): ApplicationFunction {
   return (app) => {
     app.on('issues.labeled', (context) => onIssueLabeled(context, deps));
     app.on('issues.closed', (context) => onDependencyEvent(context.payload, `#${context.payload.issue.number} closed`, deps));
-    app.on('pull_request.closed', async (context) => {
-      if (context.payload.pull_request.merged) await onDependencyEvent(context.payload, `pull request #${context.payload.number} merged`, deps);
-    });
+    // Merged: a dependency may be satisfied. Closed either way: an open pull request slot is free.
+    app.on('pull_request.closed', (context) =>
+      onDependencyEvent(context.payload, `pull request #${context.payload.number} ${context.payload.pull_request.merged ? 'merged' : 'closed'}`, deps),
+    );
   };
 }

@@ -20,6 +20,7 @@ export interface PlanDeps {
   batches: BatchStore;
   clientFor: ClientFactory;
   enqueueRun: (job: RunJob, repo: string, issueNumber: number) => Promise<boolean>;
+  requestPlan: (job: PlanJob, delayMs: number) => Promise<void>;
   /** Runs at once across Switchyard. */
   globalConcurrency: number;
   log: Logger;
@@ -137,8 +138,13 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
       log.info({ run: run.id, cycle: decision.cycle }, 'run on a dependency cycle stopped');
     }
   }
+  // Limits clear with time (runs per hour) or elsewhere (other repositories' runs): look again later.
+  if (result.decisions.some((d) => d.kind === 'wait' && d.cause === 'limit')) await deps.requestPlan(job, LIMIT_RECHECK_MS);
   await closeFinishedBatches(deps, runs, config.concurrency ?? deps.globalConcurrency);
 }
+
+/** How soon a run held by a limit is planned again when nothing else happens. */
+export const LIMIT_RECHECK_MS = 30_000;
 
 /** Closes the batches of `runs` whose runs have all ended, with their plan reports. */
 export async function closeFinishedBatches(deps: Pick<PlanDeps, 'store' | 'batches' | 'log'>, runs: readonly RunRecord[], concurrency: number): Promise<void> {

@@ -74,7 +74,15 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
       handleTrigger(job.trigger, { store, batches, agents: settings.agents, clientFor, requestPlan: (plan, delayMs) => jobs.requestPlan(plan, delayMs), defaultWindowMs: settings.batchWindowMs, log }),
     );
     await jobs.workPlans((job) =>
-      planRepository(job, { store, batches, clientFor, enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue), globalConcurrency: settings.concurrency, log }),
+      planRepository(job, {
+        store,
+        batches,
+        clientFor,
+        enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue),
+        requestPlan: (plan, delayMs) => jobs.requestPlan(plan, delayMs),
+        globalConcurrency: settings.concurrency,
+        log,
+      }),
     );
     web = await startWebServer({
       probot,

@@ -58,7 +58,7 @@ export interface SchedulerState {
 
 export type Decision =
   | { kind: 'start'; runId: string; issue: number; base: string | undefined }
-  | { kind: 'wait'; runId: string; issue: number; reason: string }
+  | { kind: 'wait'; runId: string; issue: number; reason: string; cause: WaitCause }
   | { kind: 'cycle'; runId: string; issue: number; reason: string; cycle: number[] };
 
 export interface Schedule {
@@ -68,20 +68,23 @@ export interface Schedule {
   criticalPath: number[];
 }
 
+/** What would release a waiting run: a dependency, a conflicting run, a limit, or a person. */
+export type WaitCause = 'dependency' | 'conflict' | 'limit' | 'person';
+
 export const DEFAULT_PRIORITY = 2;
 
-type Blocked = { reason: string } | { base: string | undefined };
+type Blocked = { reason: string; cause: WaitCause } | { base: string | undefined };
 
 function blockers(item: PlanItem, state: SchedulerState, live: Map<number, PlanItem>, graph: DependencyGraph): Blocked {
   if (item.foreign.length > 0) {
-    return { reason: `depends on ${item.foreign.join(', ')} in another repository, which Switchyard cannot follow; a person has to decide (remove the line, or start it again once that is done).` };
+    return { cause: 'person', reason: `depends on ${item.foreign.join(', ')} in another repository, which Switchyard cannot follow; a person has to decide (remove the line, or start it again once that is done).` };
   }
   let base: string | undefined;
   const waits: string[] = [];
   for (const dependency of item.dependsOn) {
     const fact = state.facts[dependency];
     if (fact?.state === 'closed') continue;
-    if (fact?.state === 'missing') return { reason: `depends on #${dependency}, which does not exist in this repository; a person has to fix the reference.` };
+    if (fact?.state === 'missing') return { cause: 'person', reason: `depends on #${dependency}, which does not exist in this repository; a person has to fix the reference.` };
     const other = live.get(dependency);
     if (other && graph.cyclic.has(dependency)) {
       waits.push(`#${dependency} (on a dependency cycle)`);
@@ -104,7 +107,7 @@ function blockers(item: PlanItem, state: SchedulerState, live: Map<number, PlanI
     else if (last?.pullRequest) waits.push(`#${dependency} (pull request #${last.pullRequest} to be merged)`);
     else waits.push(`#${dependency} to be closed`);
   }
-  if (waits.length > 0) return { reason: `waits for ${waits.join(', ')}.` };
+  if (waits.length > 0) return { cause: 'dependency', reason: `waits for ${waits.join(', ')}.` };
   return { base };
 }
 
@@ -140,17 +143,17 @@ export function schedule(state: SchedulerState): Schedule {
   for (const item of pending) {
     const blocked = blockers(item, state, live, graph);
     if ('reason' in blocked) {
-      decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: blocked.reason });
+      decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: blocked.reason, cause: blocked.cause });
       continue;
     }
     const conflict = occupied.map((other) => ({ other, path: overlap(item.files, other.files) })).find((c) => c.path !== undefined);
     if (conflict) {
-      decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: `waits for #${conflict.other.issue}: both touch ${conflict.path ?? ''}.` });
+      decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: `waits for #${conflict.other.issue}: both touch ${conflict.path ?? ''}.`, cause: 'conflict' });
       continue;
     }
     const limit = limitReached(slots, pullRequestBudget, hourBudget, state.limits, occupied.length);
     if (limit) {
-      decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: limit });
+      decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: limit, cause: 'limit' });
       continue;
     }
     decisions.push({ kind: 'start', runId: item.runId, issue: item.issue, base: blocked.base });

@@ -13,7 +13,10 @@ async function runOf(stack: Stack, issue: number): Promise<RunRecord | undefined
 describe('dependencies, merged release', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ concurrency: 4 });
+    stack = await startStack({
+      concurrency: 4,
+      agents: { touch: { kind: 'command', command: ['sh', '-c', 'sleep 2; echo "$SWITCHYARD_ISSUE_NUMBER" >> "touched-$SWITCHYARD_ISSUE_NUMBER.txt"'], timeout: 60_000, passEnv: [], env: {} } },
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -68,6 +71,18 @@ describe('dependencies, merged release', () => {
     expect(report.criticalPath.length).toBeGreaterThanOrEqual(4);
     expect(report.makespanMs).toBeGreaterThan(0);
     expect(report.efficiency).toBeGreaterThan(0);
+  });
+
+  it('does not run two issues that name the same file at once, and says why', async () => {
+    const first = await openIssue(stack, 'Tune the port', 'Change the port in `src/config.ts`.');
+    const second = await openIssue(stack, 'Tune the host', 'Files: src/config.ts, src/host.ts');
+    await addLabel(stack, first, 'agent:touch');
+    await statusShowing(stack, first, 'Running');
+    await addLabel(stack, second, 'agent:touch');
+    expect(await statusShowing(stack, second, 'Waiting')).toContain(`waits for #${first}: both touch src/config.ts`);
+    await statusShowing(stack, second, 'Succeeded', 30_000);
+    const [a, b] = [(await runOf(stack, first)) as RunRecord, (await runOf(stack, second)) as RunRecord];
+    expect(b.startedAt?.getTime() ?? 0).toBeGreaterThanOrEqual(a.finishedAt?.getTime() ?? Infinity);
   });
 
   it('waits for a person on a dependency that does not exist or lives in another repository', async () => {
