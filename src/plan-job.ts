@@ -63,7 +63,7 @@ async function openSwitchyardPullRequests(octokit: GitHubClient, repo: RepoRef):
 }
 
 export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void> {
-  const runs = await deps.store.liveRuns(job.repo, { acknowledged: true });
+  const runs = await deps.store.liveRuns(job.repo, { acknowledged: true, windowClosed: true });
   if (runs.length === 0) return;
   const log = deps.log.child({ repo: job.repo, plan: true });
   const repo = (runs[0] as RunRecord).trigger.repo;

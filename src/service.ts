@@ -1,23 +1,25 @@
 /**
- * Composition: one Switchyard process with the web role (webhooks, intake), the worker role
- * (runs), or both — the embedded default.
+ * Composition: one Switchyard process with the web role (webhooks, intake, planning, cancels),
+ * the worker role (runs), or both — the embedded default.
  */
 import { Probot, ProbotOctokit } from 'probot';
 import { switchyardApp } from './app.ts';
 import { secretsOf, type ServerSettings } from './config/server.ts';
+import { handleCancel } from './github/cancel.ts';
 import { handleTrigger } from './github/intake.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { Redactor } from './log/redact.ts';
+import { closeFinishedBatches, planRepository } from './plan-job.ts';
 import { JobEngine } from './queue/jobs.ts';
 import { Runner } from './runner/execute.ts';
 import { RepoCache } from './runner/repo-cache.ts';
+import { checkSandbox, defaultSecretFiles } from './runner/sandbox.ts';
+import { BatchStore } from './store/batches.ts';
 import { openDatabase, type Database } from './store/db.ts';
 import { migrate } from './store/migrations.ts';
-import { Store } from './store/records.ts';
-import { BatchStore } from './store/batches.ts';
-import { closeFinishedBatches, planRepository } from './plan-job.ts';
+import { Store, type RunRecord } from './store/records.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
-import { executeRunJob } from './worker.ts';
+import { CancelRegistry, executeRunJob } from './worker.ts';
 
 export interface Roles {
   web: boolean;
@@ -39,14 +41,19 @@ export interface Switchyard {
   batches: BatchStore;
   jobs: JobEngine;
   cache: RepoCache;
+  cancels: CancelRegistry;
   web: WebServer | undefined;
   stop(): Promise<void>;
 }
+
+/** How often a worker looks for cancel requests of its running runs. */
+const CANCEL_POLL_MS = 500;
 
 export async function startSwitchyard(options: SwitchyardOptions): Promise<Switchyard> {
   const { settings } = options;
   const roles = options.roles ?? { web: true, worker: true };
   if (!settings.appId || !settings.privateKey) throw new Error('APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required to run the app.');
+  if (roles.worker) await checkSandbox(settings.sandbox);
   const redactor = new Redactor(secretsOf(settings));
   const log = options.log ?? createLogger({ level: settings.logLevel, format: settings.logFormat, redactor });
 
@@ -67,26 +74,25 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   });
   const clientFor = (installationId: number) => probot.auth(installationId);
   const cache = new RepoCache(settings.dataDir);
+  const cancels = new CancelRegistry();
+  const requestPlan = (job: { repo: string; installationId: number }, delayMs = 0) => jobs.requestPlan(job, delayMs);
+  const afterRun = async (run: RunRecord) => {
+    await requestPlan({ repo: run.repo, installationId: run.installationId });
+    await closeFinishedBatches({ store, batches, log }, [run], settings.concurrency);
+  };
 
   let web: WebServer | undefined;
   if (roles.web) {
     await jobs.workIntake((job) =>
-      handleTrigger(job.trigger, { store, batches, agents: settings.agents, clientFor, requestPlan: (plan, delayMs) => jobs.requestPlan(plan, delayMs), defaultWindowMs: settings.batchWindowMs, log }),
+      handleTrigger(job.trigger, { store, batches, agents: settings.agents, clientFor, requestPlan, defaultWindowMs: settings.batchWindowMs, log }),
     );
     await jobs.workPlans((job) =>
-      planRepository(job, {
-        store,
-        batches,
-        clientFor,
-        enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue),
-        requestPlan: (plan, delayMs) => jobs.requestPlan(plan, delayMs),
-        globalConcurrency: settings.concurrency,
-        log,
-      }),
+      planRepository(job, { store, batches, clientFor, enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue), requestPlan, globalConcurrency: settings.concurrency, log }),
     );
+    await jobs.workCancels((job) => handleCancel(job, { store, clientFor, requestPlan, onEnded: afterRun, log }));
     web = await startWebServer({
       probot,
-      appFn: switchyardApp({ store, enqueueIntake: (job) => jobs.enqueueIntake(job), requestPlan: (job) => jobs.requestPlan(job), log }),
+      appFn: switchyardApp({ store, enqueueIntake: (job) => jobs.enqueueIntake(job), requestPlan, enqueueCancel: (job) => jobs.enqueueCancel(job), log }),
       webhookPath: settings.webhookPath,
       port: settings.port,
       host: settings.host,
@@ -95,7 +101,10 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     log.info({ url: web.url, webhookPath: settings.webhookPath, database: db.kind }, 'Switchyard is listening');
   }
   if (roles.worker) {
-    const runner = new Runner({ cache, identity: settings.gitAuthor, redactor });
+    const pruned = await cache.pruneOrphans();
+    if (pruned.length > 0) log.warn({ worktrees: pruned }, 'cleaned up worktrees of runs interrupted by a previous process');
+    const runner = new Runner({ cache, identity: settings.gitAuthor, redactor, sandbox: { kind: settings.sandbox, dataDir: settings.dataDir, secretFiles: defaultSecretFiles(settings.privateKeyPath) } });
+    cancels.watch(store, CANCEL_POLL_MS, log);
     await jobs.workRuns(settings.concurrency, async ({ runId }) => {
       await executeRunJob(runId, {
         store,
@@ -103,14 +112,15 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         agents: settings.agents,
         clientFor,
         redactor,
+        cancels,
+        dataDir: settings.dataDir,
+        minFreeDiskBytes: settings.minFreeDiskBytes,
         log,
-        onFinished: async (run) => {
-          await jobs.requestPlan({ repo: run.repo, installationId: run.installationId });
-          await closeFinishedBatches({ store, batches, log }, [run], settings.concurrency);
-        },
+        onFinished: afterRun,
+        onHeld: (run) => requestPlan({ repo: run.repo, installationId: run.installationId }, 60_000),
       });
     });
-    log.info({ concurrency: settings.concurrency, agents: Object.keys(settings.agents) }, 'worker started');
+    log.info({ concurrency: settings.concurrency, agents: Object.keys(settings.agents), sandbox: settings.sandbox }, 'worker started');
   }
 
   return {
@@ -122,8 +132,10 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     batches,
     jobs,
     cache,
+    cancels,
     web,
     async stop() {
+      cancels.stop();
       await web?.close();
       await jobs.stop();
       await db.close();

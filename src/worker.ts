@@ -2,9 +2,12 @@
  * The run job: where the runner (worktrees, processes) and the GitHub side (comments, pull
  * requests) meet, through the run record. Every run that starts here ends in a terminal state.
  */
+import { statfs } from 'node:fs/promises';
+import type { AgentCatalogue } from './config/agents.ts';
+import { loadRepoConfig } from './config/repo.ts';
 import { installationToken, type ClientFactory, type GitHubClient } from './github/client.ts';
 import { reportFinished, reportStarted } from './github/report.ts';
-import type { AgentCatalogue } from './config/agents.ts';
+import { formatDuration, renderStatus, writeStatusComment } from './github/status-comment.ts';
 import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
 import type { RunOutcome, Runner } from './runner/execute.ts';
@@ -14,14 +17,81 @@ export interface RunWorkerDeps {
   store: Store;
   /** Called when a run has ended, so that the runs waiting for it are planned again. */
   onFinished: (run: RunRecord) => Promise<void>;
+  /** Called when a run could not start and waits again (low disk): plan it later. */
+  onHeld: (run: RunRecord) => Promise<void>;
   runner: Runner;
   agents: AgentCatalogue;
   clientFor: ClientFactory;
   redactor: Redactor;
+  cancels: CancelRegistry;
+  dataDir: string;
+  minFreeDiskBytes: number;
   log: Logger;
 }
 
+/** The abort switches of the runs this process is executing, polled against cancel requests. */
+export class CancelRegistry {
+  readonly #running = new Map<string, { controller: AbortController; reason: string | undefined }>();
+  #timer: NodeJS.Timeout | undefined;
+
+  register(runId: string): AbortController {
+    const controller = new AbortController();
+    this.#running.set(runId, { controller, reason: undefined });
+    return controller;
+  }
+
+  unregister(runId: string): void {
+    this.#running.delete(runId);
+  }
+
+  reasonFor(runId: string): string | undefined {
+    return this.#running.get(runId)?.reason;
+  }
+
+  cancel(runId: string, reason: string): void {
+    const entry = this.#running.get(runId);
+    if (!entry || entry.controller.signal.aborted) return;
+    entry.reason = reason;
+    entry.controller.abort(new Error(reason));
+  }
+
+  /** Checks the store for cancel requests of the runs here, every `intervalMs`. */
+  watch(store: Store, intervalMs: number, log: Logger): void {
+    this.#timer = setInterval(() => {
+      store.cancelRequests([...this.#running.keys()]).then(
+        (requests) => {
+          for (const [runId, reason] of requests) this.cancel(runId, reason);
+        },
+        (error: unknown) => log.warn({ err: error }, 'could not read cancel requests'),
+      );
+    }, intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+}
+
+async function freeDiskBytes(dir: string): Promise<number> {
+  const stats = await statfs(dir);
+  return stats.bavail * stats.bsize;
+}
+
 export async function executeRunJob(runId: string, deps: RunWorkerDeps): Promise<RunRecord | undefined> {
+  const free = await freeDiskBytes(deps.dataDir);
+  if (free < deps.minFreeDiskBytes) {
+    const run = await deps.store.getRun(runId);
+    if (!run || run.state !== 'queued') return undefined;
+    const reason = `#${run.issueNumber} waits for disk space: ${Math.round(free / 1024 / 1024)} MiB free where Switchyard keeps worktrees, ${Math.round(deps.minFreeDiskBytes / 1024 / 1024)} MiB needed. It starts by itself once there is room.`;
+    await deps.store.requeueRun(run.id, reason);
+    const octokit = await deps.clientFor(run.installationId);
+    await writeStatusComment(octokit, deps.store, run.trigger.repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'waiting', reason }));
+    deps.log.warn({ run: run.id, freeMiB: Math.round(free / 1024 / 1024) }, 'run held: low disk space');
+    await deps.onHeld(run);
+    return undefined;
+  }
+
   const run = await deps.store.startRun(runId);
   if (!run) {
     deps.log.info({ run: runId }, 'run is no longer queued; nothing to do');
@@ -37,13 +107,18 @@ export async function executeRunJob(runId: string, deps: RunWorkerDeps): Promise
     log.error({ err: error }, 'no GitHub client for the installation');
     return deps.store.failRun(run.id, `Switchyard could not authenticate as the installation: ${(error as Error).message}`);
   }
+  const controller = deps.cancels.register(run.id);
   let outcome: RunOutcome;
   try {
     await reportStarted(octokit, deps.store, run);
     const agent = deps.agents[run.agent];
     if (!agent) throw new Error(`The agent \`${run.agent}\` was removed from this Switchyard's configuration.`);
+    const loaded = await loadRepoConfig(octokit, run.trigger.repo.owner, run.trigger.repo.name);
+    if (!loaded.ok) throw new Error(`\`.github/switchyard.yml\` became invalid: ${loaded.problems.join('; ')}`);
+    const config = loaded.config;
     const token = await installationToken(octokit);
     deps.redactor.add(token);
+    const pool = config.runner.reuseWorktrees;
     log.info('run started');
     outcome = await deps.runner.execute({
       runId: run.id,
@@ -54,12 +129,24 @@ export async function executeRunJob(runId: string, deps: RunWorkerDeps): Promise
       branch: run.branch,
       base: run.baseBranch ?? run.trigger.repo.defaultBranch,
       token,
+      attempt: run.attempt,
+      timeoutMs: Math.min(agent.timeout, config.runner.timeout ?? Infinity),
+      checks: { commands: config.checks.commands, timeoutMs: config.checks.timeoutMs ?? agent.timeout },
+      poolSize: pool === true ? 2 : pool === false ? 0 : pool,
+      keep: config.runner.keep,
+      signal: controller.signal,
       log,
     });
   } catch (error) {
     log.error({ err: error }, 'run crashed');
     outcome = crashOutcome(error);
+  } finally {
+    deps.cancels.unregister(run.id);
   }
+  const cancelReason = controller.signal.aborted ? (controller.signal.reason as Error | undefined)?.message : undefined;
+  if (outcome.state === 'cancelled' && cancelReason) outcome.reason = `Cancelled after ${formatDuration(elapsed())}: ${cancelReason}.`;
+  if (outcome.checks.length > 0) await deps.store.recordChecks(run.id, outcome.checks);
+
   let finished: RunRecord;
   try {
     finished = await reportFinished(octokit, deps.store, run, outcome, elapsed);
@@ -84,5 +171,7 @@ function crashOutcome(error: unknown): RunOutcome {
     diffStat: undefined,
     agentMs: 0,
     logTail: '',
+    checks: [],
+    logFile: undefined,
   };
 }

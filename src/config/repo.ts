@@ -33,6 +33,22 @@ export const repoConfigSchema = z
       })
       .strict()
       .default({ maxOpenPullRequests: null, runsPerHour: null }),
+    /** Commands run after the agent, in the worktree and sandbox: `npm ci`, `npm test`, … */
+    checks: z
+      .union([z.array(z.string().min(1)).max(20), z.object({ commands: z.array(z.string().min(1)).max(20), timeout: window.optional() }).strict()])
+      .default([])
+      .transform((value) => (Array.isArray(value) ? { commands: value, timeoutMs: undefined } : { commands: value.commands, timeoutMs: value.timeout })),
+    runner: z
+      .object({
+        /** Lowers the operator's agent timeout for this repository (never raises it). */
+        timeout: window.optional(),
+        /** Keep up to this many clean worktrees to reuse (true = 2), so installs and caches survive. */
+        reuseWorktrees: z.union([z.boolean(), z.number().int().min(0).max(16)]).default(false),
+        /** Paths a reused worktree keeps between runs, such as node_modules. */
+        keep: z.array(z.string().min(1)).default(['node_modules']),
+      })
+      .strict()
+      .default({ reuseWorktrees: false, keep: ['node_modules'] }),
     /** Label names that set a run's priority, most urgent (0) first. */
     priorities: z.array(z.string().min(1)).min(1).max(10).default(['priority:P0', 'priority:P1', 'priority:P2', 'priority:P3']),
   })

@@ -51,6 +51,8 @@ const envSchema = z.object({
   SWITCHYARD_CONFIG: z.string().optional(),
   SWITCHYARD_GITHUB_PACING: z.enum(['on', 'off']).default('on'),
   SWITCHYARD_BATCH_WINDOW: z.string().default('10s'),
+  SWITCHYARD_SANDBOX: z.enum(['none', 'bubblewrap']).default('none'),
+  SWITCHYARD_MIN_FREE_DISK_MB: integer(1024),
   SWITCHYARD_GIT_AUTHOR_NAME: z.string().default('switchyard[bot]'),
   SWITCHYARD_GIT_AUTHOR_EMAIL: z.string().default('switchyard[bot]@users.noreply.github.com'),
 });
@@ -81,6 +83,11 @@ export interface ServerSettings {
   githubPacing: boolean;
   /** How long triggers for one repository are gathered into a batch, unless the repository says otherwise. */
   batchWindowMs: number;
+  /** Where agents and checks run: as Switchyard's user, or in a bubblewrap sandbox. */
+  sandbox: 'none' | 'bubblewrap';
+  privateKeyPath: string | undefined;
+  /** A run does not start while the data directory's disk has less free space than this. */
+  minFreeDiskBytes: number;
 }
 
 export class SettingsError extends Error {}
@@ -139,6 +146,9 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     gitAuthor: { name: values.SWITCHYARD_GIT_AUTHOR_NAME, email: values.SWITCHYARD_GIT_AUTHOR_EMAIL },
     githubPacing: values.SWITCHYARD_GITHUB_PACING === 'on',
     batchWindowMs: windowMs,
+    sandbox: values.SWITCHYARD_SANDBOX,
+    privateKeyPath: values.PRIVATE_KEY_PATH ? resolve(values.PRIVATE_KEY_PATH) : undefined,
+    minFreeDiskBytes: values.SWITCHYARD_MIN_FREE_DISK_MB * 1024 * 1024,
   };
 }
 

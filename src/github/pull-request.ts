@@ -1,7 +1,7 @@
 /** The pull request of a run: one per issue branch, opened once and updated by later runs. */
 import type { DiffStat, RepoRef } from '../store/records.ts';
 import { repoParams, statusOf, type GitHubClient } from './client.ts';
-import { formatDuration } from './status-comment.ts';
+import { checksTable, formatDuration, type CheckView } from './status-comment.ts';
 
 export interface PullRequestInput {
   repo: RepoRef;
@@ -15,6 +15,7 @@ export interface PullRequestInput {
   durationMs: number;
   diffStat: DiffStat | undefined;
   summary: string;
+  checks: readonly CheckView[];
 }
 
 export interface PullRequestRef {
@@ -38,6 +39,7 @@ export function pullRequestBody(input: PullRequestInput): string {
     '',
     `Switchyard ran the \`${input.agent}\` agent on #${input.issueNumber} (attempt ${input.attempt}, ${formatDuration(input.durationMs)}).`,
   ];
+  if (input.checks.length > 0) lines.push('', checksTable(input.checks));
   if (input.diffStat) lines.push('', '```text', input.diffStat.text, '```');
   return `${lines.join('\n')}\n`;
 }

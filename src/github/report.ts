@@ -40,6 +40,7 @@ export async function reportFinished(
         durationMs: durationMs(),
         diffStat: outcome.diffStat,
         summary: summaryFor(run),
+        checks: outcome.checks,
       });
     } catch (error) {
       state = 'failed';
@@ -65,6 +66,7 @@ export async function reportFinished(
     diffStat: outcome.diffStat,
     keptBranch: state !== 'succeeded' && outcome.pushed ? run.branch : undefined,
     logTail: state === 'succeeded' ? undefined : outcome.logTail,
+    checks: outcome.checks,
   };
   await writeStatusComment(octokit, store, run.trigger.repo, run.issueNumber, renderStatus(view));
   return finished;

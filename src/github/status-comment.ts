@@ -20,6 +20,20 @@ export interface StatusView {
   /** A branch that holds the work of a run that did not succeed. */
   keptBranch?: string | undefined;
   logTail?: string | undefined | null;
+  checks?: readonly CheckView[] | undefined;
+}
+
+export interface CheckView {
+  command: string;
+  passed: boolean;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/** A Markdown table of check results. */
+export function checksTable(checks: readonly CheckView[]): string {
+  const rows = checks.map((c) => `| \`${c.command.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${c.passed ? '✅ passed' : c.timedOut ? '⏱️ timed out' : '❌ failed'} | ${formatDuration(c.durationMs)} |`);
+  return ['| check | result | time |', '|---|---|---|', ...rows].join('\n');
 }
 
 const HEADLINE: Record<RunState, string> = {
@@ -67,6 +81,7 @@ export function renderStatus(view: StatusView): string {
   lines.push(headline);
   if (view.reason) lines.push('', view.reason);
   if (view.keptBranch) lines.push('', `Work kept on branch \`${view.keptBranch}\`; no pull request was opened for it.`);
+  if (view.checks && view.checks.length > 0) lines.push('', checksTable(view.checks));
   if (view.pullRequest) lines.push('', `Review it: ${view.pullRequest.url}`);
   if (view.logTail) {
     const fence = fenceFor(view.logTail);

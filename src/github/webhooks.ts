@@ -4,7 +4,7 @@
  */
 import type { Context } from 'probot';
 import type { Logger } from '../log/logger.ts';
-import type { IntakeJob, PlanJob } from '../queue/jobs.ts';
+import type { CancelJob, IntakeJob, PlanJob } from '../queue/jobs.ts';
 import type { Store } from '../store/records.ts';
 import { parseTrigger } from './trigger.ts';
 
@@ -12,7 +12,23 @@ export interface WebhookDeps {
   store: Store;
   enqueueIntake: (job: IntakeJob) => Promise<void>;
   requestPlan: (job: PlanJob) => Promise<void>;
+  enqueueCancel: (job: CancelJob) => Promise<void>;
   log: Logger;
+}
+
+/** Removing the run's `agent:*` label, or closing the issue, cancels the issue's live run. */
+export async function onCancelEvent(
+  payload: { repository: { full_name: string }; installation?: { id: number } | undefined; issue: { number: number }; sender: { login: string; type: string }; label?: { name: string } | undefined },
+  kind: 'unlabeled' | 'closed',
+  deps: WebhookDeps,
+): Promise<void> {
+  if (!payload.installation || payload.sender.type === 'Bot') return;
+  const live = await deps.store.liveRunFor(payload.repository.full_name, payload.issue.number);
+  if (!live) return;
+  if (kind === 'unlabeled' && payload.label?.name.toLowerCase() !== live.trigger.label.toLowerCase()) return;
+  const reason = kind === 'unlabeled' ? `@${payload.sender.login} removed the \`${live.trigger.label}\` label` : `@${payload.sender.login} closed the issue`;
+  await deps.enqueueCancel({ repo: live.repo, issueNumber: live.issueNumber, installationId: payload.installation.id, reason });
+  deps.log.info({ repo: live.repo, issue: live.issueNumber, run: live.id, reason }, 'cancel requested');
 }
 
 /**

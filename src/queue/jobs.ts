@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Database } from '../store/db.ts';
 import type { RunTrigger } from '../store/records.ts';
 
-export const QUEUES = { intake: 'switchyard-intake', plan: 'switchyard-plan', run: 'switchyard-run' } as const;
+export const QUEUES = { intake: 'switchyard-intake', plan: 'switchyard-plan', run: 'switchyard-run', cancel: 'switchyard-cancel' } as const;
 
 export interface IntakeJob {
   trigger: RunTrigger;
@@ -17,6 +17,14 @@ export interface IntakeJob {
 
 export interface RunJob {
   runId: string;
+}
+
+/** Cancel an issue's live run: its label was removed, or the issue closed. */
+export interface CancelJob {
+  repo: string;
+  issueNumber: number;
+  installationId: number;
+  reason: string;
 }
 
 /** Plan the repository's live runs again: after a batch window, a finished run, or a merge. */
@@ -47,6 +55,7 @@ export class JobEngine {
     await this.boss.start();
     await this.boss.createQueue(QUEUES.intake, { notify: true, retryLimit: 3, retryDelay: 2, retryBackoff: true });
     await this.boss.createQueue(QUEUES.run, { policy: 'exclusive', notify: true, retryLimit: 0 });
+    await this.boss.createQueue(QUEUES.cancel, { notify: true, retryLimit: 3, retryDelay: 1 });
     // stately: one plan queued and one running per repository; a queued plan sees the newest state.
     await this.boss.createQueue(QUEUES.plan, { policy: 'stately', notify: true, retryLimit: 5, retryDelay: 1, retryBackoff: true });
   }
@@ -61,14 +70,29 @@ export class JobEngine {
     return id !== null;
   }
 
-  /** Asks for a plan of the repository after `delayMs` (rounded up to whole seconds). */
+  /**
+   * Asks for a plan of the repository after `delayMs` (rounded up to whole seconds). Delayed and
+   * immediate requests are deduplicated separately, so that a plan waiting for later never
+   * holds back one that is needed now.
+   */
   async requestPlan(job: PlanJob, delayMs = 0): Promise<void> {
     const startAfter = Math.ceil(delayMs / 1000);
-    await this.boss.send(QUEUES.plan, job, { singletonKey: job.repo, ...(startAfter > 0 ? { startAfter } : {}) });
+    if (startAfter > 0) await this.boss.send(QUEUES.plan, job, { singletonKey: `${job.repo}@later`, startAfter });
+    else await this.boss.send(QUEUES.plan, job, { singletonKey: job.repo });
   }
 
   async workPlans(handler: (job: PlanJob) => Promise<void>): Promise<void> {
     await this.boss.work<PlanJob>(QUEUES.plan, { ...POLLING, localConcurrency: 2 }, async ([job]: Job<PlanJob>[]) => {
+      if (job) await handler(job.data);
+    });
+  }
+
+  async enqueueCancel(job: CancelJob): Promise<void> {
+    await this.boss.send(QUEUES.cancel, job);
+  }
+
+  async workCancels(handler: (job: CancelJob) => Promise<void>): Promise<void> {
+    await this.boss.work<CancelJob>(QUEUES.cancel, { ...POLLING }, async ([job]: Job<CancelJob>[]) => {
       if (job) await handler(job.data);
     });
   }

@@ -4,6 +4,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { contextMarkdown, runContext } from '../agents/context.ts';
 import { extractDiff } from '../agents/diff.ts';
 import { launchFor } from '../agents/launch.ts';
 import { renderPrompt } from '../agents/prompt.ts';
@@ -12,8 +13,11 @@ import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
 import type { DiffStat, IssueSnapshot, RepoRef } from '../store/records.ts';
 import { gitIn, identityEnvironment, tokenEnvironment, type GitIdentity } from './git.ts';
+import { runChecks, type CheckResult } from './checks.ts';
 import { runProcess, type ProcessResult } from './process.ts';
 import { SWITCHYARD_DIR, type PreparedWorktree, type RepoCache } from './repo-cache.ts';
+import { RunLog } from './run-log.ts';
+import { sandboxed, type SandboxSpec } from './sandbox.ts';
 
 export interface RunRequest {
   runId: string;
@@ -26,6 +30,15 @@ export interface RunRequest {
   base: string;
   /** Installation token for fetch and push; handed to git only. */
   token: string;
+  attempt: number;
+  /** The agent's time limit: the operator's, or lower where the repository says so. */
+  timeoutMs: number;
+  checks: { commands: readonly string[]; timeoutMs: number };
+  /** Reuse up to this many warm worktrees (0: a fresh worktree per run). */
+  poolSize: number;
+  /** What a reused worktree keeps between runs. */
+  keep: readonly string[];
+  /** Ends the agent (and the checks) when aborted: a cancel. */
   signal?: AbortSignal;
   log: Logger;
 }
@@ -46,12 +59,16 @@ export interface RunOutcome {
   agentMs: number;
   /** The last lines of the agent's output, redacted. */
   logTail: string;
+  checks: CheckResult[];
+  /** The run's full output, redacted and capped. */
+  logFile: string | undefined;
 }
 
 export interface RunnerOptions {
   cache: RepoCache;
   identity: GitIdentity;
   redactor: Redactor;
+  sandbox: SandboxSpec;
 }
 
 const LOG_TAIL_LINES = 40;
@@ -60,11 +77,13 @@ export class Runner {
   readonly #cache: RepoCache;
   readonly #identity: GitIdentity;
   readonly #redactor: Redactor;
+  readonly #sandbox: SandboxSpec;
 
   constructor(options: RunnerOptions) {
     this.#cache = options.cache;
     this.#identity = options.identity;
     this.#redactor = options.redactor;
+    this.#sandbox = options.sandbox;
   }
 
   async execute(request: RunRequest): Promise<RunOutcome> {
@@ -79,12 +98,16 @@ export class Runner {
       diffStat: undefined,
       agentMs: 0,
       logTail: '',
+      checks: [],
+      logFile: undefined,
     };
     let worktree: PreparedWorktree | undefined;
     const privateDir = join(this.#cache.root, 'runs', request.runId);
+    const runLog = new RunLog(join(this.#cache.root, 'logs', `${request.runId}.log`), this.#redactor);
+    outcome.logFile = runLog.path;
     try {
       try {
-        worktree = await this.#cache.prepare({ repo: request.repo, token: request.token, runId: request.runId, branch: request.branch, base: request.base });
+        worktree = await this.#cache.prepare({ repo: request.repo, token: request.token, runId: request.runId, branch: request.branch, base: request.base, poolSize: request.poolSize });
       } catch (error) {
         outcome.reason = `Could not prepare a worktree of ${request.repo.fullName}: ${firstLine(error)}`;
         return outcome;
@@ -92,36 +115,45 @@ export class Runner {
       outcome.baseSha = worktree.baseSha;
       log.info({ worktree: worktree.path, base: worktree.baseSha }, 'worktree ready');
 
-      const agentResult = await this.#runAgent(request, worktree, privateDir);
+      const home = join(privateDir, 'home');
+      await mkdir(home, { recursive: true });
+      const paths = { worktree: worktree.path, home, mirror: this.#cache.mirrorDir(request.repo), worktreeGitDir: worktree.gitDir };
+      const wrap = (argv: readonly string[]) => sandboxed(this.#sandbox, paths, argv);
+
+      runLog.note(`agent ${request.agentName}, attempt ${request.attempt}`);
+      const agentResult = await this.#runAgent(request, worktree, home, wrap, runLog);
       outcome.agentMs = Math.round(agentResult.durationMs);
       outcome.logTail = this.#tail(agentResult.outputTail);
       Object.assign(outcome, judge(request, agentResult));
       log.info({ state: outcome.state, agentMs: outcome.agentMs, exitCode: agentResult.exitCode }, 'agent finished');
 
+      if (outcome.state === 'succeeded' && request.checks.commands.length > 0) {
+        const env = launchFor(request.agent, this.#launchContext(request, worktree, home)).env;
+        outcome.checks = await runChecks(request.checks.commands, {
+          cwd: worktree.path,
+          env,
+          timeoutMs: request.checks.timeoutMs,
+          wrap,
+          onOutput: (text) => runLog.write(text),
+          onStart: (command) => runLog.note(`check: ${command}`),
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+        if (request.signal?.aborted) Object.assign(outcome, { state: 'cancelled', reason: 'The run was cancelled while its checks ran.' });
+      }
+
       await this.#commitAndPush(request, worktree, outcome);
       if (outcome.state === 'succeeded' && !outcome.changed) outcome.reason = 'The agent finished without changing any file.';
       return outcome;
     } finally {
-      if (worktree) await this.#cache.remove(request.repo, worktree).catch((error: unknown) => log.error({ err: error }, 'could not remove worktree'));
+      runLog.close();
+      if (worktree) await this.#cache.release(request.repo, worktree, request.keep).catch((error: unknown) => log.error({ err: error }, 'could not release worktree'));
       await rm(privateDir, { recursive: true, force: true });
     }
   }
 
-  async #runAgent(request: RunRequest, worktree: PreparedWorktree, privateDir: string): Promise<ProcessResult> {
+  #launchContext(request: RunRequest, worktree: PreparedWorktree, home: string) {
     const dir = join(worktree.path, SWITCHYARD_DIR);
-    const home = join(privateDir, 'home');
-    await mkdir(dir, { recursive: true });
-    await mkdir(home, { recursive: true });
-    const files = { promptFile: join(dir, 'prompt.md'), issueFile: join(dir, 'issue.md'), diffFile: join(dir, 'issue.diff') };
-    await writeFile(files.promptFile, renderPrompt({ repo: request.repo, issue: request.issue, branch: worktree.branch }));
-    await writeFile(files.issueFile, request.issue.body);
-
-    if (request.agent.kind === 'patch') {
-      const extraction = extractDiff(request.issue.body);
-      if (!extraction.ok) return notStarted(extraction.problem);
-      await writeFile(files.diffFile, extraction.diff);
-    }
-    const launch = launchFor(request.agent, {
+    return {
       runId: request.runId,
       repo: request.repo.fullName,
       issueNumber: request.issue.number,
@@ -131,12 +163,33 @@ export class Runner {
       branch: worktree.branch,
       worktree: worktree.path,
       home,
-      ...files,
-    });
-    return runProcess(launch.argv, {
+      promptFile: join(dir, 'prompt.md'),
+      issueFile: join(dir, 'issue.md'),
+      diffFile: join(dir, 'issue.diff'),
+    };
+  }
+
+  async #runAgent(request: RunRequest, worktree: PreparedWorktree, home: string, wrap: (argv: readonly string[]) => string[], runLog: RunLog): Promise<ProcessResult> {
+    const context = this.#launchContext(request, worktree, home);
+    await mkdir(join(worktree.path, SWITCHYARD_DIR), { recursive: true });
+    const deadline = new Date(Date.now() + request.timeoutMs);
+    const about = runContext({ repo: request.repo, issue: request.issue, agent: request.agentName, runId: request.runId, attempt: request.attempt, branch: worktree.branch, baseBranch: request.base, baseCommit: worktree.baseSha, worktree: worktree.path, deadline });
+    await writeFile(join(worktree.path, SWITCHYARD_DIR, 'context.json'), `${JSON.stringify(about, null, 2)}\n`);
+    await writeFile(join(worktree.path, SWITCHYARD_DIR, 'CONTEXT.md'), contextMarkdown(about));
+    await writeFile(context.promptFile, renderPrompt({ repo: request.repo, issue: request.issue, branch: worktree.branch }));
+    await writeFile(context.issueFile, request.issue.body);
+
+    if (request.agent.kind === 'patch') {
+      const extraction = extractDiff(request.issue.body);
+      if (!extraction.ok) return notStarted(extraction.problem);
+      await writeFile(context.diffFile, extraction.diff);
+    }
+    const launch = launchFor(request.agent, context);
+    return runProcess(wrap(launch.argv), {
       cwd: worktree.path,
       env: launch.env,
-      timeoutMs: request.agent.timeout,
+      timeoutMs: request.timeoutMs,
+      onOutput: (text) => runLog.write(text),
       ...(request.signal ? { signal: request.signal } : {}),
     });
   }
@@ -167,13 +220,17 @@ export class Runner {
   }
 }
 
+function formatSeconds(ms: number): string {
+  return ms % 60_000 === 0 && ms >= 60_000 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`;
+}
+
 function notStarted(problem: string): ProcessResult {
   return { exitCode: undefined, signal: undefined, timedOut: false, cancelled: false, startError: problem, durationMs: 0, outputTail: '' };
 }
 
 function judge(request: RunRequest, result: ProcessResult): Pick<RunOutcome, 'state' | 'reason'> {
   const seconds = (result.durationMs / 1000).toFixed(1);
-  if (result.timedOut) return { state: 'timed_out', reason: `The agent did not finish within ${Math.round(request.agent.timeout / 1000)} s and was stopped.` };
+  if (result.timedOut) return { state: 'timed_out', reason: `The agent did not finish within its time limit of ${formatSeconds(request.timeoutMs)} and was stopped after ${seconds} s.` };
   if (result.cancelled) return { state: 'cancelled', reason: `The run was cancelled after ${seconds} s.` };
   if (result.startError) return { state: 'failed', reason: result.startError };
   if (result.exitCode !== 0) {

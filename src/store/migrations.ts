@@ -75,6 +75,16 @@ const MIGRATIONS: Migration[] = [
          add column acknowledged_at timestamptz`,
     ],
   },
+  {
+    version: 3,
+    name: 'cancellation and checks',
+    sql: [
+      `alter table switchyard_runs
+         add column cancel_requested_at timestamptz,
+         add column cancel_reason text,
+         add column checks jsonb`,
+    ],
+  },
 ];
 
 const LOCK_KEY = 7_311_964_201;

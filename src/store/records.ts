@@ -209,11 +209,15 @@ export class Store {
    * only those whose trigger was answered on GitHub: a run is planned only after that, so that
    * its status comment exists before anything else writes to it.
    */
-  async liveRuns(repo: string, options: { acknowledged?: boolean } = {}): Promise<RunRecord[]> {
-    const rows = await this.#db.query<RunRow>(
-      `select * from switchyard_runs where repo = $1 and state = any($2) ${options.acknowledged ? 'and acknowledged_at is not null' : ''} order by created_at`,
-      [repo, LIVE_STATES],
-    );
+  async liveRuns(repo: string, options: { acknowledged?: boolean; windowClosed?: boolean } = {}): Promise<RunRecord[]> {
+    const conditions = ['repo = $1', 'state = any($2)'];
+    if (options.acknowledged) conditions.push('acknowledged_at is not null');
+    // A batch is planned once its window is over: until then its runs wait for company.
+    if (options.windowClosed) {
+      conditions.push(`(batch_id is null or exists (select 1 from switchyard_batches b
+        where b.id = batch_id and b.opened_at + b.window_ms * interval '1 millisecond' <= now()))`);
+    }
+    const rows = await this.#db.query<RunRow>(`select * from switchyard_runs where ${conditions.join(' and ')} order by created_at`, [repo, LIVE_STATES]);
     return rows.map(toRun);
   }
 
@@ -263,6 +267,47 @@ export class Store {
   async runsOfBatch(batchId: string): Promise<RunRecord[]> {
     const rows = await this.#db.query<RunRow>('select * from switchyard_runs where batch_id = $1 order by created_at', [batchId]);
     return rows.map(toRun);
+  }
+
+  /**
+   * Cancels an issue's live run. A run that has not started ends here (`cancelled`); a running
+   * one is flagged for its worker (`requested`), which stops the agent and reports.
+   */
+  async cancelLiveRun(repo: string, issueNumber: number, reason: string): Promise<{ result: 'cancelled' | 'requested'; run: RunRecord } | undefined> {
+    const ended = await this.#db.query<RunRow>(
+      `update switchyard_runs set state = 'cancelled', reason = $3, finished_at = now()
+       where repo = $1 and issue_number = $2 and state in ('queued', 'waiting') returning *`,
+      [repo, issueNumber, reason],
+    );
+    if (ended[0]) return { result: 'cancelled', run: toRun(ended[0]) };
+    const flagged = await this.#db.query<RunRow>(
+      `update switchyard_runs set cancel_requested_at = now(), cancel_reason = $3
+       where repo = $1 and issue_number = $2 and state = 'running' and cancel_requested_at is null returning *`,
+      [repo, issueNumber, reason],
+    );
+    return flagged[0] ? { result: 'requested', run: toRun(flagged[0]) } : undefined;
+  }
+
+  /** Of the given running runs, those whose cancel was requested, with the reason. */
+  async cancelRequests(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.#db.query<{ id: string; cancel_reason: string | null }>(
+      `select id, cancel_reason from switchyard_runs where id = any($1::uuid[]) and cancel_requested_at is not null`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.cancel_reason ?? 'cancelled']));
+  }
+
+  /** Puts a run that could not start (low disk) back to waiting, for the scheduler to try later. */
+  async requeueRun(id: string, reason: string): Promise<void> {
+    await this.#db.query(
+      `update switchyard_runs set state = 'waiting', waiting_reason = $2, dispatched_at = null, started_at = null where id = $1 and state in ('queued', 'running')`,
+      [id, reason],
+    );
+  }
+
+  async recordChecks(id: string, checks: unknown): Promise<void> {
+    await this.#db.query('update switchyard_runs set checks = $2 where id = $1', [id, JSON.stringify(checks)]);
   }
 
   /** Holds a run with a reason; `true` when the reason changed (the comment needs an update). */

@@ -47,7 +47,7 @@ describe('from an agent:patch label to a pull request', () => {
     expect(files.changed_files).toBe(1);
 
     // No worktree, private run folder or agent process outlives its runs.
-    expect(await stack.app.cache.worktrees({ owner, name: repo, fullName: `${owner}/${repo}`, cloneUrl: '', defaultBranch: 'main' })).toEqual([]);
+    expect(await stack.app.cache.worktrees({ owner, name: repo })).toEqual([]);
     expect(await readdir(join(stack.dataDir, 'runs')).catch(() => [])).toEqual([]);
     expect(await processesUnder(stack.dataDir)).toEqual([]);
     await twin.idle();

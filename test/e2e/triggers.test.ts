@@ -52,17 +52,36 @@ describe('triggers', () => {
 
     const issue = await openIssue(stack, 'Labelled twice', patchBody('twice.txt'));
     await addLabel(stack, issue, 'agent:patch');
-    await statusShowing(stack, issue, 'Queued');
-    await stack.gh.rest.issues.removeLabel({ owner: stack.owner, repo: stack.repo, issue_number: issue, name: 'agent:patch' });
-    await addLabel(stack, issue, 'agent:patch');
+    await statusShowing(stack, issue, /Queued|Waiting/);
+    // A second agent label on the same issue while its run is queued: one run per issue.
+    await addLabel(stack, issue, 'agent:slow');
     await stack.twin.idle();
 
     await statusShowing(stack, issue, 'Succeeded', 60_000);
     await sleep(1500);
     const runs = (await stack.app.store.listRuns()).filter((r) => r.issueNumber === issue);
     expect(runs).toHaveLength(1);
+    expect(runs[0]?.agent).toBe('patch');
     const { data: pulls } = await stack.gh.rest.pulls.list({ owner: stack.owner, repo: stack.repo, state: 'all' });
     expect(pulls.filter((p) => p.body?.includes(`Closes #${issue}`))).toHaveLength(1);
+  });
+
+  it('cancels a queued run when its label is removed, and starts a new one when it is added again', async () => {
+    const blocker = await openIssue(stack, 'Hold the slot again', 'Takes a while.');
+    await addLabel(stack, blocker, 'agent:slow');
+    await statusShowing(stack, blocker, 'Running');
+
+    const issue = await openIssue(stack, 'Changed my mind', patchBody('mind.txt'));
+    await addLabel(stack, issue, 'agent:patch');
+    await statusShowing(stack, issue, /Queued|Waiting/);
+    await stack.gh.rest.issues.removeLabel({ owner: stack.owner, repo: stack.repo, issue_number: issue, name: 'agent:patch' });
+    const cancelled = await statusShowing(stack, issue, 'Cancelled');
+    expect(cancelled).toContain(`@${stack.owner} removed the \`agent:patch\` label`);
+
+    await addLabel(stack, issue, 'agent:patch');
+    await statusShowing(stack, issue, 'Succeeded', 60_000);
+    const runs = (await stack.app.store.listRuns()).filter((r) => r.issueNumber === issue);
+    expect(runs.map((r) => r.state)).toEqual(['cancelled', 'succeeded']);
   });
 
   it('refuses a sender without write access with a comment, and starts nothing', async () => {

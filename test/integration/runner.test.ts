@@ -29,7 +29,7 @@ describe('Runner', () => {
     token = twin.createUser('o').token;
     dataDir = await mkdtemp(join(tmpdir(), 'switchyard-runner-'));
     cache = new RepoCache(dataDir);
-    runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([token]) });
+    runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([token]), sandbox: { kind: 'none', dataDir, secretFiles: [] } });
     repo = { owner: 'o', name: 'r', fullName: 'o/r', cloneUrl: `${twin.url}/o/r.git`, defaultBranch: 'main' };
   });
   afterAll(async () => {
@@ -46,6 +46,11 @@ describe('Runner', () => {
     branch: `agent/${n}-issue-${n}`,
     base: 'main',
     token,
+    attempt: 1,
+    timeoutMs: 60_000,
+    checks: { commands: [], timeoutMs: 60_000 },
+    poolSize: 0,
+    keep: [],
     log: pino({ level: 'silent' }),
   });
 
@@ -79,7 +84,7 @@ describe('Runner', () => {
   });
 
   it('ends a run whose agent outlives its timeout, with its whole process tree', async () => {
-    const slow = { ...request(6, ['sh', '-c', 'sleep 30 & sleep 30; wait']), agent: agentDefinition.parse({ kind: 'command', command: ['sh', '-c', 'sleep 30 & sleep 30; wait'], timeout: 500 }) };
+    const slow = { ...request(6, ['sh', '-c', 'sleep 30 & sleep 30; wait']), timeoutMs: 500 };
     const outcome = await runner.execute(slow);
     expect(outcome.state).toBe('timed_out');
     expect(outcome.reason).toContain('did not finish within');
