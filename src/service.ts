@@ -13,6 +13,7 @@ import { closeFinishedBatches, planRepository } from './plan-job.ts';
 import { JobEngine } from './queue/jobs.ts';
 import { Runner } from './runner/execute.ts';
 import { RepoCache } from './runner/repo-cache.ts';
+import { killOrphanedRuns } from './runner/orphans.ts';
 import { checkSandbox, defaultSecretFiles } from './runner/sandbox.ts';
 import { BatchStore } from './store/batches.ts';
 import { openDatabase, type Database } from './store/db.ts';
@@ -101,8 +102,9 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     log.info({ url: web.url, webhookPath: settings.webhookPath, database: db.kind }, 'Switchyard is listening');
   }
   if (roles.worker) {
+    const orphans = await killOrphanedRuns(settings.dataDir);
     const pruned = await cache.pruneOrphans();
-    if (pruned.length > 0) log.warn({ worktrees: pruned }, 'cleaned up worktrees of runs interrupted by a previous process');
+    if (pruned.length > 0 || orphans.groups.length > 0) log.warn({ worktrees: pruned, processGroups: orphans.groups }, 'cleaned up after runs interrupted by a previous process');
     const runner = new Runner({ cache, identity: settings.gitAuthor, redactor, sandbox: { kind: settings.sandbox, dataDir: settings.dataDir, secretFiles: defaultSecretFiles(settings.privateKeyPath) } });
     cancels.watch(store, CANCEL_POLL_MS, log);
     await jobs.workRuns(settings.concurrency, async ({ runId }) => {

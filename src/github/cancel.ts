@@ -14,7 +14,7 @@ export interface CancelDeps {
 }
 
 export async function handleCancel(job: CancelJob, deps: CancelDeps): Promise<void> {
-  const outcome = await deps.store.cancelLiveRun(job.repo, job.issueNumber, `Cancelled before it started: ${job.reason}.`);
+  const outcome = await deps.store.cancelLiveRun(job.repo, job.issueNumber, job.reason);
   if (!outcome) return;
   const { run } = outcome;
   deps.log.info({ run: run.id, result: outcome.result }, 'cancel handled');

@@ -13,6 +13,7 @@ export interface CheckOptions {
   cwd: string;
   env: Record<string, string>;
   timeoutMs: number;
+  graceMs: number;
   signal?: AbortSignal;
   /** Wraps an argv for the sandbox. */
   wrap: (argv: readonly string[]) => string[];
@@ -30,6 +31,7 @@ export async function runChecks(commands: readonly string[], options: CheckOptio
       cwd: options.cwd,
       env: options.env,
       timeoutMs: options.timeoutMs,
+      graceMs: options.graceMs,
       onOutput: options.onOutput,
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -3,7 +3,7 @@
  * The runner knows nothing about webhooks or comments; it returns an outcome.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { contextMarkdown, runContext } from '../agents/context.ts';
 import { extractDiff } from '../agents/diff.ts';
 import { launchFor } from '../agents/launch.ts';
@@ -16,6 +16,7 @@ import { gitIn, identityEnvironment, tokenEnvironment, type GitIdentity } from '
 import { runChecks, type CheckResult } from './checks.ts';
 import { runProcess, type ProcessResult } from './process.ts';
 import { SWITCHYARD_DIR, type PreparedWorktree, type RepoCache } from './repo-cache.ts';
+import { recordOwner } from './orphans.ts';
 import { RunLog } from './run-log.ts';
 import { sandboxed, type SandboxSpec } from './sandbox.ts';
 
@@ -69,6 +70,8 @@ export interface RunnerOptions {
   identity: GitIdentity;
   redactor: Redactor;
   sandbox: SandboxSpec;
+  /** How long an agent gets between SIGTERM and SIGKILL. */
+  graceMs?: number;
 }
 
 const LOG_TAIL_LINES = 40;
@@ -78,8 +81,10 @@ export class Runner {
   readonly #identity: GitIdentity;
   readonly #redactor: Redactor;
   readonly #sandbox: SandboxSpec;
+  readonly #graceMs: number;
 
   constructor(options: RunnerOptions) {
+    this.#graceMs = options.graceMs ?? 5_000;
     this.#cache = options.cache;
     this.#identity = options.identity;
     this.#redactor = options.redactor;
@@ -133,6 +138,7 @@ export class Runner {
           cwd: worktree.path,
           env,
           timeoutMs: request.checks.timeoutMs,
+          graceMs: this.#graceMs,
           wrap,
           onOutput: (text) => runLog.write(text),
           onStart: (command) => runLog.note(`check: ${command}`),
@@ -185,11 +191,18 @@ export class Runner {
       await writeFile(context.diffFile, extraction.diff);
     }
     const launch = launchFor(request.agent, context);
+    const groups: number[] = [];
+    await recordOwner(dirname(home), groups);
     return runProcess(wrap(launch.argv), {
       cwd: worktree.path,
       env: launch.env,
       timeoutMs: request.timeoutMs,
+      graceMs: this.#graceMs,
       onOutput: (text) => runLog.write(text),
+      onSpawn: (pid) => {
+        groups.push(pid);
+        void recordOwner(dirname(home), groups);
+      },
       ...(request.signal ? { signal: request.signal } : {}),
     });
   }

@@ -15,6 +15,8 @@ export interface ProcessOptions {
   graceMs?: number;
   /** Called with each chunk of output, already decoded. */
   onOutput?: (text: string) => void;
+  /** Called with the process id once it runs (it leads its own process group). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface ProcessResult {
@@ -68,6 +70,7 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
     forceKillAfterDelay: options.graceMs ?? 5_000,
     ...(options.signal ? { cancelSignal: options.signal } : {}),
   });
+  if (subprocess.pid !== undefined) options.onSpawn?.(subprocess.pid);
   subprocess.all?.setEncoding('utf8');
   subprocess.all?.on('data', (chunk: string) => {
     tail.push(chunk);

@@ -43,9 +43,9 @@ export function sandboxed(spec: SandboxSpec, paths: RunPaths, argv: readonly str
 export class SandboxUnavailableError extends Error {}
 
 /** Refuses to start when bubblewrap is chosen but cannot run here, rather than running unsandboxed. */
-export async function checkSandbox(kind: SandboxKind): Promise<void> {
+export async function checkSandbox(kind: SandboxKind, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (kind === 'none') return;
-  const probe = await execa('bwrap', ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--die-with-parent', 'true'], { reject: false });
+  const probe = await execa('bwrap', ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--die-with-parent', 'true'], { reject: false, env, extendEnv: false });
   if (probe.exitCode !== 0) {
     const why = probe.failed && probe.exitCode === undefined ? 'bwrap is not installed (Debian: apt-get install bubblewrap)' : probe.stderr.trim() || `bwrap exited with ${String(probe.exitCode)}`;
     throw new SandboxUnavailableError(`SWITCHYARD_SANDBOX=bubblewrap, but the sandbox cannot start: ${why}. Switchyard will not run agents unsandboxed.`);

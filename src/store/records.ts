@@ -277,7 +277,7 @@ export class Store {
     const ended = await this.#db.query<RunRow>(
       `update switchyard_runs set state = 'cancelled', reason = $3, finished_at = now()
        where repo = $1 and issue_number = $2 and state in ('queued', 'waiting') returning *`,
-      [repo, issueNumber, reason],
+      [repo, issueNumber, `Cancelled before it started: ${reason}.`],
     );
     if (ended[0]) return { result: 'cancelled', run: toRun(ended[0]) };
     const flagged = await this.#db.query<RunRow>(

@@ -1,0 +1,77 @@
+/** How runs end, as a maintainer sees it: timeouts, cancels, kept work, and a full disk. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/store/records.ts';
+import { processesUnder } from '../support/processes.ts';
+import { addLabel, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
+
+const agent = (script: string, timeout: number | string = 60_000) => ({ kind: 'command' as const, command: ['sh', '-c', script], timeout: typeof timeout === 'number' ? timeout : 60_000, passEnv: [], env: {} });
+
+async function lastRun(stack: Stack, issue: number): Promise<RunRecord | undefined> {
+  return (await stack.app.store.listRuns()).filter((r) => r.issueNumber === issue).at(-1);
+}
+
+describe('run lifecycle', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      concurrency: 3,
+      agents: {
+        stuck: agent('echo started; sleep 120', 1500),
+        busy: agent('echo draft > draft.txt; echo working; sleep 120'),
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('times out an agent and says after how long', async () => {
+    const issue = await openIssue(stack, 'Never ends', 'Loop forever.');
+    await addLabel(stack, issue, 'agent:stuck');
+    const status = await statusShowing(stack, issue, 'Timed out');
+    expect(status).toMatch(/time limit of 1\.5 s and was stopped after 1\.\d s/);
+    expect(status).toContain('started');
+    expect((await lastRun(stack, issue))?.state).toBe('timed_out');
+  });
+
+  it('cancels a running agent when its label is removed, and keeps its work on the branch', async () => {
+    const issue = await openIssue(stack, 'Stop me', 'Work slowly.');
+    await addLabel(stack, issue, 'agent:busy');
+    await statusShowing(stack, issue, 'Running');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await stack.gh.rest.issues.removeLabel({ owner: stack.owner, repo: stack.repo, issue_number: issue, name: 'agent:busy' });
+    const status = await statusShowing(stack, issue, 'Cancelled');
+    expect(status).toMatch(/Cancelled after \d+\.\d s: @octo-org removed the `agent:busy` label/);
+    const run = (await lastRun(stack, issue)) as RunRecord;
+    expect(status).toContain(`Work kept on branch \`${run.branch}\``);
+    const { data: branch } = await stack.gh.request('GET /repos/{owner}/{repo}/pulls', { owner: stack.owner, repo: stack.repo, head: `${stack.owner}:${run.branch}`, state: 'all' });
+    expect(branch).toEqual([]);
+    expect(await processesUnder(stack.dataDir)).toEqual([]);
+  });
+
+  it('cancels a running agent when the issue is closed', async () => {
+    const issue = await openIssue(stack, 'Close me', 'Work slowly.');
+    await addLabel(stack, issue, 'agent:busy');
+    await statusShowing(stack, issue, 'Running');
+    await stack.gh.rest.issues.update({ owner: stack.owner, repo: stack.repo, issue_number: issue, state: 'closed' });
+    expect(await statusShowing(stack, issue, 'Cancelled')).toContain('@octo-org closed the issue');
+  });
+});
+
+describe('disk guard', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { SWITCHYARD_MIN_FREE_DISK_MB: String(1024 * 1024 * 1024) } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('holds a run while the disk is nearly full, with the reason, and keeps it', async () => {
+    const issue = await openIssue(stack, 'No room', 'Anything.');
+    await addLabel(stack, issue, 'agent:patch');
+    const status = await statusShowing(stack, issue, 'Waiting');
+    expect(status).toMatch(/waits for disk space: \d+ MiB free where Switchyard keeps worktrees, \d+ MiB needed/);
+    expect((await lastRun(stack, issue))?.state).toBe('waiting');
+  });
+});

@@ -1,0 +1,75 @@
+/** kill -9 in the middle of three runs, then a restart: nothing left behind, nothing lost, nothing live touched. */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killOrphanedRuns } from '../../src/runner/orphans.ts';
+import { RepoCache } from '../../src/runner/repo-cache.ts';
+import type { RepoRef } from '../../src/store/records.ts';
+import { pushFiles } from '../support/git.ts';
+import { processesUnder } from '../support/processes.ts';
+import { eventually } from '../support/stack.ts';
+import { GitHubTwin } from '../twin/index.ts';
+
+const CHILD = new URL('../support/runner-child.ts', import.meta.url).pathname;
+
+describe('crash and restart', () => {
+  let twin: GitHubTwin;
+  let dataDir: string;
+  let repo: RepoRef;
+  let token: string;
+  let holder: ResultPromise | undefined;
+
+  beforeAll(async () => {
+    twin = await GitHubTwin.start();
+    await twin.octokit('o').rest.repos.createForAuthenticatedUser({ name: 'r', auto_init: true });
+    await pushFiles(twin, 'o', 'r', { 'src/a.txt': 'a\n' });
+    token = twin.createUser('o').token;
+    dataDir = await mkdtemp(join(tmpdir(), 'switchyard-crash-'));
+    repo = { owner: 'o', name: 'r', fullName: 'o/r', cloneUrl: `${twin.url}/o/r.git`, defaultBranch: 'main' };
+  });
+  afterAll(async () => {
+    holder?.kill('SIGKILL');
+    await holder;
+    await twin.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('prunes the interrupted runs, keeps their work on their branches, kills their agents, and spares a live run', async () => {
+    const env = (input: object) => ({ ...process.env, SWITCHYARD_CHILD: JSON.stringify({ dataDir, repo, token, ...input }) });
+    // Another live process holds a worktree of its own.
+    holder = execa('node', [CHILD], { env: env({ mode: 'hold', runs: [] }), buffer: false, reject: false });
+    const cache = new RepoCache(dataDir);
+    await eventually(async () => ((await cache.worktrees(repo)).some((p) => p.endsWith('live-run')) ? true : undefined), 20_000, 'live worktree');
+
+    const runs = [1, 2, 3].map((n) => ({ runId: `crash-${n}`, issue: n, command: ['sh', '-c', `echo work-${n} > work.txt; sleep 600`] }));
+    const doomed = execa('node', [CHILD], { env: env({ mode: 'runs', runs }), reject: false });
+    await eventually(async () => {
+      const done = runs.filter((r) => existsSync(join(cache.worktreeDir(repo, r.runId), 'work.txt')));
+      return done.length === 3 ? true : undefined;
+    }, 30_000, 'three agents at work');
+    doomed.kill('SIGKILL');
+    await doomed;
+    // The agents lead their own process groups: they outlive a killed parent until clean-up.
+    expect((await processesUnder(join(dataDir, 'worktrees'))).length).toBeGreaterThanOrEqual(3);
+
+    // Restart: what a new worker does before taking runs.
+    const orphans = await killOrphanedRuns(dataDir);
+    const pruned = await cache.pruneOrphans();
+
+    expect(orphans.runs.sort()).toEqual(['crash-1', 'crash-2', 'crash-3']);
+    expect(pruned.sort()).toEqual(runs.map((r) => cache.worktreeDir(repo, r.runId)).sort());
+    await eventually(async () => ((await processesUnder(join(dataDir, 'worktrees'))).length === 0 ? true : undefined), 5_000, 'agents gone');
+    const remaining = await cache.worktrees(repo);
+    expect(remaining).toHaveLength(1);
+    expect(remaining[0]).toContain('live-run');
+    expect(existsSync(remaining[0] ?? '')).toBe(true);
+    for (const n of [1, 2, 3]) {
+      const { stdout } = await execa('git', ['--git-dir', cache.mirrorDir(repo), 'show', `agent/${n}-issue-${n}:work.txt`]);
+      expect(stdout).toBe(`work-${n}`);
+    }
+    expect(await readdir(join(dataDir, 'runs'))).toEqual([]);
+  });
+});
