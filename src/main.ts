@@ -25,8 +25,12 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const switchyard = await startSwitchyard({ settings, roles });
+  let stopping = false;
   const shutdown = (signal: string) => {
-    switchyard.log.info({ signal }, 'shutting down');
+    // A persistent listener: execa's exit hook re-raises a signal that no listener is left for.
+    if (stopping) return;
+    stopping = true;
+    switchyard.log.info({ signal, graceMs: settings.shutdownGraceMs }, 'shutting down: no new runs, running ones get the grace period');
     switchyard.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -35,8 +39,8 @@ export async function main(argv: string[]): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 if (import.meta.main) {

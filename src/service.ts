@@ -44,7 +44,11 @@ export interface Switchyard {
   cache: RepoCache;
   cancels: CancelRegistry;
   web: WebServer | undefined;
-  stop(): Promise<void>;
+  /**
+   * Graceful stop: no more webhooks or runs are taken; running runs may finish within the grace
+   * period, and the rest are handed back to be retried by another worker.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** How often a worker looks for cancel requests of its running runs. */
@@ -62,7 +66,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   await migrate(db);
   const store = new Store(db);
   const batches = new BatchStore(db);
-  const jobs = new JobEngine({ db, log });
+  const jobs = new JobEngine({ db, log, runRetries: settings.runRetries, heartbeatSeconds: settings.heartbeatSeconds });
   await jobs.start();
 
   const probot = new Probot({
@@ -107,8 +111,8 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     if (pruned.length > 0 || orphans.groups.length > 0) log.warn({ worktrees: pruned, processGroups: orphans.groups }, 'cleaned up after runs interrupted by a previous process');
     const runner = new Runner({ cache, identity: settings.gitAuthor, redactor, sandbox: { kind: settings.sandbox, dataDir: settings.dataDir, secretFiles: defaultSecretFiles(settings.privateKeyPath) } });
     cancels.watch(store, CANCEL_POLL_MS, log);
-    await jobs.workRuns(settings.concurrency, async ({ runId }) => {
-      await executeRunJob(runId, {
+    await jobs.workRuns(settings.concurrency, async (delivery) => {
+      await executeRunJob(delivery, {
         store,
         runner,
         agents: settings.agents,
@@ -136,10 +140,18 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     cache,
     cancels,
     web,
-    async stop() {
-      cancels.stop();
+    async stop(stopOptions = {}) {
+      const graceMs = stopOptions.graceMs ?? settings.shutdownGraceMs;
       await web?.close();
-      await jobs.stop();
+      if (roles.worker) {
+        await jobs.stopTakingRuns();
+        const deadline = Date.now() + graceMs;
+        while (cancels.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+        if (cancels.size > 0) log.warn({ runs: cancels.size }, 'grace period over: handing running runs back');
+        cancels.interruptAll();
+      }
+      cancels.stop();
+      await jobs.stop(30_000);
       await db.close();
     },
   };

@@ -3,6 +3,7 @@
  * requests) meet, through the run record. Every run that starts here ends in a terminal state.
  */
 import { statfs } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { AgentCatalogue } from './config/agents.ts';
 import { loadRepoConfig } from './config/repo.ts';
 import { installationToken, type ClientFactory, type GitHubClient } from './github/client.ts';
@@ -10,6 +11,7 @@ import { reportFinished, reportStarted } from './github/report.ts';
 import { formatDuration, renderStatus, writeStatusComment } from './github/status-comment.ts';
 import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
+import type { RunDelivery } from './queue/jobs.ts';
 import type { RunOutcome, Runner } from './runner/execute.ts';
 import type { RunRecord, Store } from './store/records.ts';
 
@@ -48,11 +50,21 @@ export class CancelRegistry {
     return this.#running.get(runId)?.reason;
   }
 
-  cancel(runId: string, reason: string): void {
+  cancel(runId: string, reason: string | Error): void {
     const entry = this.#running.get(runId);
     if (!entry || entry.controller.signal.aborted) return;
-    entry.reason = reason;
-    entry.controller.abort(new Error(reason));
+    const error = reason instanceof Error ? reason : new Error(reason);
+    entry.reason = error.message;
+    entry.controller.abort(error);
+  }
+
+  get size(): number {
+    return this.#running.size;
+  }
+
+  /** Stops every run of this process, to be tried again elsewhere: the process is shutting down. */
+  interruptAll(): void {
+    for (const runId of this.#running.keys()) this.cancel(runId, new ShutdownInterruption());
   }
 
   /** Checks the store for cancel requests of the runs here, every `intervalMs`. */
@@ -73,12 +85,33 @@ export class CancelRegistry {
   }
 }
 
+/** The abort reason when a worker shuts down: the run is handed back, not cancelled. */
+export class ShutdownInterruption extends Error {
+  constructor() {
+    super('the worker shut down');
+  }
+}
+
+/** Thrown from a run job so that pg-boss hands it to another worker. */
+export class RunHandedBack extends Error {}
+
+export const WORKER_ID = `${hostname()}:${process.pid}`;
+
 async function freeDiskBytes(dir: string): Promise<number> {
   const stats = await statfs(dir);
   return stats.bavail * stats.bsize;
 }
 
-export async function executeRunJob(runId: string, deps: RunWorkerDeps): Promise<RunRecord | undefined> {
+export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps): Promise<RunRecord | undefined> {
+  const { runId } = delivery;
+  let note: string | undefined;
+  if (delivery.retryCount > 0) {
+    const resumed = await deps.store.resumeInterrupted(runId);
+    if (resumed) {
+      note = `Attempt ${resumed.attempt - 1} was interrupted: its worker stopped. Retrying from a clean worktree as attempt ${resumed.attempt}.`;
+      deps.log.warn({ run: runId, attempt: resumed.attempt }, 'retrying an interrupted run');
+    }
+  }
   const free = await freeDiskBytes(deps.dataDir);
   if (free < deps.minFreeDiskBytes) {
     const run = await deps.store.getRun(runId);
@@ -108,9 +141,10 @@ export async function executeRunJob(runId: string, deps: RunWorkerDeps): Promise
     return deps.store.failRun(run.id, `Switchyard could not authenticate as the installation: ${(error as Error).message}`);
   }
   const controller = deps.cancels.register(run.id);
+  await deps.store.startAttempt(run.id, run.attempt, WORKER_ID);
   let outcome: RunOutcome;
   try {
-    await reportStarted(octokit, deps.store, run);
+    await reportStarted(octokit, deps.store, run, note);
     const agent = deps.agents[run.agent];
     if (!agent) throw new Error(`The agent \`${run.agent}\` was removed from this Switchyard's configuration.`);
     const loaded = await loadRepoConfig(octokit, run.trigger.repo.owner, run.trigger.repo.name);
@@ -143,6 +177,15 @@ export async function executeRunJob(runId: string, deps: RunWorkerDeps): Promise
   } finally {
     deps.cancels.unregister(run.id);
   }
+  if (controller.signal.reason instanceof ShutdownInterruption) {
+    if (delivery.retryCount < delivery.retryLimit) {
+      // Left running on purpose: the next attempt (on another worker) resumes it.
+      await deps.store.endAttempt(run.id, run.attempt, 'interrupted');
+      log.warn('run handed back: the worker is shutting down');
+      throw new RunHandedBack(`run ${run.id} handed back for a retry`);
+    }
+    outcome.reason = 'The worker running it shut down, and no retry is left.';
+  }
   const cancelReason = controller.signal.aborted ? (controller.signal.reason as Error | undefined)?.message : undefined;
   if (outcome.state === 'cancelled' && cancelReason) outcome.reason = `Cancelled after ${formatDuration(elapsed())}: ${cancelReason}.`;
   if (outcome.checks.length > 0) await deps.store.recordChecks(run.id, outcome.checks);
@@ -156,6 +199,7 @@ export async function executeRunJob(runId: string, deps: RunWorkerDeps): Promise
     log.error({ err: error }, 'could not report the run');
     finished = await deps.store.finishRun(run.id, { state: 'failed', reason: `Could not report to GitHub: ${(error as Error).message}`, agentMs: outcome.agentMs });
   }
+  await deps.store.endAttempt(run.id, run.attempt, finished.state);
   await deps.onFinished(finished).catch((error: unknown) => log.error({ err: error }, 'could not plan after the run'));
   return finished;
 }

@@ -52,6 +52,9 @@ const envSchema = z.object({
   SWITCHYARD_GITHUB_PACING: z.enum(['on', 'off']).default('on'),
   SWITCHYARD_BATCH_WINDOW: z.string().default('10s'),
   SWITCHYARD_SANDBOX: z.enum(['none', 'bubblewrap']).default('none'),
+  SWITCHYARD_RUN_RETRIES: integer(1),
+  SWITCHYARD_SHUTDOWN_GRACE_SECONDS: integer(60),
+  SWITCHYARD_HEARTBEAT_SECONDS: integer(10, 10),
   SWITCHYARD_MIN_FREE_DISK_MB: integer(1024),
   SWITCHYARD_GIT_AUTHOR_NAME: z.string().default('switchyard[bot]'),
   SWITCHYARD_GIT_AUTHOR_EMAIL: z.string().default('switchyard[bot]@users.noreply.github.com'),
@@ -88,6 +91,12 @@ export interface ServerSettings {
   privateKeyPath: string | undefined;
   /** A run does not start while the data directory's disk has less free space than this. */
   minFreeDiskBytes: number;
+  /** How often a run interrupted by a lost worker or a shutdown is tried again. */
+  runRetries: number;
+  /** On SIGTERM, how long running runs may go on before they are handed back for a retry. */
+  shutdownGraceMs: number;
+  /** A worker that misses its runs' heartbeats this long is taken for dead. */
+  heartbeatSeconds: number;
 }
 
 export class SettingsError extends Error {}
@@ -149,6 +158,9 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     sandbox: values.SWITCHYARD_SANDBOX,
     privateKeyPath: values.PRIVATE_KEY_PATH ? resolve(values.PRIVATE_KEY_PATH) : undefined,
     minFreeDiskBytes: values.SWITCHYARD_MIN_FREE_DISK_MB * 1024 * 1024,
+    runRetries: values.SWITCHYARD_RUN_RETRIES,
+    shutdownGraceMs: values.SWITCHYARD_SHUTDOWN_GRACE_SECONDS * 1000,
+    heartbeatSeconds: values.SWITCHYARD_HEARTBEAT_SECONDS,
   };
 }
 

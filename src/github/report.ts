@@ -5,8 +5,8 @@ import type { GitHubClient } from './client.ts';
 import { openOrUpdatePullRequest, type PullRequestRef } from './pull-request.ts';
 import { renderStatus, writeStatusComment, type StatusView } from './status-comment.ts';
 
-export async function reportStarted(octokit: GitHubClient, store: Store, run: RunRecord): Promise<void> {
-  await writeStatusComment(octokit, store, run.trigger.repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'running' }));
+export async function reportStarted(octokit: GitHubClient, store: Store, run: RunRecord, note?: string): Promise<void> {
+  await writeStatusComment(octokit, store, run.trigger.repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'running', reason: note }));
 }
 
 export function summaryFor(run: RunRecord): string {

@@ -36,6 +36,17 @@ export interface PlanJob {
 export interface JobEngineOptions {
   db: Database;
   log: Logger;
+  /** Retries of a run job whose worker died or shut down. */
+  runRetries: number;
+  /** Heartbeat of running run jobs; a worker silent for this long is taken for dead. */
+  heartbeatSeconds: number;
+}
+
+/** A run job as a worker receives it: `retryCount` above 0 means an earlier attempt was interrupted. */
+export interface RunDelivery {
+  runId: string;
+  retryCount: number;
+  retryLimit: number;
 }
 
 /** Fast enough for a person watching a status comment, cheap enough for PGlite. */
@@ -44,17 +55,30 @@ const POLLING = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 2 }
 export class JobEngine {
   readonly boss: PgBoss;
   readonly #log: Logger;
+  readonly #runRetries: number;
+  readonly #heartbeatSeconds: number;
 
   constructor(options: JobEngineOptions) {
     this.#log = options.log;
-    this.boss = new PgBoss({ ...options.db.bossOptions(), schema: 'switchyard_jobs', superviseIntervalSeconds: 30 });
+    this.#runRetries = options.runRetries;
+    this.#heartbeatSeconds = options.heartbeatSeconds;
+    // The monitor pass is where pg-boss notices missed heartbeats: keep it short.
+    this.boss = new PgBoss({ ...options.db.bossOptions(), schema: 'switchyard_jobs', superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 });
     this.boss.on('error', (error) => this.#log.error({ err: error }, 'job engine error'));
   }
 
   async start(): Promise<void> {
     await this.boss.start();
     await this.boss.createQueue(QUEUES.intake, { notify: true, retryLimit: 3, retryDelay: 2, retryBackoff: true });
-    await this.boss.createQueue(QUEUES.run, { policy: 'exclusive', notify: true, retryLimit: 0 });
+    // A run job lives as long as its run (agents have their own timeouts); heartbeats find lost workers.
+    await this.boss.createQueue(QUEUES.run, {
+      policy: 'exclusive',
+      notify: true,
+      retryLimit: this.#runRetries,
+      retryDelay: 0,
+      heartbeatSeconds: this.#heartbeatSeconds,
+      expireInSeconds: 24 * 60 * 60,
+    });
     await this.boss.createQueue(QUEUES.cancel, { notify: true, retryLimit: 3, retryDelay: 1 });
     // stately: one plan queued and one running per repository; a queued plan sees the newest state.
     await this.boss.createQueue(QUEUES.plan, { policy: 'stately', notify: true, retryLimit: 5, retryDelay: 1, retryBackoff: true });
@@ -103,13 +127,18 @@ export class JobEngine {
     });
   }
 
-  async workRuns(concurrency: number, handler: (job: RunJob) => Promise<void>): Promise<void> {
+  async workRuns(concurrency: number, handler: (delivery: RunDelivery) => Promise<void>): Promise<void> {
     await this.boss.work<RunJob>(QUEUES.run, { ...POLLING, localConcurrency: concurrency }, async ([job]: Job<RunJob>[]) => {
-      if (job) await handler(job.data);
+      if (job) await handler({ runId: job.data.runId, retryCount: job.retryCount, retryLimit: this.#runRetries });
     });
   }
 
-  async stop(): Promise<void> {
-    await this.boss.stop({ graceful: true, timeout: 30_000 });
+  /** Stops taking run jobs; those in progress go on. */
+  async stopTakingRuns(): Promise<void> {
+    await this.boss.offWork(QUEUES.run, { wait: false });
+  }
+
+  async stop(timeoutMs = 30_000): Promise<void> {
+    await this.boss.stop({ graceful: true, timeout: timeoutMs });
   }
 }

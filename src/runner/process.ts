@@ -67,6 +67,9 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
     reject: false,
     timeout: options.timeoutMs,
     killDescendants: true,
+    // Not killed by execa when Switchyard gets a signal: a graceful shutdown gives running agents
+    // their grace period and then ends them itself; after a crash, start-up kills orphans.
+    cleanup: false,
     forceKillAfterDelay: options.graceMs ?? 5_000,
     ...(options.signal ? { cancelSignal: options.signal } : {}),
   });

@@ -85,6 +85,21 @@ const MIGRATIONS: Migration[] = [
          add column checks jsonb`,
     ],
   },
+  {
+    version: 4,
+    name: 'attempts',
+    sql: [
+      `create table switchyard_attempts (
+         run_id uuid not null references switchyard_runs (id),
+         attempt integer not null,
+         worker text not null,
+         started_at timestamptz not null default now(),
+         ended_at timestamptz,
+         outcome text,
+         primary key (run_id, attempt)
+       )`,
+    ],
+  },
 ];
 
 const LOCK_KEY = 7_311_964_201;

@@ -330,6 +330,36 @@ export class Store {
     return rows[0] ? toRun(rows[0]) : undefined;
   }
 
+  /**
+   * A run whose job came back after its worker died or shut down: the interrupted attempt is
+   * closed, and the run is queued as the next attempt. `undefined` when the run already ended.
+   */
+  async resumeInterrupted(id: string): Promise<RunRecord | undefined> {
+    return this.#db.transaction(async (tx) => {
+      const rows = await tx.query<RunRow>(
+        `update switchyard_runs set state = 'queued', attempt = attempt + 1, started_at = null, cancel_requested_at = null, cancel_reason = null
+         where id = $1 and state = 'running' returning *`,
+        [id],
+      );
+      const run = rows[0];
+      if (!run) return undefined;
+      await tx.query(`update switchyard_attempts set ended_at = now(), outcome = 'interrupted' where run_id = $1 and attempt = $2 and ended_at is null`, [id, run.attempt - 1]);
+      return toRun(run);
+    });
+  }
+
+  async startAttempt(id: string, attempt: number, worker: string): Promise<void> {
+    await this.#db.query('insert into switchyard_attempts (run_id, attempt, worker) values ($1, $2, $3) on conflict (run_id, attempt) do update set worker = excluded.worker, started_at = now()', [id, attempt, worker]);
+  }
+
+  async endAttempt(id: string, attempt: number, outcome: string): Promise<void> {
+    await this.#db.query('update switchyard_attempts set ended_at = now(), outcome = $3 where run_id = $1 and attempt = $2', [id, attempt, outcome]);
+  }
+
+  async attempts(id: string): Promise<Array<{ attempt: number; worker: string; outcome: string | null }>> {
+    return this.#db.query('select attempt, worker, outcome from switchyard_attempts where run_id = $1 order by attempt', [id]);
+  }
+
   /** Moves a queued run to running; `undefined` when it was not queued (cancelled, or taken). */
   async startRun(id: string): Promise<RunRecord | undefined> {
     const rows = await this.#db.query<RunRow>(

@@ -7,7 +7,7 @@ import { addLabel, eventually, openIssue, otherComments, startStack, statusComme
 const patch = (path: string, extra = '') => `${extra}\n\n\`\`\`diff\n${newFileDiff(path, [`# ${path}`])}\`\`\`\n`;
 
 async function runOf(stack: Stack, issue: number): Promise<RunRecord | undefined> {
-  return (await stack.app.store.listRuns()).filter((r) => r.issueNumber === issue).at(-1);
+  return (await stack.store.listRuns()).filter((r) => r.issueNumber === issue).at(-1);
 }
 
 describe('dependencies, merged release', () => {
@@ -66,7 +66,7 @@ describe('dependencies, merged release', () => {
 
   it('closes the batch with a plan report', async () => {
     const batchId = (await runOf(stack, 1))?.batchId;
-    const report = await eventually(async () => (batchId ? await stack.app.batches.report(batchId) : undefined), 10_000, 'plan report');
+    const report = await eventually(async () => (batchId ? await stack.batches.report(batchId) : undefined), 10_000, 'plan report');
     expect(report.runs).toHaveLength(5);
     expect(report.criticalPath.length).toBeGreaterThanOrEqual(4);
     expect(report.makespanMs).toBeGreaterThan(0);

@@ -83,9 +83,8 @@ describe('failures and hostile input', () => {
   });
 
   it('leaves no worktree and no process behind', async () => {
-    const worktrees = join(stack.dataDir, 'worktrees', stack.owner, stack.repo);
-    expect(await readdir(worktrees).catch(() => [])).toEqual([]);
-    expect(await processesUnder(stack.dataDir)).toEqual([]);
+    for (const dir of stack.dataDirs) expect(await readdir(join(dir, 'worktrees', stack.owner, stack.repo)).catch(() => [])).toEqual([]);
+    for (const dir of stack.dataDirs) expect(await processesUnder(dir)).toEqual([]);
     await stack.twin.idle();
     expect(stack.twin.violations).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RepoCache } from '../../src/runner/repo-cache.ts';
 import { STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { eventually, startStack, type Stack } from '../support/stack.ts';
 import { newFileDiff } from '../support/git.ts';
@@ -47,9 +48,11 @@ describe('from an agent:patch label to a pull request', () => {
     expect(files.changed_files).toBe(1);
 
     // No worktree, private run folder or agent process outlives its runs.
-    expect(await stack.app.cache.worktrees({ owner, name: repo })).toEqual([]);
-    expect(await readdir(join(stack.dataDir, 'runs')).catch(() => [])).toEqual([]);
-    expect(await processesUnder(stack.dataDir)).toEqual([]);
+    for (const dir of stack.dataDirs) {
+      expect(await new RepoCache(dir).worktrees({ owner, name: repo })).toEqual([]);
+      expect(await readdir(join(dir, 'runs')).catch(() => [])).toEqual([]);
+    }
+    for (const dir of stack.dataDirs) expect(await processesUnder(dir)).toEqual([]);
     await twin.idle();
     expect(twin.violations).toEqual([]);
   });

@@ -7,7 +7,7 @@ import { addLabel, openIssue, startStack, statusShowing, type Stack } from '../s
 const agent = (script: string, timeout: number | string = 60_000) => ({ kind: 'command' as const, command: ['sh', '-c', script], timeout: typeof timeout === 'number' ? timeout : 60_000, passEnv: [], env: {} });
 
 async function lastRun(stack: Stack, issue: number): Promise<RunRecord | undefined> {
-  return (await stack.app.store.listRuns()).filter((r) => r.issueNumber === issue).at(-1);
+  return (await stack.store.listRuns()).filter((r) => r.issueNumber === issue).at(-1);
 }
 
 describe('run lifecycle', () => {
@@ -46,7 +46,7 @@ describe('run lifecycle', () => {
     expect(status).toContain(`Work kept on branch \`${run.branch}\``);
     const { data: branch } = await stack.gh.request('GET /repos/{owner}/{repo}/pulls', { owner: stack.owner, repo: stack.repo, head: `${stack.owner}:${run.branch}`, state: 'all' });
     expect(branch).toEqual([]);
-    expect(await processesUnder(stack.dataDir)).toEqual([]);
+    for (const dir of stack.dataDirs) expect(await processesUnder(dir)).toEqual([]);
   });
 
   it('cancels a running agent when the issue is closed', async () => {

@@ -40,7 +40,7 @@ describe('triggers', () => {
     const redeliveries = stack.twin.deliveries.filter((d) => d.redelivery && d.id === recorded?.id);
     expect(redeliveries).toHaveLength(2);
     expect(redeliveries.every((d) => d.status === 200)).toBe(true);
-    const runs = (await stack.app.store.listRuns()).filter((r) => r.issueNumber === issue);
+    const runs = (await stack.store.listRuns()).filter((r) => r.issueNumber === issue);
     expect(runs).toHaveLength(1);
     expect(stack.logs.some((l) => l.includes('redelivery of a recorded delivery ignored'))).toBe(true);
   });
@@ -59,7 +59,7 @@ describe('triggers', () => {
 
     await statusShowing(stack, issue, 'Succeeded', 60_000);
     await sleep(1500);
-    const runs = (await stack.app.store.listRuns()).filter((r) => r.issueNumber === issue);
+    const runs = (await stack.store.listRuns()).filter((r) => r.issueNumber === issue);
     expect(runs).toHaveLength(1);
     expect(runs[0]?.agent).toBe('patch');
     const { data: pulls } = await stack.gh.rest.pulls.list({ owner: stack.owner, repo: stack.repo, state: 'all' });
@@ -80,7 +80,7 @@ describe('triggers', () => {
 
     await addLabel(stack, issue, 'agent:patch');
     await statusShowing(stack, issue, 'Succeeded', 60_000);
-    const runs = (await stack.app.store.listRuns()).filter((r) => r.issueNumber === issue);
+    const runs = (await stack.store.listRuns()).filter((r) => r.issueNumber === issue);
     expect(runs.map((r) => r.state)).toEqual(['cancelled', 'succeeded']);
   });
 
@@ -99,7 +99,7 @@ describe('triggers', () => {
     expect(comments[0]).toContain('write access');
     // GitHub reports triage as `read` in `permission`; the comment names the precise role.
     expect(comments[0]).toContain('`triage`');
-    expect((await stack.app.store.listRuns()).filter((r) => r.issueNumber === issue)).toHaveLength(0);
+    expect((await stack.store.listRuns()).filter((r) => r.issueNumber === issue)).toHaveLength(0);
   });
 
   it('ignores a label added by a bot', async () => {
@@ -112,7 +112,7 @@ describe('triggers', () => {
     await sleep(2000);
 
     expect(await otherComments(stack, issue)).toEqual([]);
-    expect((await stack.app.store.listRuns()).filter((r) => r.issueNumber === issue)).toHaveLength(0);
+    expect((await stack.store.listRuns()).filter((r) => r.issueNumber === issue)).toHaveLength(0);
     expect(stack.logs.some((l) => l.includes('label added by bot renovate[bot]'))).toBe(true);
   });
 
@@ -126,7 +126,7 @@ describe('triggers', () => {
     expect(comments[0]).toContain('`agent:foo` does not name an agent');
     expect(comments[0]).toContain('`agent:patch`');
     expect(comments[0]).toContain('`agent:slow`');
-    expect((await stack.app.store.listRuns()).filter((r) => r.issueNumber === issue)).toHaveLength(0);
+    expect((await stack.store.listRuns()).filter((r) => r.issueNumber === issue)).toHaveLength(0);
     await stack.twin.idle();
     expect(stack.twin.violations).toEqual([]);
   });

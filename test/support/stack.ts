@@ -13,17 +13,30 @@ import { createLogger } from '../../src/log/logger.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { startSwitchyard, type Switchyard } from '../../src/service.ts';
+import { BatchStore } from '../../src/store/batches.ts';
+import { openDatabase } from '../../src/store/db.ts';
+import { Store } from '../../src/store/records.ts';
+import { ProcessStack, freshDatabase } from './processes-stack.ts';
 import { GitHubTwin } from '../twin/index.ts';
 import { pushFiles } from './git.ts';
 
 export interface Stack {
   twin: GitHubTwin;
-  app: Switchyard;
+  /** embedded: one in-process Switchyard on PGlite; postgres: a web and two worker processes. */
+  mode: 'embedded' | 'postgres';
+  /** The in-process app (embedded mode only). */
+  app: Switchyard | undefined;
+  /** The separate processes (postgres mode only). */
+  processes: ProcessStack | undefined;
+  /** Switchyard's records, read from the same database the app uses. */
+  store: Store;
+  batches: BatchStore;
   /** Octokit acting as the repository's owner (admin). */
   gh: Octokit;
   owner: string;
   repo: string;
-  dataDir: string;
+  /** Data directories of every Switchyard process (mirrors, worktrees, logs). */
+  dataDirs: string[];
   /** Every log line the app wrote, as written (after redaction). */
   logs: string[];
   stop(): Promise<void>;
@@ -39,14 +52,25 @@ export interface StackOptions {
 export const OWNER = 'octo-org';
 export const REPO = 'railway';
 
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
+/** The mode the e2e suite runs in: SWITCHYARD_TEST_MODE=postgres runs it against PostgreSQL. */
+export const TEST_MODE: 'embedded' | 'postgres' = process.env.SWITCHYARD_TEST_MODE === 'postgres' ? 'postgres' : 'embedded';
+
+async function prepareTwin(options: StackOptions): Promise<{ twin: GitHubTwin; gh: Octokit }> {
   const twin = await GitHubTwin.start();
-  const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-app-'));
   const gh = twin.octokit(OWNER);
   await gh.rest.repos.createForAuthenticatedUser({ name: REPO, auto_init: true });
   await pushFiles(twin, OWNER, REPO, options.files ?? { 'src/greeting.txt': 'hello\n', 'src/config.ts': 'export const port = 3000;\n' });
   twin.install(OWNER);
+  return { twin, gh };
+}
 
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  return TEST_MODE === 'postgres' ? startProcessStack(options) : startEmbeddedStack(options);
+}
+
+async function startEmbeddedStack(options: StackOptions): Promise<Stack> {
+  const { twin, gh } = await prepareTwin(options);
+  const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-app-'));
   const settings = loadServerSettings({
     APP_ID: String(twin.app.id),
     PRIVATE_KEY: twin.app.privateKey,
@@ -73,23 +97,56 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       callback();
     },
   });
-  const redactor = new Redactor();
-  const log = createLogger({ level: 'debug', format: 'json', redactor, destination });
+  const log = createLogger({ level: 'debug', format: 'json', redactor: new Redactor(), destination });
   const app = await startSwitchyard({ settings, log });
   twin.setWebhookUrl(`${app.web?.url ?? ''}${settings.webhookPath}`);
-
   return {
     twin,
+    mode: 'embedded',
     app,
+    processes: undefined,
+    store: app.store,
+    batches: app.batches,
     gh,
     owner: OWNER,
     repo: REPO,
-    dataDir,
+    dataDirs: [dataDir],
     logs,
     async stop() {
-      await app.stop();
+      await app.stop({ graceMs: 0 });
       await twin.stop();
       await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startProcessStack(options: StackOptions): Promise<Stack> {
+  const baseUrl = process.env.SWITCHYARD_TEST_DATABASE_URL;
+  if (!baseUrl) throw new Error('SWITCHYARD_TEST_MODE=postgres needs SWITCHYARD_TEST_DATABASE_URL (a PostgreSQL server the tests may create databases on)');
+  const { twin, gh } = await prepareTwin(options);
+  const database = await freshDatabase(baseUrl);
+  const processes = new ProcessStack({ twin, databaseUrl: database.url, agents: options.agents ?? {}, concurrency: options.concurrency ?? 3, env: options.env ?? {} });
+  await processes.start('web', 'web');
+  await Promise.all([processes.start('worker-1', 'worker'), processes.start('worker-2', 'worker')]);
+  twin.setWebhookUrl(await processes.webhookUrl());
+  const db = await openDatabase({ databaseUrl: database.url, dataDir: '' });
+  return {
+    twin,
+    mode: 'postgres',
+    app: undefined,
+    processes,
+    store: new Store(db),
+    batches: new BatchStore(db),
+    gh,
+    owner: OWNER,
+    repo: REPO,
+    dataDirs: processes.dataDirs,
+    logs: processes.logs,
+    async stop() {
+      await processes.stop();
+      await db.close();
+      await twin.stop();
+      await database.drop();
     },
   };
 }

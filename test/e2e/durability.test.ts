@@ -1,0 +1,141 @@
+/**
+ * Durable jobs: lost workers, crashed processes and shutdowns never lose or double a run.
+ * These start Switchyard as separate processes and kill them for real.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgentCatalogue } from '../../src/config/agents.ts';
+import { openDatabase } from '../../src/store/db.ts';
+import { Store } from '../../src/store/records.ts';
+import { ProcessStack, freshDatabase } from '../support/processes-stack.ts';
+import { addLabel, eventually, OWNER, openIssue, REPO, statusComment, statusShowing, type Stack } from '../support/stack.ts';
+import { pushFiles } from '../support/git.ts';
+import { GitHubTwin } from '../twin/index.ts';
+
+const POSTGRES = process.env.SWITCHYARD_TEST_DATABASE_URL;
+
+const agents = (seconds: number): AgentCatalogue => ({
+  slowish: { kind: 'command', command: ['sh', '-c', `sleep ${seconds}; echo "$SWITCHYARD_ISSUE_NUMBER" > "done-$SWITCHYARD_ISSUE_NUMBER.txt"`], timeout: 120_000, passEnv: [], env: {} },
+});
+
+interface Harness {
+  stack: Stack;
+  processes: ProcessStack;
+  cleanup: () => Promise<void>;
+}
+
+/** A twin and a process stack; the Stack view lets the shared helpers read comments and pull requests. */
+async function harness(options: { database: boolean; concurrency: number; agentSeconds: number; env?: Record<string, string> }): Promise<Harness> {
+  const twin = await GitHubTwin.start();
+  const gh = twin.octokit(OWNER);
+  await gh.rest.repos.createForAuthenticatedUser({ name: REPO, auto_init: true });
+  await pushFiles(twin, OWNER, REPO, { 'src/a.txt': 'a\n' });
+  twin.install(OWNER);
+  const database = options.database && POSTGRES ? await freshDatabase(POSTGRES) : undefined;
+  const sharedDataDir = database ? undefined : await mkdtemp(join(tmpdir(), 'switchyard-embedded-'));
+  const processes = new ProcessStack({
+    twin,
+    databaseUrl: database?.url,
+    agents: agents(options.agentSeconds),
+    concurrency: options.concurrency,
+    env: { SWITCHYARD_HEARTBEAT_SECONDS: '10', ...options.env },
+    ...(sharedDataDir ? { sharedDataDir } : {}),
+  });
+  twin.setWebhookUrl(await processes.webhookUrl());
+  const db = database ? await openDatabase({ databaseUrl: database.url, dataDir: '' }) : undefined;
+  const stack = { twin, gh, owner: OWNER, repo: REPO, store: db ? new Store(db) : undefined, logs: processes.logs } as unknown as Stack;
+  return {
+    stack,
+    processes,
+    cleanup: async () => {
+      await processes.stop();
+      await db?.close();
+      await twin.stop();
+      await database?.drop();
+      if (sharedDataDir) await rm(sharedDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function pullsFor(stack: Stack, issue: number) {
+  const { data } = await stack.gh.rest.pulls.list({ owner: OWNER, repo: REPO, state: 'all', per_page: 100 });
+  return data.filter((p) => p.body?.startsWith(`Closes #${issue}\n`));
+}
+
+describe('durability', () => {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+
+  it.runIf(POSTGRES)('finishes a run on the other worker when its worker is killed with -9; one pull request; the comment tells the story', async () => {
+    current = await harness({ database: true, concurrency: 1, agentSeconds: 6 });
+    const { stack, processes } = current;
+    await processes.start('web', 'web');
+    await processes.start('worker-1', 'worker');
+    await processes.start('worker-2', 'worker');
+    const issue = await openIssue(stack, 'Survive a lost worker', 'Take your time.');
+    await addLabel(stack, issue, 'agent:slowish');
+    await statusShowing(stack, issue, 'Running');
+
+    const run = await eventually(async () => (await stack.store.listRuns()).find((r) => r.issueNumber === issue && r.state === 'running'), 10_000, 'running run');
+    const [attempt] = await stack.store.attempts(run.id);
+    const victim = [...processes.processes.values()].find((p) => attempt && attempt.worker.endsWith(`:${String(p.subprocess.pid)}`));
+    expect(victim?.role).toBe('worker');
+    await processes.kill(victim?.name ?? '', 'SIGKILL');
+
+    const status = await statusShowing(stack, issue, 'Succeeded', 90_000);
+    expect(status).toContain('attempt 2');
+    expect(await pullsFor(stack, issue)).toHaveLength(1);
+    const attempts = await stack.store.attempts(run.id);
+    expect(attempts.map((a) => a.outcome)).toEqual(['interrupted', 'succeeded']);
+    expect(attempts[1]?.worker).not.toBe(attempts[0]?.worker);
+    expect(processes.logs.some((l) => l.includes('retrying an interrupted run'))).toBe(true);
+  });
+
+  it('brings seven runs to an end after kill -9 of the embedded process with five queued and two running', async () => {
+    current = await harness({ database: false, concurrency: 2, agentSeconds: 3 });
+    const { stack, processes } = current;
+    await processes.start('switchyard', 'all');
+    const issues: number[] = [];
+    for (let i = 1; i <= 7; i++) issues.push(await openIssue(stack, `Crash test ${i}`, 'Slowly.'));
+    for (const issue of issues) await addLabel(stack, issue, 'agent:slowish');
+    await eventually(async () => {
+      const bodies = await Promise.all(issues.map((i) => statusComment(stack, i)));
+      return bodies.filter((b) => b?.includes('Running')).length === 2 && bodies.every((b) => b !== undefined) ? true : undefined;
+    }, 30_000, 'two running and five queued');
+
+    await processes.kill('switchyard', 'SIGKILL');
+    await processes.start('switchyard', 'all');
+
+    for (const issue of issues) await statusShowing(stack, issue, 'Succeeded', 150_000);
+    for (const issue of issues) expect(await pullsFor(stack, issue)).toHaveLength(1);
+    const interrupted = await Promise.all(issues.map((i) => statusComment(stack, i)));
+    expect(interrupted.filter((b) => b?.includes('attempt 2'))).toHaveLength(2);
+    await stack.twin.idle();
+    expect(stack.twin.violations).toEqual([]);
+  });
+
+  it.runIf(POSTGRES)('on SIGTERM lets a worker finish within its grace period, hands back what is left, and exits 0', async () => {
+    current = await harness({ database: true, concurrency: 1, agentSeconds: 8, env: { SWITCHYARD_SHUTDOWN_GRACE_SECONDS: '2' } });
+    const { stack, processes } = current;
+    await processes.start('web', 'web');
+    await processes.start('worker-1', 'worker');
+    const issue = await openIssue(stack, 'Shut down politely', 'Slowly.');
+    await addLabel(stack, issue, 'agent:slowish');
+    await statusShowing(stack, issue, 'Running');
+    await processes.start('worker-2', 'worker');
+
+    const exit = await processes.kill('worker-1', 'SIGTERM');
+    const lines = processes.processes.get('worker-1')?.lines ?? [];
+    expect(exit, lines.slice(-8).join('\n')).toEqual({ exitCode: 0, signal: undefined });
+    expect(processes.processes.get('worker-1')?.lines.some((l) => l.includes('grace period over: handing running runs back'))).toBe(true);
+
+    const status = await statusShowing(stack, issue, 'Succeeded', 60_000);
+    expect(status).toContain('attempt 2');
+    expect(await pullsFor(stack, issue)).toHaveLength(1);
+  });
+});
