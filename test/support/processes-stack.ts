@@ -131,9 +131,14 @@ export class ProcessStack {
     };
     subprocess.stdout?.on('data', collect);
     subprocess.stderr?.on('data', collect);
-    const ready = role === 'worker' ? 'worker started' : 'Switchyard is listening';
+    const port = await this.webPort;
+    const isReady = async () => {
+      if (role === 'worker') return entry.lines.some((line) => line.includes('worker started'));
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      return health?.ok === true && (role === 'web' || entry.lines.some((line) => line.includes('worker started')));
+    };
     const deadline = Date.now() + 60_000;
-    while (!entry.lines.some((line) => line.includes(ready))) {
+    while (!(await isReady())) {
       if (entry.exited) throw new Error(`${name} exited early:\n${entry.lines.slice(-20).join('\n')}`);
       if (Date.now() > deadline) throw new Error(`${name} did not get ready:\n${entry.lines.slice(-20).join('\n')}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
