@@ -12,7 +12,7 @@ import { formatDuration, renderStatus, writeStatusComment } from './github/statu
 import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
 import type { RunDelivery } from './queue/jobs.ts';
-import type { RunOutcome, Runner } from './runner/execute.ts';
+import { failedOutcome, type RunOutcome, type Runner } from './runner/execute.ts';
 import type { RunRecord, Store } from './store/records.ts';
 
 export interface RunWorkerDeps {
@@ -205,17 +205,5 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
 }
 
 function crashOutcome(error: unknown): RunOutcome {
-  return {
-    state: 'failed',
-    reason: `Switchyard could not complete the run: ${error instanceof Error ? error.message : String(error)}`,
-    changed: false,
-    pushed: false,
-    baseSha: undefined,
-    commitSha: undefined,
-    diffStat: undefined,
-    agentMs: 0,
-    logTail: '',
-    checks: [],
-    logFile: undefined,
-  };
+  return failedOutcome(`Switchyard could not complete the run: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -16,18 +16,9 @@ export interface RunContext {
   deadline: string;
 }
 
-export function runContext(input: {
-  repo: RepoRef;
-  issue: IssueSnapshot;
-  agent: string;
-  runId: string;
-  attempt: number;
-  branch: string;
-  baseBranch: string;
-  baseCommit: string;
-  worktree: string;
-  deadline: Date;
-}): RunContext {
+export type RunContextInput = Omit<RunContext, 'repository' | 'issue' | 'deadline'> & { repo: RepoRef; issue: IssueSnapshot; deadline: Date };
+
+export function runContext(input: RunContextInput): RunContext {
   return {
     repository: input.repo.fullName,
     issue: { number: input.issue.number, title: stripHidden(input.issue.title), url: input.issue.url, labels: input.issue.labels },

@@ -93,19 +93,7 @@ export class Runner {
 
   async execute(request: RunRequest): Promise<RunOutcome> {
     const { log } = request;
-    const outcome: RunOutcome = {
-      state: 'failed',
-      reason: undefined,
-      changed: false,
-      pushed: false,
-      baseSha: undefined,
-      commitSha: undefined,
-      diffStat: undefined,
-      agentMs: 0,
-      logTail: '',
-      checks: [],
-      logFile: undefined,
-    };
+    const outcome = failedOutcome(undefined);
     let worktree: PreparedWorktree | undefined;
     const privateDir = join(this.#cache.root, 'runs', request.runId);
     const runLog = new RunLog(join(this.#cache.root, 'logs', `${request.runId}.log`), this.#redactor);
@@ -231,6 +219,23 @@ export class Runner {
     while (lines.length && lines[lines.length - 1] === '') lines.pop();
     return lines.slice(-LOG_TAIL_LINES).join('\n');
   }
+}
+
+/** An outcome that records nothing but a failure and its reason; the runner fills in the rest. */
+export function failedOutcome(reason: string | undefined): RunOutcome {
+  return {
+    state: 'failed',
+    reason,
+    changed: false,
+    pushed: false,
+    baseSha: undefined,
+    commitSha: undefined,
+    diffStat: undefined,
+    agentMs: 0,
+    logTail: '',
+    checks: [],
+    logFile: undefined,
+  };
 }
 
 function formatSeconds(ms: number): string {

@@ -2,13 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/store/records.ts';
 import { newFileDiff, pushFiles } from '../support/git.ts';
-import { addLabel, eventually, openIssue, otherComments, startStack, statusComment, statusShowing, type Stack } from '../support/stack.ts';
+import { addLabel, lastRun, eventually, openIssue, otherComments, startStack, statusComment, statusShowing, type Stack } from '../support/stack.ts';
 
 const patch = (path: string, extra = '') => `${extra}\n\n\`\`\`diff\n${newFileDiff(path, [`# ${path}`])}\`\`\`\n`;
 
-async function runOf(stack: Stack, issue: number): Promise<RunRecord | undefined> {
-  return (await stack.store.listRuns()).filter((r) => r.issueNumber === issue).at(-1);
-}
 
 describe('dependencies, merged release', () => {
   let stack: Stack;
@@ -48,7 +45,7 @@ describe('dependencies, merged release', () => {
     }, 90_000, 'all five pull requests merged');
 
     const runs = new Map<number, RunRecord>();
-    for (const issue of [a, b, c, d, e]) runs.set(issue, (await runOf(stack, issue)) as RunRecord);
+    for (const issue of [a, b, c, d, e]) runs.set(issue, (await lastRun(stack, issue)) as RunRecord);
     const start = (issue: number) => runs.get(issue)?.startedAt?.getTime() ?? 0;
     const mergedAt = (issue: number) => merged.get(issue) ?? Infinity;
     for (const [issue, dependencies] of [[b, [a]], [c, [a]], [d, [b, c]], [e, [d]]] as const) {
@@ -65,7 +62,7 @@ describe('dependencies, merged release', () => {
   });
 
   it('closes the batch with a plan report', async () => {
-    const batchId = (await runOf(stack, 1))?.batchId;
+    const batchId = (await lastRun(stack, 1))?.batchId;
     const report = await eventually(async () => (batchId ? await stack.batches.report(batchId) : undefined), 10_000, 'plan report');
     expect(report.runs).toHaveLength(5);
     expect(report.criticalPath.length).toBeGreaterThanOrEqual(4);
@@ -81,7 +78,7 @@ describe('dependencies, merged release', () => {
     await addLabel(stack, second, 'agent:touch');
     expect(await statusShowing(stack, second, 'Waiting')).toContain(`waits for #${first}: both touch src/config.ts`);
     await statusShowing(stack, second, 'Succeeded', 30_000);
-    const [a, b] = [(await runOf(stack, first)) as RunRecord, (await runOf(stack, second)) as RunRecord];
+    const [a, b] = [(await lastRun(stack, first)) as RunRecord, (await lastRun(stack, second)) as RunRecord];
     expect(b.startedAt?.getTime() ?? 0).toBeGreaterThanOrEqual(a.finishedAt?.getTime() ?? Infinity);
   });
 
@@ -116,7 +113,7 @@ describe('dependencies, stacked release, cycles and configuration', () => {
     expect(comment).toContain('`batching.window`: "soon" is not a duration');
     expect(comment).toContain('`dependencies.release`');
     expect(comment).toContain('`surprise`');
-    expect(await runOf(stack, issue)).toBeUndefined();
+    expect(await lastRun(stack, issue)).toBeUndefined();
     expect(await statusComment(stack, issue)).toBeUndefined();
   });
 
@@ -127,8 +124,8 @@ describe('dependencies, stacked release, cycles and configuration', () => {
     await addLabel(stack, second, 'agent:patch');
     await addLabel(stack, first, 'agent:patch');
     await statusShowing(stack, second, 'Succeeded', 60_000);
-    const firstRun = (await runOf(stack, first)) as RunRecord;
-    const secondRun = (await runOf(stack, second)) as RunRecord;
+    const firstRun = (await lastRun(stack, first)) as RunRecord;
+    const secondRun = (await lastRun(stack, second)) as RunRecord;
     expect(secondRun.baseBranch).toBe(firstRun.branch);
     const { data: pull } = await stack.gh.rest.pulls.get({ owner: stack.owner, repo: stack.repo, pull_number: secondRun.pullRequestNumber ?? 0 });
     expect(pull.base.ref).toBe(firstRun.branch);

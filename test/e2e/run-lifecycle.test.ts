@@ -2,13 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/store/records.ts';
 import { processesUnder } from '../support/processes.ts';
-import { addLabel, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
+import { addLabel, lastRun, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
 
 const agent = (script: string, timeout: number | string = 60_000) => ({ kind: 'command' as const, command: ['sh', '-c', script], timeout: typeof timeout === 'number' ? timeout : 60_000, passEnv: [], env: {} });
 
-async function lastRun(stack: Stack, issue: number): Promise<RunRecord | undefined> {
-  return (await stack.store.listRuns()).filter((r) => r.issueNumber === issue).at(-1);
-}
 
 describe('run lifecycle', () => {
   let stack: Stack;

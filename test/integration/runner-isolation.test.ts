@@ -4,7 +4,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentDefinition } from '../../src/config/agents.ts';
 import { Redactor } from '../../src/log/redact.ts';
@@ -14,6 +13,7 @@ import { RunLog } from '../../src/runner/run-log.ts';
 import type { SandboxKind } from '../../src/runner/sandbox.ts';
 import type { RepoRef } from '../../src/store/records.ts';
 import { pushFiles } from '../support/git.ts';
+import { runRequest } from '../support/run-request.ts';
 import { processesUnder } from '../support/processes.ts';
 import { GitHubTwin } from '../twin/index.ts';
 
@@ -42,26 +42,8 @@ describe('runner isolation', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const request = (command: string[], overrides: Partial<RunRequest> = {}): RunRequest => {
-    const n = counter++;
-    return {
-      runId: `run-${n}`,
-      repo,
-      issue: { number: n, title: `Issue ${n}`, body: 'body', labels: ['bug'], url: `https://x/${n}`, author: 'a' },
-      agentName: 'test',
-      agent: agentDefinition.parse({ kind: 'command', command }),
-      branch: `agent/${n}-issue-${n}`,
-      base: 'main',
-      token,
-      attempt: 1,
-      timeoutMs: 60_000,
-      checks: { commands: [], timeoutMs: 60_000 },
-      poolSize: 0,
-      keep: ['node_modules'],
-      log: pino({ level: 'silent' }),
-      ...overrides,
-    };
-  };
+  const request = (command: string[], overrides: Partial<RunRequest> = {}): RunRequest =>
+    runRequest(repo, token, counter, command, { keep: ['node_modules'], ...overrides, issue: { number: counter, title: `Issue ${counter}`, body: 'body', labels: ['bug'], url: `https://x/${counter++}`, author: 'a' } });
 
   it('ends an agent that ignores SIGTERM, with its grandchild, at the timeout', async () => {
     const stubborn = ['sh', '-c', 'trap "" TERM; (trap "" TERM; sleep 60; echo late > late.txt) & echo started; sleep 60; wait'];

@@ -3,14 +3,13 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentDefinition } from '../../src/config/agents.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { Runner, type RunRequest } from '../../src/runner/execute.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
 import type { RepoRef } from '../../src/store/records.ts';
 import { pushFiles } from '../support/git.ts';
+import { runRequest } from '../support/run-request.ts';
 import { processesUnder } from '../support/processes.ts';
 import { GitHubTwin } from '../twin/index.ts';
 
@@ -37,22 +36,7 @@ describe('Runner', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const request = (n: number, command: string[]): RunRequest => ({
-    runId: `run-${n}`,
-    repo,
-    issue: { number: n, title: `Issue ${n}`, body: 'body', labels: [], url: `https://x/${n}`, author: 'a' },
-    agentName: 'test',
-    agent: agentDefinition.parse({ kind: 'command', command, timeout: '1m' }),
-    branch: `agent/${n}-issue-${n}`,
-    base: 'main',
-    token,
-    attempt: 1,
-    timeoutMs: 60_000,
-    checks: { commands: [], timeoutMs: 60_000 },
-    poolSize: 0,
-    keep: [],
-    log: pino({ level: 'silent' }),
-  });
+  const request = (n: number, command: string[]): RunRequest => runRequest(repo, token, n, command);
 
   it('runs agents in parallel worktrees and pushes one branch each', async () => {
     const outcomes = await Promise.all([1, 2, 3, 4].map((n) => runner.execute(request(n, ['sh', '-c', `sleep 0.3; echo ${n} > file-${n}.txt`]))));

@@ -2,12 +2,11 @@
  * A stand-in Switchyard process for crash tests: runs the runner on the runs it is given (or
  * just holds a worktree) until it is killed. Input: SWITCHYARD_CHILD as JSON.
  */
-import { pino } from 'pino';
-import { agentDefinition } from '../../src/config/agents.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { Runner } from '../../src/runner/execute.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
 import type { RepoRef } from '../../src/store/records.ts';
+import { runRequest } from './run-request.ts';
 
 interface ChildInput {
   dataDir: string;
@@ -27,22 +26,7 @@ if (input.mode === 'hold') {
   const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([input.token]), sandbox: { kind: 'none', dataDir: input.dataDir, secretFiles: [] } });
   await Promise.all(
     input.runs.map((run) =>
-      runner.execute({
-        runId: run.runId,
-        repo: input.repo,
-        issue: { number: run.issue, title: `Issue ${run.issue}`, body: '', labels: [], url: 'u', author: 'a' },
-        agentName: 'crash',
-        agent: agentDefinition.parse({ kind: 'command', command: run.command }),
-        branch: `agent/${run.issue}-issue-${run.issue}`,
-        base: 'main',
-        token: input.token,
-        attempt: 1,
-        timeoutMs: 600_000,
-        checks: { commands: [], timeoutMs: 1000 },
-        poolSize: 0,
-        keep: [],
-        log: pino({ level: 'silent' }),
-      }),
+      runner.execute(runRequest(input.repo, input.token, run.issue, run.command, { runId: run.runId, timeoutMs: 600_000 })),
     ),
   );
 }

@@ -15,7 +15,7 @@ import { STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { startSwitchyard, type Switchyard } from '../../src/service.ts';
 import { BatchStore } from '../../src/store/batches.ts';
 import { openDatabase } from '../../src/store/db.ts';
-import { Store } from '../../src/store/records.ts';
+import { Store, type RunRecord } from '../../src/store/records.ts';
 import { ProcessStack, freshDatabase } from './processes-stack.ts';
 import { GitHubTwin } from '../twin/index.ts';
 import { pushFiles } from './git.ts';
@@ -149,6 +149,11 @@ async function startProcessStack(options: StackOptions): Promise<Stack> {
       await database.drop();
     },
   };
+}
+
+/** The latest run of an issue, from the store. */
+export async function lastRun(stack: Stack, issueNumber: number): Promise<RunRecord | undefined> {
+  return (await stack.store.listRuns()).filter((r) => r.issueNumber === issueNumber).at(-1);
 }
 
 /** The body of the issue's status comment, if Switchyard wrote one. */
