@@ -90,6 +90,8 @@ async function measure(mode: 'embedded' | 'postgres') {
     ),
   );
   const seconds = (performance.now() - started) / 1000;
+  console.log(`${mode}: ${deliveries.length + redelivered.length} deliveries acknowledged in ${seconds.toFixed(1)} s; waiting for every issue's status comment…`);
+  const processingStarted = performance.now();
 
   // Every accepted trigger ends in exactly one status comment on its issue.
   const deadline = Date.now() + 10 * 60_000;
@@ -103,7 +105,10 @@ async function measure(mode: 'embedded' | 'postgres') {
     if (issues.every((n) => counts.has(n))) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+  const processedS = (performance.now() - processingStarted) / 1000;
   const rss = await peakRssMb(web.subprocess.pid);
+  const slowest = twin.countRequests();
+  console.log(`${mode}: twin requests by operation: ${JSON.stringify(slowest)}`);
   await processes.stop();
   await twin.stop();
   await database?.drop();
@@ -117,6 +122,8 @@ async function measure(mode: 'embedded' | 'postgres') {
     lost: issues.filter((n) => !counts.has(n)).length,
     duplicates: [...counts.values()].filter((c) => c > 1).length,
     rss_mb: rss,
+    // After the last acknowledgement: until every trigger had its permission check, reaction and status comment.
+    intake_done_s: Number(processedS.toFixed(1)),
   };
 }
 

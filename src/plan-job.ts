@@ -74,25 +74,28 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
 
   const items: PlanItem[] = [];
   const referenced = new Set<number>();
+  const estimates = new Map<string, number>();
   for (const run of runs) {
     const occupying = run.state === 'running' || run.dispatchedAt !== null;
     let dependsOn = run.dependsOn;
-    let foreign: string[] = [];
-    if (!occupying) {
+    let foreign = run.foreignDependencies;
+    // Read once, when a run is first planned: a batch of n waiting runs must not cost n calls per plan.
+    if (!occupying && run.dependenciesReadAt === null) {
       const fromBody = parseDependencies(run.trigger.issue.body, repo.fullName);
       const fromGitHub = await blockedBy(octokit, repo, run.issueNumber);
       dependsOn = [...new Set([...fromBody.issues, ...fromGitHub.issues])].sort((a, b) => a - b);
       foreign = [...new Set([...fromBody.foreign, ...fromGitHub.foreign])];
-      if (dependsOn.join() !== run.dependsOn.join()) await deps.store.setDependencies(run.id, dependsOn);
-      for (const dependency of dependsOn) referenced.add(dependency);
+      await deps.store.setDependencies(run.id, dependsOn, foreign);
     }
+    if (!occupying) for (const dependency of dependsOn) referenced.add(dependency);
+    if (!estimates.has(run.agent)) estimates.set(run.agent, (await deps.store.estimateMs(repo.fullName, run.agent)) ?? DEFAULT_ESTIMATE_MS);
     items.push({
       runId: run.id,
       issue: run.issueNumber,
       state: occupying ? 'running' : run.state === 'waiting' ? 'waiting' : 'queued',
       priority: run.priority,
       createdAt: run.createdAt.getTime(),
-      estimateMs: (await deps.store.estimateMs(repo.fullName, run.agent)) ?? DEFAULT_ESTIMATE_MS,
+      estimateMs: estimates.get(run.agent) ?? DEFAULT_ESTIMATE_MS,
       dependsOn,
       foreign,
       files: predictFiles(run.trigger.issue.body),
@@ -128,7 +131,8 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
         log.info({ run: run.id, issue: run.issueNumber, base: decision.base }, 'run dispatched');
       }
     } else if (decision.kind === 'wait') {
-      if (await deps.store.holdRun(run.id, decision.reason)) {
+      const changed = await deps.store.holdRun(run.id, decision.reason);
+      if (changed && !(decision.slotOnly && run.state === 'queued')) {
         await writeStatusComment(octokit, deps.store, repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'waiting', reason: `#${run.issueNumber} ${decision.reason}` }));
         log.info({ run: run.id, issue: run.issueNumber, reason: decision.reason }, 'run waits');
       }

@@ -4,7 +4,7 @@
  * - `run`: one job per run, one live job per issue (policy `exclusive`, singleton key
  *   `owner/repo#N`), grouped per repository so that per-repository limits hold across workers.
  */
-import { PgBoss, type Job } from 'pg-boss';
+import { PgBoss, type Job, type JobResult } from 'pg-boss';
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../store/db.ts';
 import type { RunTrigger } from '../store/records.ts';
@@ -48,6 +48,9 @@ export interface RunDelivery {
   retryCount: number;
   retryLimit: number;
 }
+
+/** Intake jobs taken at once by one process. */
+const INTAKE_BATCH = 8;
 
 /** Fast enough for a person watching a status comment, cheap enough for PGlite. */
 const POLLING = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 2 };
@@ -121,10 +124,23 @@ export class JobEngine {
     });
   }
 
+  /**
+   * Intake jobs come in bursts (a maintainer labels ten issues): they are fetched in batches,
+   * fetched again at once while batches come back full, and each is settled on its own.
+   */
   async workIntake(handler: (job: IntakeJob) => Promise<void>): Promise<void> {
-    await this.boss.work<IntakeJob>(QUEUES.intake, { ...POLLING, localConcurrency: 2 }, async ([job]: Job<IntakeJob>[]) => {
-      if (job) await handler(job.data);
-    });
+    await this.boss.work<IntakeJob>(
+      QUEUES.intake,
+      { ...POLLING, batchSize: INTAKE_BATCH, burstWhenBatchFull: true, perJobResults: true },
+      async (jobs: Job<IntakeJob>[]): Promise<JobResult[]> => {
+        const settled = await Promise.allSettled(jobs.map((job) => handler(job.data)));
+        return jobs.map((job, index) => {
+          const result = settled[index];
+          if (result?.status === 'rejected') this.#log.warn({ err: result.reason as unknown, delivery: job.data.trigger.deliveryId }, 'intake failed; it will be retried');
+          return { id: job.id, status: result?.status === 'fulfilled' ? 'completed' : 'failed' };
+        });
+      },
+    );
   }
 
   async workRuns(concurrency: number, handler: (delivery: RunDelivery) => Promise<void>): Promise<void> {

@@ -58,7 +58,7 @@ export interface SchedulerState {
 
 export type Decision =
   | { kind: 'start'; runId: string; issue: number; base: string | undefined }
-  | { kind: 'wait'; runId: string; issue: number; reason: string; cause: WaitCause }
+  | { kind: 'wait'; runId: string; issue: number; reason: string; cause: WaitCause; /** Only a free slot is missing: the queued comment already says so. */ slotOnly?: boolean }
   | { kind: 'cycle'; runId: string; issue: number; reason: string; cycle: number[] };
 
 export interface Schedule {
@@ -153,7 +153,7 @@ export function schedule(state: SchedulerState): Schedule {
     }
     const limit = limitReached(slots, pullRequestBudget, hourBudget, state.limits, occupied.length);
     if (limit) {
-      decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: limit, cause: 'limit' });
+      decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: limit, cause: 'limit', slotOnly: slots <= 0 && pullRequestBudget > 0 && hourBudget > 0 });
       continue;
     }
     decisions.push({ kind: 'start', runId: item.runId, issue: item.issue, base: blocked.base });

@@ -100,6 +100,15 @@ const MIGRATIONS: Migration[] = [
        )`,
     ],
   },
+  {
+    version: 5,
+    name: 'dependencies read once per run',
+    sql: [
+      `alter table switchyard_runs
+         add column foreign_dependencies text[] not null default '{}',
+         add column dependencies_read_at timestamptz`,
+    ],
+  },
 ];
 
 const LOCK_KEY = 7_311_964_201;

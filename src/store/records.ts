@@ -72,6 +72,10 @@ export interface RunRecord {
   dispatchedAt: Date | null;
   /** The issues the run depended on when it was last planned. */
   dependsOn: number[];
+  /** Dependencies the scheduler cannot follow (other repositories). */
+  foreignDependencies: string[];
+  /** When the dependencies were read from the issue and GitHub; they are read once per run. */
+  dependenciesReadAt: Date | null;
 }
 
 export interface RunOutcomeFields {
@@ -110,6 +114,8 @@ interface RunRow {
   waiting_reason: string | null;
   dispatched_at: Date | null;
   depends_on: number[] | null;
+  foreign_dependencies: string[] | null;
+  dependencies_read_at: Date | null;
 }
 
 function toRun(row: RunRow): RunRecord {
@@ -139,6 +145,8 @@ function toRun(row: RunRow): RunRecord {
     waitingReason: row.waiting_reason,
     dispatchedAt: row.dispatched_at ? new Date(row.dispatched_at) : null,
     dependsOn: row.depends_on ?? [],
+    foreignDependencies: row.foreign_dependencies ?? [],
+    dependenciesReadAt: row.dependencies_read_at ? new Date(row.dependencies_read_at) : null,
   };
 }
 
@@ -260,8 +268,8 @@ export class Store {
     return value === null || value === undefined ? undefined : Math.round(Number(value));
   }
 
-  async setDependencies(id: string, dependsOn: readonly number[]): Promise<void> {
-    await this.#db.query('update switchyard_runs set depends_on = $2 where id = $1', [id, dependsOn]);
+  async setDependencies(id: string, dependsOn: readonly number[], foreign: readonly string[]): Promise<void> {
+    await this.#db.query('update switchyard_runs set depends_on = $2, foreign_dependencies = $3, dependencies_read_at = now() where id = $1', [id, dependsOn, foreign]);
   }
 
   async runsOfBatch(batchId: string): Promise<RunRecord[]> {
