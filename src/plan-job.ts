@@ -124,12 +124,13 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
   for (const decision of result.decisions) {
     const run = byId.get(decision.runId) as RunRecord;
     if (decision.kind === 'start') {
-      const dispatched = await deps.store.dispatchRun(run.id, decision.base ?? null);
-      if (dispatched) {
-        if (run.state === 'waiting') await writeStatusComment(octokit, deps.store, repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'queued' }));
-        await deps.enqueueRun({ runId: run.id }, run.repo, run.issueNumber);
-        log.info({ run: run.id, issue: run.issueNumber, base: decision.base }, 'run dispatched');
-      }
+      if (run.state === 'waiting') await writeStatusComment(octokit, deps.store, repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'queued' }));
+      // The job first, then the mark: a crash in between leaves a job for a run still undispatched
+      // (its worker starts it anyway), never a run marked dispatched that no job will ever start.
+      await deps.store.setBase(run.id, decision.base ?? null);
+      await deps.enqueueRun({ runId: run.id }, run.repo, run.issueNumber);
+      await deps.store.dispatchRun(run.id, decision.base ?? null);
+      log.info({ run: run.id, issue: run.issueNumber, base: decision.base }, 'run dispatched');
     } else if (decision.kind === 'wait') {
       const changed = await deps.store.holdRun(run.id, decision.reason);
       if (changed && !(decision.slotOnly && run.state === 'queued')) {

@@ -4,7 +4,7 @@
  * - `run`: one job per run, one live job per issue (policy `exclusive`, singleton key
  *   `owner/repo#N`), grouped per repository so that per-repository limits hold across workers.
  */
-import { PgBoss, type Job, type JobResult } from 'pg-boss';
+import { PgBoss, type Job, type JobResult, type QueueOptions } from 'pg-boss';
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../store/db.ts';
 import type { RunTrigger } from '../store/records.ts';
@@ -72,19 +72,22 @@ export class JobEngine {
 
   async start(): Promise<void> {
     await this.boss.start();
-    await this.boss.createQueue(QUEUES.intake, { notify: true, retryLimit: 3, retryDelay: 2, retryBackoff: true });
-    // A run job lives as long as its run (agents have their own timeouts); heartbeats find lost workers.
-    await this.boss.createQueue(QUEUES.run, {
-      policy: 'exclusive',
-      notify: true,
-      retryLimit: this.#runRetries,
-      retryDelay: 0,
-      heartbeatSeconds: this.#heartbeatSeconds,
-      expireInSeconds: 24 * 60 * 60,
-    });
-    await this.boss.createQueue(QUEUES.cancel, { notify: true, retryLimit: 3, retryDelay: 1 });
-    // stately: one plan queued and one running per repository; a queued plan sees the newest state.
-    await this.boss.createQueue(QUEUES.plan, { policy: 'stately', notify: true, retryLimit: 5, retryDelay: 1, retryBackoff: true });
+    // Every queue's jobs send heartbeats: a job left "active" by a dead process is failed and
+    // retried within about heartbeat + 5 s, instead of blocking its key until it expires.
+    const heartbeatSeconds = this.#heartbeatSeconds;
+    const queues: Array<[string, QueueOptions & { policy?: string }]> = [
+      [QUEUES.intake, { retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 120 }],
+      [QUEUES.cancel, { retryLimit: 3, retryDelay: 1, expireInSeconds: 60 }],
+      // stately: one plan queued and one running per repository; a queued plan sees the newest state.
+      [QUEUES.plan, { policy: 'stately', retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 60 }],
+      // A run job lives as long as its run (agents have their own timeouts).
+      [QUEUES.run, { policy: 'exclusive', retryLimit: this.#runRetries, retryDelay: 0, expireInSeconds: 24 * 60 * 60 }],
+    ];
+    for (const [name, { policy, ...options }] of queues) {
+      await this.boss.createQueue(name, { ...options, ...(policy ? { policy } : {}), notify: true, heartbeatSeconds });
+      // createQueue leaves an existing queue as it was: bring its options up to date too.
+      await this.boss.updateQueue(name, { ...options, notify: true, heartbeatSeconds });
+    }
   }
 
   async enqueueIntake(job: IntakeJob): Promise<void> {

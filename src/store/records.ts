@@ -368,10 +368,20 @@ export class Store {
     return this.#db.query('select attempt, worker, outcome from switchyard_attempts where run_id = $1 order by attempt', [id]);
   }
 
-  /** Moves a queued run to running; `undefined` when it was not queued (cancelled, or taken). */
+  /** The branch a run starts from, set before its job is sent. */
+  async setBase(id: string, base: string | null): Promise<void> {
+    await this.#db.query('update switchyard_runs set base_branch = $2 where id = $1', [id, base]);
+  }
+
+  /**
+   * Moves a run whose job a worker took to running; `undefined` when it already ended or runs.
+   * A waiting run counts too: its job may have been sent just before a crash kept it from being
+   * marked dispatched.
+   */
   async startRun(id: string): Promise<RunRecord | undefined> {
     const rows = await this.#db.query<RunRow>(
-      `update switchyard_runs set state = 'running', started_at = now() where id = $1 and state = 'queued' returning *`,
+      `update switchyard_runs set state = 'running', started_at = now(), dispatched_at = coalesce(dispatched_at, now()), waiting_reason = null
+       where id = $1 and state in ('queued', 'waiting') returning *`,
       [id],
     );
     return rows[0] ? toRun(rows[0]) : undefined;
