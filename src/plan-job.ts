@@ -3,7 +3,7 @@
  * GitHub's issue dependencies, the state of referenced issues, limits), asks the pure scheduler,
  * and carries out its decisions: dispatch, hold with a reason, or stop a cycle.
  */
-import { loadRepoConfig, parseRepoConfig, type RepoConfig } from './config/repo.ts';
+import { configOfRun, parseRepoConfig, type RepoConfig } from './config/repo.ts';
 import { repoParams, statusOf, type ClientFactory, type GitHubClient } from './github/client.ts';
 import { renderStatus, writeStatusComment } from './github/status-comment.ts';
 import type { Logger } from './log/logger.ts';
@@ -68,7 +68,9 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
   const log = deps.log.child({ repo: job.repo, plan: true });
   const repo = (runs[0] as RunRecord).trigger.repo;
   const octokit = await deps.clientFor(job.installationId);
-  const loaded = await loadRepoConfig(octokit, repo.owner, repo.name);
+  // The newest trigger's config speaks for the repository: a changed file counts from the next trigger.
+  const newest = runs[runs.length - 1] as RunRecord;
+  const loaded = await configOfRun(newest, octokit);
   if (!loaded.ok) log.warn({ problems: loaded.problems }, 'repository config became invalid; planning with defaults');
   const config = loaded.ok ? loaded.config : DEFAULT_CONFIG;
 

@@ -5,7 +5,7 @@
 import { statfs } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { AgentCatalogue } from './config/agents.ts';
-import { loadRepoConfig } from './config/repo.ts';
+import { configOfRun } from './config/repo.ts';
 import { installationToken, type ClientFactory, type GitHubClient } from './github/client.ts';
 import { reportFinished, reportStarted } from './github/report.ts';
 import { formatDuration, renderStatus, writeStatusComment } from './github/status-comment.ts';
@@ -147,7 +147,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     await reportStarted(octokit, deps.store, run, note);
     const agent = deps.agents[run.agent];
     if (!agent) throw new Error(`The agent \`${run.agent}\` was removed from this Switchyard's configuration.`);
-    const loaded = await loadRepoConfig(octokit, run.trigger.repo.owner, run.trigger.repo.name);
+    const loaded = await configOfRun(run, octokit);
     if (!loaded.ok) throw new Error(`\`.github/switchyard.yml\` became invalid: ${loaded.problems.join('; ')}`);
     const config = loaded.config;
     const token = await installationToken(octokit);

@@ -56,12 +56,13 @@ export const repoConfigSchema = z
 
 export type RepoConfig = z.infer<typeof repoConfigSchema>;
 
-export type RepoConfigResult = { ok: true; config: RepoConfig } | { ok: false; problems: string[] };
+/** `raw` is the file as read (before defaults), kept with a run so later readers validate the same text. */
+export type RepoConfigResult = { ok: true; config: RepoConfig; raw: unknown } | { ok: false; problems: string[] };
 
 /** Validates a parsed file; each problem names its key path. */
 export function parseRepoConfig(raw: unknown): RepoConfigResult {
   const result = repoConfigSchema.safeParse(raw ?? {});
-  if (result.success) return { ok: true, config: result.data };
+  if (result.success) return { ok: true, config: result.data, raw: raw ?? {} };
   return {
     ok: false,
     problems: result.error.issues.map((issue) => {
@@ -70,6 +71,15 @@ export function parseRepoConfig(raw: unknown): RepoConfigResult {
       return `${path ? `\`${path}\`: ` : ''}${issue.message}${keys}`;
     }),
   };
+}
+
+/**
+ * The config a run carries (read and validated when its trigger arrived), or a fresh read from
+ * GitHub for a run recorded before runs carried one.
+ */
+export async function configOfRun(run: { config: unknown; trigger: { repo: { owner: string; name: string } } }, octokit: GitHubClient): Promise<RepoConfigResult> {
+  if (run.config !== null && run.config !== undefined) return parseRepoConfig(run.config);
+  return loadRepoConfig(octokit, run.trigger.repo.owner, run.trigger.repo.name);
 }
 
 export async function loadRepoConfig(octokit: GitHubClient, owner: string, repo: string): Promise<RepoConfigResult> {

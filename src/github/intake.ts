@@ -64,7 +64,7 @@ export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps): Prom
   const windowMs = config.batching.window ?? deps.defaultWindowMs;
   const { batch, joined } = await deps.batches.openOrJoin(trigger.repo.fullName, windowMs);
   const priority = priorityOf(trigger.issue.labels, config.priorities, DEFAULT_PRIORITY);
-  let run = await deps.store.createRun(trigger, runBranch(trigger.issue.number, trigger.issue.title), { batchId: batch.id, priority });
+  let run = await deps.store.createRun(trigger, runBranch(trigger.issue.number, trigger.issue.title), { batchId: batch.id, priority, config: loaded.raw });
   if (!run) {
     const live = await deps.store.liveRunFor(trigger.repo.fullName, trigger.issue.number);
     if (live?.trigger.deliveryId !== trigger.deliveryId || live.state !== 'queued') {

@@ -109,6 +109,11 @@ const MIGRATIONS: Migration[] = [
          add column dependencies_read_at timestamptz`,
     ],
   },
+  {
+    version: 6,
+    name: 'repository config snapshot per run',
+    sql: [`alter table switchyard_runs add column config jsonb`],
+  },
 ];
 
 const LOCK_KEY = 7_311_964_201;

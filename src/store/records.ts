@@ -76,6 +76,8 @@ export interface RunRecord {
   foreignDependencies: string[];
   /** When the dependencies were read from the issue and GitHub; they are read once per run. */
   dependenciesReadAt: Date | null;
+  /** `.github/switchyard.yml` as read when the trigger arrived (validated); planner and worker use it. */
+  config: unknown;
 }
 
 export interface RunOutcomeFields {
@@ -116,6 +118,7 @@ interface RunRow {
   depends_on: number[] | null;
   foreign_dependencies: string[] | null;
   dependencies_read_at: Date | null;
+  config: unknown;
 }
 
 function toRun(row: RunRow): RunRecord {
@@ -147,6 +150,7 @@ function toRun(row: RunRow): RunRecord {
     dependsOn: row.depends_on ?? [],
     foreignDependencies: row.foreign_dependencies ?? [],
     dependenciesReadAt: row.dependencies_read_at ? new Date(row.dependencies_read_at) : null,
+    config: row.config ?? null,
   };
 }
 
@@ -171,13 +175,13 @@ export class Store {
    * Creates a queued run for a trigger, or returns `undefined` when the issue already has a live
    * run — the decision holds across processes because the database enforces it.
    */
-  async createRun(trigger: RunTrigger, branch: string, plan: { batchId: string; priority: number }): Promise<RunRecord | undefined> {
+  async createRun(trigger: RunTrigger, branch: string, plan: { batchId: string; priority: number; config: unknown }): Promise<RunRecord | undefined> {
     const rows = await this.#db.query<RunRow>(
-      `insert into switchyard_runs (repo, issue_number, installation_id, agent, state, branch, trigger, batch_id, priority)
-       values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8)
+      `insert into switchyard_runs (repo, issue_number, installation_id, agent, state, branch, trigger, batch_id, priority, config)
+       values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9)
        on conflict do nothing
        returning *`,
-      [trigger.repo.fullName, trigger.issue.number, trigger.installationId, trigger.agent, branch, JSON.stringify(trigger), plan.batchId, plan.priority],
+      [trigger.repo.fullName, trigger.issue.number, trigger.installationId, trigger.agent, branch, JSON.stringify(trigger), plan.batchId, plan.priority, JSON.stringify(plan.config)],
     );
     return rows[0] ? toRun(rows[0]) : undefined;
   }
