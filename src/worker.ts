@@ -46,9 +46,6 @@ export class CancelRegistry {
     this.#running.delete(runId);
   }
 
-  reasonFor(runId: string): string | undefined {
-    return this.#running.get(runId)?.reason;
-  }
 
   cancel(runId: string, reason: string | Error): void {
     const entry = this.#running.get(runId);

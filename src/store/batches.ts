@@ -45,10 +45,6 @@ export class BatchStore {
     return { batch: toBatch(open[0]), joined: true };
   }
 
-  async get(id: string): Promise<Batch | undefined> {
-    const rows = await this.#db.query<BatchRow>('select * from switchyard_batches where id = $1', [id]);
-    return rows[0] ? toBatch(rows[0]) : undefined;
-  }
 
   /** Closes the batch with its report, once none of its runs is live. */
   async closeIfDone(id: string, report: (runs: RunRecord[]) => PlanReport, runs: RunRecord[]): Promise<boolean> {
@@ -65,8 +61,4 @@ export class BatchStore {
     return rows[0]?.report ?? undefined;
   }
 
-  async runsOf(id: string): Promise<RunRecord['id'][]> {
-    const rows = await this.#db.query<{ id: string }>('select id from switchyard_runs where batch_id = $1', [id]);
-    return rows.map((r) => r.id);
-  }
 }
