@@ -1,0 +1,153 @@
+/** The run record: what a run is, as the rest of Switchyard sees it, and its row in the database. */
+export type RunState = 'queued' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+
+export const LIVE_STATES: readonly RunState[] = ['queued', 'waiting', 'running'];
+
+export interface RepoRef {
+  owner: string;
+  name: string;
+  /** `owner/name` */
+  fullName: string;
+  cloneUrl: string;
+  defaultBranch: string;
+}
+
+export interface IssueSnapshot {
+  number: number;
+  title: string;
+  body: string;
+  labels: string[];
+  url: string;
+  author: string;
+}
+
+/** What a trigger said, kept with the run so that a worker needs nothing else. */
+export interface RunTrigger {
+  deliveryId: string;
+  installationId: number;
+  sender: string;
+  label: string;
+  agent: string;
+  repo: RepoRef;
+  issue: IssueSnapshot;
+}
+
+export interface DiffStat {
+  files: number;
+  insertions: number;
+  deletions: number;
+  /** `git diff --stat` as text, for the pull request body. */
+  text: string;
+}
+
+export interface RunRecord {
+  id: string;
+  repo: string;
+  issueNumber: number;
+  installationId: number;
+  agent: string;
+  state: RunState;
+  attempt: number;
+  branch: string;
+  trigger: RunTrigger;
+  commentId: number | null;
+  pullRequestNumber: number | null;
+  pullRequestUrl: string | null;
+  reason: string | null;
+  logTail: string | null;
+  diffStat: DiffStat | null;
+  agentMs: number | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  batchId: string | null;
+  priority: number;
+  /** The branch the run starts from and its pull request targets; the default branch when null. */
+  baseBranch: string | null;
+  /** Why the scheduler holds the run, while it waits. */
+  waitingReason: string | null;
+  /** When the scheduler handed the run to the job queue. */
+  dispatchedAt: Date | null;
+  /** The issues the run depended on when it was last planned. */
+  dependsOn: number[];
+  /** Dependencies the scheduler cannot follow (other repositories). */
+  foreignDependencies: string[];
+  /** When the dependencies were read from the issue and GitHub; they are read once per run. */
+  dependenciesReadAt: Date | null;
+  /** `.github/switchyard.yml` as read when the trigger arrived (validated); planner and worker use it. */
+  config: unknown;
+}
+
+export interface RunOutcomeFields {
+  state: Exclude<RunState, 'queued' | 'waiting' | 'running'>;
+  reason?: string | null;
+  logTail?: string | null;
+  diffStat?: DiffStat | null;
+  agentMs?: number | null;
+  pullRequestNumber?: number | null;
+  pullRequestUrl?: string | null;
+}
+
+export interface RunRow {
+  id: string;
+  repo: string;
+  issue_number: number;
+  installation_id: string | number;
+  agent: string;
+  state: RunState;
+  attempt: number;
+  branch: string;
+  trigger: RunTrigger;
+  comment_id: string | number | null;
+  pull_request_number: number | null;
+  pull_request_url: string | null;
+  reason: string | null;
+  log_tail: string | null;
+  diff_stat: DiffStat | null;
+  agent_ms: number | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  batch_id: string | null;
+  priority: number;
+  base_branch: string | null;
+  waiting_reason: string | null;
+  dispatched_at: Date | null;
+  depends_on: number[] | null;
+  foreign_dependencies: string[] | null;
+  dependencies_read_at: Date | null;
+  config: unknown;
+}
+
+export function toRun(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    repo: row.repo,
+    issueNumber: row.issue_number,
+    installationId: Number(row.installation_id),
+    agent: row.agent,
+    state: row.state,
+    attempt: row.attempt,
+    branch: row.branch,
+    trigger: row.trigger,
+    commentId: row.comment_id === null ? null : Number(row.comment_id),
+    pullRequestNumber: row.pull_request_number,
+    pullRequestUrl: row.pull_request_url,
+    reason: row.reason,
+    logTail: row.log_tail,
+    diffStat: row.diff_stat,
+    agentMs: row.agent_ms,
+    createdAt: new Date(row.created_at),
+    startedAt: row.started_at ? new Date(row.started_at) : null,
+    finishedAt: row.finished_at ? new Date(row.finished_at) : null,
+    batchId: row.batch_id,
+    priority: row.priority,
+    baseBranch: row.base_branch,
+    waitingReason: row.waiting_reason,
+    dispatchedAt: row.dispatched_at ? new Date(row.dispatched_at) : null,
+    dependsOn: row.depends_on ?? [],
+    foreignDependencies: row.foreign_dependencies ?? [],
+    dependenciesReadAt: row.dependencies_read_at ? new Date(row.dependencies_read_at) : null,
+    config: row.config ?? null,
+  };
+}
