@@ -180,7 +180,7 @@ export class Runner {
     }
     const launch = launchFor(request.agent, context);
     const groups: number[] = [];
-    await recordOwner(dirname(home), groups);
+    recordOwner(dirname(home), groups);
     return runProcess(wrap(launch.argv), {
       cwd: worktree.path,
       env: launch.env,
@@ -189,7 +189,7 @@ export class Runner {
       onOutput: (text) => runLog.write(text),
       onSpawn: (pid) => {
         groups.push(pid);
-        void recordOwner(dirname(home), groups);
+        recordOwner(dirname(home), groups);
       },
       ...(request.signal ? { signal: request.signal } : {}),
     });

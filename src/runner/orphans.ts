@@ -4,7 +4,8 @@
  * and the run's private folder is removed. Runs of live processes are not touched.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAlive } from './repo-cache.ts';
 
@@ -15,9 +16,12 @@ interface Owner {
 
 const OWNER_FILE = 'owner.json';
 
-/** Records that this process owns the run, and the process groups it started. */
-export async function recordOwner(privateDir: string, groups: number[]): Promise<void> {
-  await writeFile(join(privateDir, OWNER_FILE), JSON.stringify({ pid: process.pid, groups } satisfies Owner));
+/**
+ * Records that this process owns the run, and the process groups it started. Synchronous on
+ * purpose: called the moment an agent starts, so that a crash right after cannot orphan it.
+ */
+export function recordOwner(privateDir: string, groups: number[]): void {
+  writeFileSync(join(privateDir, OWNER_FILE), JSON.stringify({ pid: process.pid, groups } satisfies Owner));
 }
 
 export async function killOrphanedRuns(dataDir: string): Promise<{ runs: string[]; groups: number[] }> {
