@@ -3,9 +3,9 @@
  * GitHub's issue dependencies, the state of referenced issues, limits), asks the pure scheduler,
  * and carries out its decisions: dispatch, hold with a reason, or stop a cycle.
  */
-import { configOfRun, parseRepoConfig, type RepoConfig } from './config/repo.ts';
+import { configOfRun, defaultRepoConfig } from './config/repo.ts';
 import { repoParams, statusOf, type ClientFactory, type GitHubClient } from './github/client.ts';
-import { renderStatus, writeStatusComment } from './github/status-comment.ts';
+import type { StatusReporter } from './github/status-reporter.ts';
 import type { Logger } from './log/logger.ts';
 import type { PlanJob, RunJob } from './queue/jobs.ts';
 import { parseDependencies } from './scheduler/dependencies.ts';
@@ -19,6 +19,7 @@ export interface PlanDeps {
   store: Store;
   batches: BatchStore;
   clientFor: ClientFactory;
+  status: StatusReporter;
   enqueueRun: (job: RunJob, repo: string, issueNumber: number) => Promise<boolean>;
   requestPlan: (job: PlanJob, delayMs: number) => Promise<void>;
   /** Runs at once across Switchyard. */
@@ -29,7 +30,7 @@ export interface PlanDeps {
 /** What a run is expected to take when its agent has no history in the repository. */
 export const DEFAULT_ESTIMATE_MS = 10 * 60 * 1000;
 
-const DEFAULT_CONFIG = (parseRepoConfig({}) as { ok: true; config: RepoConfig }).config;
+const DEFAULT_CONFIG = defaultRepoConfig();
 
 async function blockedBy(octokit: GitHubClient, repo: RepoRef, issueNumber: number): Promise<{ issues: number[]; foreign: string[] }> {
   const issues: number[] = [];
@@ -84,7 +85,8 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
     // Read once, when a run is first planned: a batch of n waiting runs must not cost n calls per plan.
     if (!occupying && run.dependenciesReadAt === null) {
       const fromBody = parseDependencies(run.trigger.issue.body, repo.fullName);
-      const fromGitHub = await blockedBy(octokit, repo, run.issueNumber);
+      // The trigger's payload says how many issues block this one: none spares the request.
+      const fromGitHub = run.trigger.issue.blockedBy === 0 ? { issues: [], foreign: [] } : await blockedBy(octokit, repo, run.issueNumber);
       dependsOn = [...new Set([...fromBody.issues, ...fromGitHub.issues])].sort((a, b) => a - b);
       foreign = [...new Set([...fromBody.foreign, ...fromGitHub.foreign])];
       await deps.store.setDependencies(run.id, dependsOn, foreign);
@@ -126,22 +128,22 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
   for (const decision of result.decisions) {
     const run = byId.get(decision.runId) as RunRecord;
     if (decision.kind === 'start') {
-      if (run.state === 'waiting') await writeStatusComment(octokit, deps.store, repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'queued' }));
       // The job first, then the mark: a crash in between leaves a job for a run still undispatched
       // (its worker starts it anyway), never a run marked dispatched that no job will ever start.
       await deps.store.setBase(run.id, decision.base ?? null);
       await deps.enqueueRun({ runId: run.id }, run.repo, run.issueNumber);
       await deps.store.dispatchRun(run.id, decision.base ?? null);
+      if (run.state === 'waiting') void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
       log.info({ run: run.id, issue: run.issueNumber, base: decision.base }, 'run dispatched');
     } else if (decision.kind === 'wait') {
       const changed = await deps.store.holdRun(run.id, decision.reason);
       if (changed && !(decision.slotOnly && run.state === 'queued')) {
-        await writeStatusComment(octokit, deps.store, repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'waiting', reason: `#${run.issueNumber} ${decision.reason}` }));
+        void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
         log.info({ run: run.id, issue: run.issueNumber, reason: decision.reason }, 'run waits');
       }
     } else {
       const stopped = await deps.store.failRun(run.id, `#${run.issueNumber} ${decision.reason}`, 'cancelled');
-      if (stopped) await writeStatusComment(octokit, deps.store, repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'cancelled', reason: stopped.reason }));
+      if (stopped) void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
       log.info({ run: run.id, cycle: decision.cycle }, 'run on a dependency cycle stopped');
     }
   }

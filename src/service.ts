@@ -6,7 +6,11 @@ import { Probot, ProbotOctokit } from 'probot';
 import { switchyardApp } from './app.ts';
 import { secretsOf, type ServerSettings } from './config/server.ts';
 import { handleCancel } from './github/cancel.ts';
-import { handleTrigger } from './github/intake.ts';
+import { tokenSource } from './github/client.ts';
+import { handleCommand } from './github/commands.ts';
+import { handleTrigger, type IntakeDeps } from './github/intake.ts';
+import { setUpRepositories } from './github/labels.ts';
+import { StatusReporter } from './github/status-reporter.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { Redactor } from './log/redact.ts';
 import { closeFinishedBatches, planRepository } from './plan-job.ts';
@@ -17,6 +21,7 @@ import { killOrphanedRuns } from './runner/orphans.ts';
 import { checkSandbox, defaultSecretFiles } from './runner/sandbox.ts';
 import { BatchStore } from './store/batches.ts';
 import { openDatabase, type Database } from './store/db.ts';
+import { GitHubRecords } from './store/github-records.ts';
 import { migrate } from './store/migrations.ts';
 import { Store, type RunRecord } from './store/records.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
@@ -39,7 +44,9 @@ export interface Switchyard {
   redactor: Redactor;
   db: Database;
   store: Store;
+  records: GitHubRecords;
   batches: BatchStore;
+  status: StatusReporter;
   jobs: JobEngine;
   cache: RepoCache;
   cancels: CancelRegistry;
@@ -65,6 +72,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   const db = await openDatabase(settings);
   await migrate(db);
   const store = new Store(db);
+  const records = new GitHubRecords(db);
   const batches = new BatchStore(db);
   const jobs = new JobEngine({ db, log, runRetries: settings.runRetries, heartbeatSeconds: settings.heartbeatSeconds });
   await jobs.start();
@@ -78,6 +86,8 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     ...(settings.githubPacing ? {} : { Octokit: withoutPacing() }),
   });
   const clientFor = (installationId: number) => probot.auth(installationId);
+  const tokenFor = tokenSource({ appId: settings.appId, privateKey: settings.privateKey, baseUrl: settings.baseUrl });
+  const status = new StatusReporter({ store, records, clientFor, intervalMs: settings.statusIntervalMs, log });
   const cache = new RepoCache(settings.dataDir);
   const cancels = new CancelRegistry();
   const requestPlan = (job: { repo: string; installationId: number }, delayMs = 0) => jobs.requestPlan(job, delayMs);
@@ -88,16 +98,29 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
 
   let web: WebServer | undefined;
   if (roles.web) {
-    await jobs.workIntake((job) =>
-      handleTrigger(job.trigger, { store, batches, agents: settings.agents, clientFor, requestPlan, defaultWindowMs: settings.batchWindowMs, log }),
-    );
+    const intake: IntakeDeps = { store, records, batches, agents: settings.agents, clientFor, status, requestPlan, defaultWindowMs: settings.batchWindowMs, log };
+    await jobs.workIntake(async (job) => {
+      await handleTrigger(job.trigger, intake);
+    });
     await jobs.workPlans((job) =>
-      planRepository(job, { store, batches, clientFor, enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue), requestPlan, globalConcurrency: settings.concurrency, log }),
+      planRepository(job, { store, batches, clientFor, status, enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue), requestPlan, globalConcurrency: settings.concurrency, log }),
     );
-    await jobs.workCancels((job) => handleCancel(job, { store, clientFor, requestPlan, onEnded: afterRun, log }));
+    await jobs.workCancels((job) => handleCancel(job, { store, status, onEnded: afterRun, log }));
+    const enqueueCancel = (job: Parameters<JobEngine['enqueueCancel']>[0]) => jobs.enqueueCancel(job);
+    await jobs.workCommands((job) => handleCommand(job, { store, records, clientFor, status, intake, enqueueCancel, log }));
+    await jobs.workSetup((job) => setUpRepositories(job, { clientFor, records, agents: settings.agents, log }));
     web = await startWebServer({
       probot,
-      appFn: switchyardApp({ store, enqueueIntake: (job) => jobs.enqueueIntake(job), requestPlan, enqueueCancel: (job) => jobs.enqueueCancel(job), log }),
+      appFn: switchyardApp({
+        store,
+        enqueueIntake: (job) => jobs.enqueueIntake(job),
+        requestPlan,
+        enqueueCancel,
+        enqueueCommand: (job) => jobs.enqueueCommand(job),
+        enqueueSetup: (job) => jobs.enqueueSetup(job),
+        refreshStatus: (target) => void status.refresh(target),
+        log,
+      }),
       webhookPath: settings.webhookPath,
       port: settings.port,
       host: settings.host,
@@ -117,6 +140,9 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         runner,
         agents: settings.agents,
         clientFor,
+        tokenFor,
+        status,
+        records,
         redactor,
         cancels,
         dataDir: settings.dataDir,
@@ -135,7 +161,9 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     redactor,
     db,
     store,
+    records,
     batches,
+    status,
     jobs,
     cache,
     cancels,
@@ -152,6 +180,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
       }
       cancels.stop();
       await jobs.stop(30_000);
+      await status.drain();
       await db.close();
     },
   };

@@ -5,10 +5,13 @@
 import { statfs } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { AgentCatalogue } from './config/agents.ts';
-import { configOfRun } from './config/repo.ts';
-import { installationToken, type ClientFactory, type GitHubClient } from './github/client.ts';
-import { reportFinished, reportStarted } from './github/report.ts';
-import { formatDuration, renderStatus, writeStatusComment } from './github/status-comment.ts';
+import { configOfRun, defaultRepoConfig, resolveAgent, type RepoConfig } from './config/repo.ts';
+import type { ClientFactory, GitHubClient, TokenSource } from './github/client.ts';
+import { reportFinished } from './github/report.ts';
+import { formatDuration } from './github/status-comment.ts';
+import type { StatusReporter } from './github/status-reporter.ts';
+import { agentOfLabel } from './github/trigger.ts';
+import type { GitHubRecords } from './store/github-records.ts';
 import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
 import type { RunDelivery } from './queue/jobs.ts';
@@ -24,6 +27,9 @@ export interface RunWorkerDeps {
   runner: Runner;
   agents: AgentCatalogue;
   clientFor: ClientFactory;
+  tokenFor: TokenSource;
+  status: StatusReporter;
+  records: GitHubRecords;
   redactor: Redactor;
   cancels: CancelRegistry;
   dataDir: string;
@@ -94,6 +100,8 @@ export class RunHandedBack extends Error {}
 
 export const WORKER_ID = `${hostname()}:${process.pid}`;
 
+const DEFAULT_CONFIG = defaultRepoConfig();
+
 async function freeDiskBytes(dir: string): Promise<number> {
   const stats = await statfs(dir);
   return stats.bavail * stats.bsize;
@@ -101,11 +109,11 @@ async function freeDiskBytes(dir: string): Promise<number> {
 
 export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps): Promise<RunRecord | undefined> {
   const { runId } = delivery;
-  let note: string | undefined;
   if (delivery.retryCount > 0) {
     const resumed = await deps.store.resumeInterrupted(runId);
     if (resumed) {
-      note = `Attempt ${resumed.attempt - 1} was interrupted: its worker stopped. Retrying from a clean worktree as attempt ${resumed.attempt}.`;
+      const note = `Attempt ${resumed.attempt - 1} was interrupted: its worker stopped. Retrying from a clean worktree as attempt ${resumed.attempt}.`;
+      await deps.records.setNote(resumed.repo, resumed.issueNumber, note);
       deps.log.warn({ run: runId, attempt: resumed.attempt }, 'retrying an interrupted run');
     }
   }
@@ -113,10 +121,9 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
   if (free < deps.minFreeDiskBytes) {
     const run = await deps.store.getRun(runId);
     if (!run || run.state !== 'queued') return undefined;
-    const reason = `#${run.issueNumber} waits for disk space: ${Math.round(free / 1024 / 1024)} MiB free where Switchyard keeps worktrees, ${Math.round(deps.minFreeDiskBytes / 1024 / 1024)} MiB needed. It starts by itself once there is room.`;
+    const reason = `waits for disk space: ${Math.round(free / 1024 / 1024)} MiB free where Switchyard keeps worktrees, ${Math.round(deps.minFreeDiskBytes / 1024 / 1024)} MiB needed. It starts by itself once there is room.`;
     await deps.store.requeueRun(run.id, reason);
-    const octokit = await deps.clientFor(run.installationId);
-    await writeStatusComment(octokit, deps.store, run.trigger.repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'waiting', reason }));
+    void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
     deps.log.warn({ run: run.id, freeMiB: Math.round(free / 1024 / 1024) }, 'run held: low disk space');
     await deps.onHeld(run);
     return undefined;
@@ -140,14 +147,16 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
   const controller = deps.cancels.register(run.id);
   await deps.store.startAttempt(run.id, run.attempt, WORKER_ID);
   let outcome: RunOutcome;
+  let config: RepoConfig = DEFAULT_CONFIG;
   try {
-    await reportStarted(octokit, deps.store, run, note);
+    void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
     const agent = deps.agents[run.agent];
     if (!agent) throw new Error(`The agent \`${run.agent}\` was removed from this Switchyard's configuration.`);
     const loaded = await configOfRun(run, octokit);
     if (!loaded.ok) throw new Error(`\`.github/switchyard.yml\` became invalid: ${loaded.problems.join('; ')}`);
-    const config = loaded.config;
-    const token = await installationToken(octokit);
+    config = loaded.config;
+    const labelPrompt = resolveAgent(agentOfLabel(run.trigger.label) ?? run.agent, config).prompt;
+    const token = await deps.tokenFor(run.installationId);
     deps.redactor.add(token);
     const pool = config.runner.reuseWorktrees;
     log.info('run started');
@@ -165,6 +174,8 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
       checks: { commands: config.checks.commands, timeoutMs: config.checks.timeoutMs ?? agent.timeout },
       poolSize: pool === true ? 2 : pool === false ? 0 : pool,
       keep: config.runner.keep,
+      comments: run.comments,
+      promptAdditions: [config.prompt, labelPrompt].filter((text): text is string => Boolean(text)),
       signal: controller.signal,
       log,
     });
@@ -189,12 +200,13 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
 
   let finished: RunRecord;
   try {
-    finished = await reportFinished(octokit, deps.store, run, outcome, elapsed);
+    finished = await reportFinished(octokit, { store: deps.store, status: deps.status, log }, run, outcome, config, elapsed);
     log.info({ state: finished.state, ms: elapsed(), agentMs: outcome.agentMs, pr: finished.pullRequestUrl }, 'run finished');
   } catch (error) {
     // GitHub is unreachable: the record still reaches a terminal state.
     log.error({ err: error }, 'could not report the run');
-    finished = await deps.store.finishRun(run.id, { state: 'failed', reason: `Could not report to GitHub: ${(error as Error).message}`, agentMs: outcome.agentMs });
+    finished = await deps.store.finishRun(run.id, { state: 'failed', reason: `Could not report to GitHub: ${(error as Error).message}`, agentMs: outcome.agentMs, keptBranch: outcome.pushed });
+    void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
   }
   await deps.store.endAttempt(run.id, run.attempt, finished.state);
   await deps.onFinished(finished).catch((error: unknown) => log.error({ err: error }, 'could not plan after the run'));

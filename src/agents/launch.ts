@@ -4,6 +4,7 @@
  * so Switchyard's credentials and the installation token never reach it.
  */
 import type { AgentDefinition } from '../config/agents.ts';
+import { PRESETS } from './presets.ts';
 
 export interface LaunchContext {
   runId: string;
@@ -18,11 +19,16 @@ export interface LaunchContext {
   promptFile: string;
   issueFile: string;
   diffFile: string;
+  summaryFile: string;
 }
 
 export interface Launch {
   argv: string[];
   env: Record<string, string>;
+  /** A file given to the agent as its standard input. */
+  stdinFile?: string | undefined;
+  /** Where the agent's final message is found, for the pull request's summary. */
+  summary?: { from: 'stdout' } | { from: 'file'; path: string } | undefined;
 }
 
 /** An environment variable holds at most 128 KiB on Linux; larger bodies go by file only. */
@@ -47,7 +53,10 @@ export function launchFor(agent: AgentDefinition, context: LaunchContext, ambien
     SWITCHYARD_WORKTREE: context.worktree,
     ...(bodyFits ? { SWITCHYARD_ISSUE_BODY: context.issueBody } : { SWITCHYARD_ISSUE_BODY_TRUNCATED: '1' }),
   };
-  for (const name of agent.passEnv) {
+  const preset = agent.kind === 'patch' || agent.kind === 'command' ? undefined : PRESETS[agent.kind];
+  // A preset's credential variables pass through unless the operator chose the list.
+  const passEnv = agent.passEnv.length > 0 || !preset ? agent.passEnv : preset.env;
+  for (const name of passEnv) {
     const value = ambient[name];
     if (value !== undefined) env[name] = value;
   }
@@ -56,5 +65,7 @@ export function launchFor(agent: AgentDefinition, context: LaunchContext, ambien
   if (agent.kind === 'patch') {
     return { argv: ['git', 'apply', '--verbose', '--whitespace=nowarn', context.diffFile], env };
   }
-  return { argv: agent.command, env };
+  if (agent.kind === 'command') return { argv: agent.command, env };
+  const launch = PRESETS[agent.kind].launch({ promptFile: context.promptFile, summaryFile: context.summaryFile }, { model: agent.model, args: agent.args, executable: agent.executable });
+  return { argv: launch.argv, env, stdinFile: launch.stdinFile, summary: launch.summary };
 }

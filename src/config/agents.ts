@@ -4,6 +4,7 @@
  */
 import ms from 'ms';
 import { z } from 'zod';
+import { PRESET_NAMES } from '../agents/presets.ts';
 
 /** A duration given as milliseconds or as text such as `90s`, `10m`, `1h`. */
 export const duration = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
@@ -53,6 +54,18 @@ export const agentDefinition = z.discriminatedUnion('kind', [
       kind: z.literal('command'),
       /** argv; the first element is the executable. Never run through a shell by Switchyard. */
       command: z.array(z.string().min(1)).min(1),
+      ...common,
+    })
+    .strict(),
+  // A preset: the agent's own non-interactive command line (see src/agents/presets.ts).
+  z
+    .object({
+      kind: z.enum(PRESET_NAMES),
+      model: z.string().min(1).optional(),
+      /** Extra arguments for the agent's command line. */
+      args: z.array(z.string()).default([]),
+      /** The executable, when it is not on PATH under its usual name. */
+      executable: z.string().min(1).optional(),
       ...common,
     })
     .strict(),

@@ -6,6 +6,7 @@
 import ms from 'ms';
 import { z } from 'zod';
 import type { GitHubClient } from '../github/client.ts';
+import type { GitHubRecords } from '../store/github-records.ts';
 
 export const REPO_CONFIG_PATH = '.github/switchyard.yml';
 
@@ -20,8 +21,43 @@ const window = z.union([z.number().int().min(0), z.string()]).transform((value, 
   return parsed;
 });
 
+/** Placeholders a pull request title template may use. */
+export const TITLE_PLACEHOLDERS = ['title', 'number', 'agent'] as const;
+
+const titleTemplate = z
+  .string()
+  .min(1)
+  .max(200)
+  .superRefine((value, ctx) => {
+    for (const [, name] of value.matchAll(/\{([^}]*)\}/g)) {
+      if (!(TITLE_PLACEHOLDERS as readonly string[]).includes(name ?? '')) {
+        ctx.addIssue({ code: 'custom', message: `"{${name ?? ''}}" is not a placeholder (use ${TITLE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})` });
+      }
+    }
+  });
+
+const labelName = z.string().min(1).max(50);
+
+/** Which operator agent a label runs, with text added to the prompt: `fix: claude` or `fix: { agent: claude, prompt: … }`. */
+const agentMapping = z
+  .union([z.string().min(1), z.object({ agent: z.string().min(1), prompt: z.string().max(16_000).optional() }).strict()])
+  .transform((value) => (typeof value === 'string' ? { agent: value, prompt: undefined } : value));
+
+export const STATUS_LABEL_DEFAULTS = {
+  queued: 'switchyard:queued',
+  running: 'switchyard:running',
+  done: 'switchyard:done',
+  failed: 'switchyard:failed',
+} as const;
+
+export type StatusLabelNames = Record<keyof typeof STATUS_LABEL_DEFAULTS, string>;
+
 export const repoConfigSchema = z
   .object({
+    /** Label → operator agent: `agent:<key>` runs `agent`, with `prompt` added to its prompt. */
+    agents: z.record(z.string().min(1).max(50), agentMapping).default({}),
+    /** Text added to every prompt in this repository (conventions, commands to run, …). */
+    prompt: z.string().max(16_000).optional(),
     batching: z.object({ window: window.optional() }).strict().default({}),
     /** Runs at once in this repository. */
     concurrency: z.number().int().min(1).max(64).optional(),
@@ -49,12 +85,33 @@ export const repoConfigSchema = z
       })
       .strict()
       .default({ reuseWorktrees: false, keep: ['node_modules'] }),
+    pullRequest: z
+      .object({
+        /** `when-checks-fail`: a draft when a configured check failed, ready for review otherwise. */
+        draft: z.enum(['always', 'never', 'when-checks-fail']).default('never'),
+        labels: z.array(labelName).max(20).default([]),
+        /** Ask for a review from the issue's author and/or the person who added the label. */
+        reviewers: z.array(z.enum(['author', 'labeller'])).max(2).default([]),
+        title: titleTemplate.default('{title}'),
+      })
+      .strict()
+      .default({ draft: 'never', labels: [], reviewers: [], title: '{title}' }),
+    /** Status labels that follow the run: `false` turns them off; names can be changed. */
+    statusLabels: z
+      .union([z.boolean(), z.object({ queued: labelName, running: labelName, done: labelName, failed: labelName }).partial().strict()])
+      .default(true)
+      .transform((value): StatusLabelNames | null => (value === false ? null : { ...STATUS_LABEL_DEFAULTS, ...(value === true ? {} : value) })),
     /** Label names that set a run's priority, most urgent (0) first. */
     priorities: z.array(z.string().min(1)).min(1).max(10).default(['priority:P0', 'priority:P1', 'priority:P2', 'priority:P3']),
   })
   .strict();
 
 export type RepoConfig = z.infer<typeof repoConfigSchema>;
+
+/** What a repository without `.github/switchyard.yml` gets. */
+export function defaultRepoConfig(): RepoConfig {
+  return repoConfigSchema.parse({});
+}
 
 /** `raw` is the file as read (before defaults), kept with a run so later readers validate the same text. */
 export type RepoConfigResult = { ok: true; config: RepoConfig; raw: unknown } | { ok: false; problems: string[] };
@@ -91,6 +148,40 @@ export async function loadRepoConfig(octokit: GitHubClient, owner: string, repo:
     return { ok: false, problems: [(error as Error).message.replace('[@probot/octokit-plugin-config] ', '')] };
   }
   return parseRepoConfig(raw);
+}
+
+/**
+ * A config read is reused while the repository has not been pushed to (`pushed_at` of the
+ * trigger's payload is unchanged) and for at most this long — the bound on how late a change in
+ * the organization's `.github` repository (reached through `_extends`) is seen.
+ */
+export const CONFIG_CACHE_MS = 10 * 60 * 1000;
+
+/** {@link loadRepoConfig}, through the cache in the database: a burst of triggers reads once. */
+export async function loadRepoConfigCached(
+  octokit: GitHubClient,
+  repo: { owner: string; name: string; fullName: string; pushedAt?: string | undefined },
+  records: GitHubRecords,
+): Promise<RepoConfigResult> {
+  const pushedAt = repo.pushedAt ?? null;
+  const cached = pushedAt === null ? undefined : await records.cachedConfig(repo.fullName);
+  if (cached && cached.pushedAt === pushedAt && Date.now() - cached.readAt.getTime() < CONFIG_CACHE_MS) {
+    return cached.problems ? { ok: false, problems: cached.problems } : parseRepoConfig(cached.raw);
+  }
+  const loaded = await loadRepoConfig(octokit, repo.owner, repo.name);
+  await records.cacheConfig(repo.fullName, loaded.ok ? { raw: loaded.raw, problems: null, pushedAt } : { raw: null, problems: loaded.problems, pushedAt });
+  return loaded;
+}
+
+/** The operator agent a trigger's label runs in this repository, with the repository's prompt additions. */
+export function resolveAgent(labelAgent: string, config: RepoConfig): { agent: string; prompt: string | undefined } {
+  const mapping = Object.entries(config.agents).find(([key]) => key.toLowerCase().replace(/^agent:/, '').trim() === labelAgent);
+  return mapping ? { agent: mapping[1].agent.toLowerCase(), prompt: mapping[1].prompt } : { agent: labelAgent, prompt: undefined };
+}
+
+/** A pull request title from the repository's template. */
+export function renderTitle(template: string, values: { title: string; number: number; agent: string }): string {
+  return template.replace(/\{(title|number|agent)\}/g, (_, name: 'title' | 'number' | 'agent') => String(values[name]));
 }
 
 export function configErrorMessage(problems: string[]): string {

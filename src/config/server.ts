@@ -56,6 +56,7 @@ const envSchema = z.object({
   SWITCHYARD_SHUTDOWN_GRACE_SECONDS: integer(60),
   SWITCHYARD_HEARTBEAT_SECONDS: integer(10, 10),
   SWITCHYARD_MIN_FREE_DISK_MB: integer(1024),
+  SWITCHYARD_STATUS_INTERVAL: z.string().default('3s'),
   SWITCHYARD_GIT_AUTHOR_NAME: z.string().default('switchyard[bot]'),
   SWITCHYARD_GIT_AUTHOR_EMAIL: z.string().default('switchyard[bot]@users.noreply.github.com'),
 });
@@ -97,6 +98,8 @@ export interface ServerSettings {
   shutdownGraceMs: number;
   /** A worker that misses its runs' heartbeats this long is taken for dead. */
   heartbeatSeconds: number;
+  /** The least time between two automatic edits of one issue's status comment and label. */
+  statusIntervalMs: number;
 }
 
 export class SettingsError extends Error {}
@@ -132,10 +135,8 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     privateKey = Buffer.from(privateKey, 'base64').toString('utf8');
   }
   const production = values.NODE_ENV === 'production';
-  const windowMs = values.SWITCHYARD_BATCH_WINDOW.trim() === '0' ? 0 : ms(values.SWITCHYARD_BATCH_WINDOW as ms.StringValue);
-  if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 0) {
-    throw new SettingsError(`Invalid server settings:\nSWITCHYARD_BATCH_WINDOW: "${values.SWITCHYARD_BATCH_WINDOW}" is not a duration (try 0, 10s or 1m)`);
-  }
+  const windowMs = durationSetting('SWITCHYARD_BATCH_WINDOW', values.SWITCHYARD_BATCH_WINDOW);
+  const statusIntervalMs = durationSetting('SWITCHYARD_STATUS_INTERVAL', values.SWITCHYARD_STATUS_INTERVAL);
 
   return {
     appId: values.APP_ID,
@@ -161,7 +162,16 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     runRetries: values.SWITCHYARD_RUN_RETRIES,
     shutdownGraceMs: values.SWITCHYARD_SHUTDOWN_GRACE_SECONDS * 1000,
     heartbeatSeconds: values.SWITCHYARD_HEARTBEAT_SECONDS,
+    statusIntervalMs,
   };
+}
+
+function durationSetting(name: string, value: string): number {
+  const parsed = value.trim() === '0' ? 0 : ms(value as ms.StringValue);
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) {
+    throw new SettingsError(`Invalid server settings:\n${name}: "${value}" is not a duration (try 0, 10s or 1m)`);
+  }
+  return parsed;
 }
 
 /** Every secret value in the settings, for redaction. */

@@ -1,14 +1,12 @@
 /** The cancel job: a run that has not started ends at once; a running one is flagged for its worker. */
 import type { Logger } from '../log/logger.ts';
-import type { CancelJob, PlanJob } from '../queue/jobs.ts';
+import type { CancelJob } from '../queue/jobs.ts';
 import type { RunRecord, Store } from '../store/records.ts';
-import type { ClientFactory } from './client.ts';
-import { renderStatus, writeStatusComment } from './status-comment.ts';
+import type { StatusReporter } from './status-reporter.ts';
 
 export interface CancelDeps {
   store: Store;
-  clientFor: ClientFactory;
-  requestPlan: (job: PlanJob) => Promise<void>;
+  status: StatusReporter;
   onEnded: (run: RunRecord) => Promise<void>;
   log: Logger;
 }
@@ -19,7 +17,7 @@ export async function handleCancel(job: CancelJob, deps: CancelDeps): Promise<vo
   const { run } = outcome;
   deps.log.info({ run: run.id, result: outcome.result }, 'cancel handled');
   if (outcome.result === 'requested') return;
-  const octokit = await deps.clientFor(job.installationId);
-  await writeStatusComment(octokit, deps.store, run.trigger.repo, run.issueNumber, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'cancelled', reason: run.reason }));
+  // A person asked: the answer is not held back by the write interval.
+  await deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber }, { urgent: true });
   await deps.onEnded(run);
 }

@@ -1,4 +1,6 @@
 /** The installation-authenticated Octokit Probot hands out, and the repository coordinates calls need. */
+import { createAppAuth } from '@octokit/auth-app';
+import { request } from '@octokit/request';
 import type { ProbotOctokit } from 'probot';
 import type { RepoRef } from '../store/records.ts';
 
@@ -11,10 +13,17 @@ export function repoParams(repo: RepoRef): { owner: string; repo: string } {
   return { owner: repo.owner, repo: repo.name };
 }
 
-/** The installation token behind a client, for git. */
-export async function installationToken(octokit: GitHubClient): Promise<string> {
-  const auth = (await octokit.auth({ type: 'installation' })) as { token: string };
-  return auth.token;
+/** Gives an installation access token, for git. */
+export type TokenSource = (installationId: number) => Promise<string>;
+
+/**
+ * Installation tokens for git, from the app's own credentials and GitHub's API root. Not through
+ * a Probot client's `auth()`: that one asks api.github.com for a token it has not cached, whatever
+ * the client's base URL (GitHub Enterprise, the twin).
+ */
+export function tokenSource(options: { appId: string; privateKey: string; baseUrl: string }): TokenSource {
+  const auth = createAppAuth({ appId: options.appId, privateKey: options.privateKey, request: request.defaults({ baseUrl: options.baseUrl }) });
+  return async (installationId) => (await auth({ type: 'installation', installationId })).token;
 }
 
 /** The HTTP status of an Octokit error, if it is one. */

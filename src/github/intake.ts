@@ -3,30 +3,42 @@
  * Runs in a job, not in the webhook handler, because it talks to GitHub.
  */
 import type { AgentCatalogue } from '../config/agents.ts';
-import { configErrorMessage, loadRepoConfig, priorityOf } from '../config/repo.ts';
+import { configErrorMessage, loadRepoConfigCached, priorityOf, resolveAgent, type RepoConfig } from '../config/repo.ts';
 import type { Logger } from '../log/logger.ts';
 import type { PlanJob } from '../queue/jobs.ts';
 import { runBranch } from '../runner/branch.ts';
 import { DEFAULT_PRIORITY } from '../scheduler/schedule.ts';
 import type { BatchStore } from '../store/batches.ts';
-import type { RunTrigger, Store } from '../store/records.ts';
+import type { GitHubRecords } from '../store/github-records.ts';
+import type { RunRecord, RunTrigger, Store } from '../store/records.ts';
 import { repoParams, type ClientFactory } from './client.ts';
+import { readIssueComments } from './comments.ts';
+import { ensureLabels, labelSpecs } from './labels.ts';
 import { fetchPermission } from './permissions.ts';
-import { renderStatus, writeStatusComment } from './status-comment.ts';
+import type { StatusReporter } from './status-reporter.ts';
 
 export interface IntakeDeps {
   store: Store;
+  records: GitHubRecords;
   batches: BatchStore;
   agents: AgentCatalogue;
   clientFor: ClientFactory;
+  status: StatusReporter;
   requestPlan: (job: PlanJob, delayMs: number) => Promise<void>;
   /** The operator's batching window, used where the repository sets none. */
   defaultWindowMs: number;
   log: Logger;
 }
 
-export function unknownAgentMessage(label: string, agents: AgentCatalogue): string {
-  const known = Object.keys(agents)
+/** How a run continues an earlier one of the same issue: `/agent retry`. */
+export interface Continuation {
+  branch: string;
+  attempt: number;
+}
+
+export function unknownAgentMessage(label: string, agents: AgentCatalogue, config?: Pick<RepoConfig, 'agents'>): string {
+  const names = new Set([...Object.keys(agents), ...Object.keys(config?.agents ?? {}).map((k) => k.replace(/^agent:/i, '').toLowerCase())]);
+  const known = [...names]
     .sort()
     .map((name) => `\`agent:${name}\``)
     .join(', ');
@@ -37,48 +49,67 @@ export function refusalMessage(sender: string, label: string, permission: string
   return `@${sender}, only people with write access to this repository can start an agent. Your access here is \`${permission}\`, so \`${label}\` started nothing.`;
 }
 
-export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps): Promise<void> {
+/**
+ * Takes a trigger: checks who sent it and the repository's config, then creates the run, reacts,
+ * writes the status comment and asks for a plan. Returns the run, or `undefined` when the
+ * trigger was answered with why not.
+ */
+export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps, continuation?: Continuation): Promise<RunRecord | undefined> {
   const log = deps.log.child({ repo: trigger.repo.fullName, issue: trigger.issue.number, delivery: trigger.deliveryId });
   const octokit = await deps.clientFor(trigger.installationId);
   const issue = { ...repoParams(trigger.repo), issue_number: trigger.issue.number };
 
-  if (!deps.agents[trigger.agent]) {
-    log.info({ agent: trigger.agent }, 'unknown agent');
-    await octokit.rest.issues.createComment({ ...issue, body: unknownAgentMessage(trigger.label, deps.agents) });
-    return;
-  }
   const decision = await fetchPermission(octokit, trigger.repo, trigger.sender);
   if (!decision.allowed) {
     log.info({ sender: trigger.sender, permission: decision.permission }, 'sender may not trigger');
     await octokit.rest.issues.createComment({ ...issue, body: refusalMessage(trigger.sender, trigger.label, decision.permission) });
-    return;
+    return undefined;
   }
-
-  const loaded = await loadRepoConfig(octokit, trigger.repo.owner, trigger.repo.name);
+  const loaded = await loadRepoConfigCached(octokit, { owner: trigger.repo.owner, name: trigger.repo.name, fullName: trigger.repo.fullName, pushedAt: trigger.repo.pushedAt }, deps.records);
   if (!loaded.ok) {
     log.info({ problems: loaded.problems }, 'invalid repository config');
     await octokit.rest.issues.createComment({ ...issue, body: configErrorMessage(loaded.problems) });
-    return;
+    return undefined;
   }
   const config = loaded.config;
+  const agent = continuation ? trigger.agent : resolveAgent(trigger.agent, config).agent;
+  if (!deps.agents[agent]) {
+    log.info({ agent }, 'unknown agent');
+    await octokit.rest.issues.createComment({ ...issue, body: unknownAgentMessage(trigger.label, deps.agents, config) });
+    return undefined;
+  }
+  const created = await ensureLabels(octokit, trigger.repo, labelSpecs(deps.agents, config), deps.records);
+  if (created.length > 0) log.info({ labels: created }, 'labels created');
+
+  // An issue without comments spares the listing: nothing to find, nothing for the prompt.
+  const comments = trigger.issue.comments === 0 ? { statusCommentId: undefined, forPrompt: [] } : await readIssueComments(octokit, trigger.repo, trigger.issue.number, [trigger.sender]);
+  if (comments.statusCommentId !== undefined) {
+    const row = await deps.records.status(trigger.repo.fullName, trigger.issue.number);
+    if (row.commentId !== comments.statusCommentId) await deps.records.saveStatus(trigger.repo.fullName, trigger.issue.number, { commentId: comments.statusCommentId, bodyHash: undefined, label: row.label });
+  }
+
   const windowMs = config.batching.window ?? deps.defaultWindowMs;
   const { batch, joined } = await deps.batches.openOrJoin(trigger.repo.fullName, windowMs);
   const priority = priorityOf(trigger.issue.labels, config.priorities, DEFAULT_PRIORITY);
-  let run = await deps.store.createRun(trigger, runBranch(trigger.issue.number, trigger.issue.title), { batchId: batch.id, priority, config: loaded.raw });
+  const resolved = { ...trigger, agent };
+  const branch = continuation?.branch ?? runBranch(trigger.issue.number, trigger.issue.title);
+  let run = await deps.store.createRun(resolved, branch, { batchId: batch.id, priority, config: loaded.raw, attempt: continuation?.attempt ?? 1, comments: comments.forPrompt });
   if (!run) {
     const live = await deps.store.liveRunFor(trigger.repo.fullName, trigger.issue.number);
     if (live?.trigger.deliveryId !== trigger.deliveryId || live.state !== 'queued') {
       log.info({ run: live?.id }, 'issue already has a live run; trigger folded into it');
-      return;
+      return undefined;
     }
     // This job is a retry of an intake that created the run and then failed: finish its steps.
     run = live;
   }
-  await octokit.rest.reactions.createForIssue({ ...issue, content: 'eyes' });
-  await writeStatusComment(octokit, deps.store, trigger.repo, trigger.issue.number, renderStatus({ agent: run.agent, attempt: run.attempt, state: 'queued' }));
+  if (!continuation) await octokit.rest.reactions.createForIssue({ ...issue, content: 'eyes' });
+  await deps.records.setNote(run.repo, run.issueNumber, null);
+  await deps.status.writeNow({ repo: run.repo, issueNumber: run.issueNumber });
   await deps.store.acknowledgeRun(run.id);
   // A trigger that joins a batch already under way is planned at once; a new batch waits out its window.
   const delayMs = joined ? Math.max(0, batch.openedAt.getTime() + batch.windowMs - Date.now()) : windowMs;
   await deps.requestPlan({ repo: run.repo, installationId: run.installationId }, delayMs);
   log.info({ run: run.id, agent: run.agent, batch: batch.id, planInMs: delayMs }, 'run queued');
+  return run;
 }

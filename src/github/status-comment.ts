@@ -1,10 +1,8 @@
 /**
- * The status comment: one per issue, found again by a hidden marker, edited in place as the run
- * moves from queued to its end.
+ * The status comment's text: one per issue, found again by a hidden marker. It is a view of the
+ * issue's newest run record, so whoever writes it last writes the newest state.
  */
-import type { DiffStat, RepoRef, RunState } from '../store/records.ts';
-import type { Store } from '../store/records.ts';
-import { repoParams, statusOf, type GitHubClient } from './client.ts';
+import type { DiffStat, PullRequestState, RunRecord, RunState } from '../store/records.ts';
 
 export const STATUS_MARKER = '<!-- switchyard:status -->';
 
@@ -21,6 +19,10 @@ export interface StatusView {
   keptBranch?: string | undefined;
   logTail?: string | undefined | null;
   checks?: readonly CheckView[] | undefined;
+  /** What became of the pull request once opened. */
+  pullRequestState?: PullRequestState | null | undefined;
+  /** An answer to a command, shown under the state. */
+  note?: string | undefined;
 }
 
 export interface CheckView {
@@ -67,19 +69,29 @@ export function describeDiff(stat: DiffStat): string {
   return `+${stat.insertions} −${stat.deletions} in ${plural(stat.files, 'file')}`;
 }
 
+const LIVE: readonly RunState[] = ['queued', 'waiting', 'running'];
+
+/** The commands that make sense in a state, for the comment's footer. */
+export function commandsFor(state: RunState): string[] {
+  return LIVE.includes(state) ? ['/agent cancel', '/agent status', '/agent plan'] : ['/agent retry', '/agent status', '/agent plan'];
+}
+
 export function renderStatus(view: StatusView): string {
   const lines = [STATUS_MARKER, `**Switchyard** · \`agent:${view.agent}\` · attempt ${view.attempt}`, ''];
-  let headline = HEADLINE[view.state];
-  if (view.elapsedMs !== undefined) {
+  let headline = view.pullRequestState === 'merged' ? '🎉 **Merged**' : HEADLINE[view.state];
+  if (view.elapsedMs !== undefined && view.pullRequestState !== 'merged') {
     headline += view.state === 'running' ? ` for ${formatDuration(view.elapsedMs)}` : ` in ${formatDuration(view.elapsedMs)}`;
   }
   if (view.state === 'queued') headline += ' — waiting for a free slot.';
   if (view.pullRequest) {
     headline += ` — pull request #${view.pullRequest.number}`;
+    if (view.pullRequestState === 'merged') headline += ' was merged';
+    if (view.pullRequestState === 'closed') headline += ' was closed without merging';
     if (view.diffStat) headline += ` (${describeDiff(view.diffStat)})`;
   }
   lines.push(headline);
   if (view.reason) lines.push('', view.reason);
+  if (view.pullRequestState === 'closed') lines.push('', 'A later run pushes to the same branch but opens no new pull request; comment `/agent retry` to run again and open a new one.');
   if (view.keptBranch) lines.push('', `Work kept on branch \`${view.keptBranch}\`; no pull request was opened for it.`);
   if (view.checks && view.checks.length > 0) lines.push('', checksTable(view.checks));
   if (view.pullRequest) lines.push('', `Review it: ${view.pullRequest.url}`);
@@ -87,39 +99,28 @@ export function renderStatus(view: StatusView): string {
     const fence = fenceFor(view.logTail);
     lines.push('', '<details><summary>Agent output (last lines)</summary>', '', `${fence}text`, view.logTail, fence, '', '</details>');
   }
+  if (view.note) lines.push('', view.note);
+  lines.push('', `<sub>Commands: ${commandsFor(view.state).map((c) => `\`${c}\``).join(' · ')}</sub>`);
   return `${lines.join('\n')}\n`;
 }
 
-/** Edits the issue's status comment, creating it on first use; returns its id. */
-export async function writeStatusComment(
-  octokit: GitHubClient,
-  store: Store,
-  repo: RepoRef,
-  issueNumber: number,
-  body: string,
-): Promise<number> {
-  const params = { ...repoParams(repo), issue_number: issueNumber };
-  let id = await store.statusCommentId(repo.fullName, issueNumber);
-  if (id === undefined) id = await findStatusComment(octokit, params);
-  if (id !== undefined) {
-    try {
-      await octokit.rest.issues.updateComment({ ...repoParams(repo), comment_id: id, body });
-      await store.saveStatusCommentId(repo.fullName, issueNumber, id);
-      return id;
-    } catch (error) {
-      // Deleted, or not ours to edit: write a new one.
-      if (statusOf(error) !== 404 && statusOf(error) !== 403) throw error;
-    }
-  }
-  const { data } = await octokit.rest.issues.createComment({ ...params, body });
-  await store.saveStatusCommentId(repo.fullName, issueNumber, data.id);
-  return data.id;
+/** The view of an issue's newest run at `now`. */
+export function statusViewOf(run: RunRecord, note: string | undefined, now: number): StatusView {
+  const ended = !LIVE.includes(run.state);
+  const waiting = run.state === 'waiting' && run.waitingReason ? `#${run.issueNumber} ${run.waitingReason}` : undefined;
+  return {
+    agent: run.agent,
+    attempt: run.attempt,
+    state: run.state,
+    elapsedMs: run.startedAt ? (run.finishedAt?.getTime() ?? now) - run.startedAt.getTime() : undefined,
+    reason: ended ? run.reason : waiting,
+    pullRequest: run.pullRequestNumber !== null && run.pullRequestUrl ? { number: run.pullRequestNumber, url: run.pullRequestUrl } : undefined,
+    pullRequestState: run.pullRequestState,
+    diffStat: run.diffStat,
+    keptBranch: ended && run.keptBranch ? run.branch : undefined,
+    logTail: ended && run.state !== 'succeeded' ? run.logTail : undefined,
+    checks: run.checks,
+    note,
+  };
 }
 
-async function findStatusComment(octokit: GitHubClient, params: { owner: string; repo: string; issue_number: number }): Promise<number | undefined> {
-  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...params, per_page: 100 })) {
-    const found = page.data.find((c) => c.user?.type === 'Bot' && c.body?.startsWith(STATUS_MARKER));
-    if (found) return found.id;
-  }
-  return undefined;
-}

@@ -13,7 +13,7 @@ export interface LabeledPayload {
   label?: { name: string } | undefined;
   sender: { login: string; type: string };
   installation?: { id: number } | undefined;
-  repository: { name: string; full_name: string; clone_url: string; default_branch: string; owner: { login: string } };
+  repository: { name: string; full_name: string; clone_url: string; default_branch: string; owner: { login: string }; pushed_at?: string | number | null | undefined };
   issue: {
     number: number;
     title: string;
@@ -22,6 +22,8 @@ export interface LabeledPayload {
     user: { login: string } | null;
     labels?: Array<{ name: string } | string> | undefined;
     pull_request?: unknown;
+    comments?: number | undefined;
+    issue_dependencies_summary?: { total_blocked_by: number } | undefined;
   };
 }
 
@@ -54,6 +56,7 @@ export function parseTrigger(payload: LabeledPayload, deliveryId: string): Trigg
         fullName: repository.full_name,
         cloneUrl: repository.clone_url,
         defaultBranch: repository.default_branch,
+        pushedAt: repository.pushed_at === null || repository.pushed_at === undefined ? undefined : String(repository.pushed_at),
       },
       issue: {
         number: issue.number,
@@ -62,7 +65,10 @@ export function parseTrigger(payload: LabeledPayload, deliveryId: string): Trigg
         labels: (issue.labels ?? []).map((l) => (typeof l === 'string' ? l : l.name)),
         url: issue.html_url,
         author: issue.user?.login ?? 'ghost',
+        comments: issue.comments,
+        blockedBy: issue.issue_dependencies_summary?.total_blocked_by,
       },
+      kind: 'label',
     },
   };
 }

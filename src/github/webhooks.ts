@@ -4,16 +4,79 @@
  */
 import type { Context } from 'probot';
 import type { Logger } from '../log/logger.ts';
-import type { CancelJob, IntakeJob, PlanJob } from '../queue/jobs.ts';
+import type { CancelJob, CommandJob, IntakeJob, PlanJob, SetupJob } from '../queue/jobs.ts';
 import type { Store } from '../store/records.ts';
-import { parseTrigger } from './trigger.ts';
+import { parseCommand } from './commands.ts';
+import type { StatusTarget } from './status-reporter.ts';
+import { parseTrigger, type LabeledPayload } from './trigger.ts';
 
 export interface WebhookDeps {
   store: Store;
   enqueueIntake: (job: IntakeJob) => Promise<void>;
   requestPlan: (job: PlanJob) => Promise<void>;
   enqueueCancel: (job: CancelJob) => Promise<void>;
+  enqueueCommand: (job: CommandJob) => Promise<void>;
+  enqueueSetup: (job: SetupJob) => Promise<void>;
+  /** Asks for the issue's status comment to be written again (in the background). */
+  refreshStatus: (target: StatusTarget) => void;
   log: Logger;
+}
+
+/** Records a delivery and enqueues its job; a failed enqueue forgets it so that a redelivery is taken. */
+async function recordAndEnqueue(deps: WebhookDeps, deliveryId: string, event: string, enqueue: () => Promise<void>): Promise<boolean> {
+  if (!(await deps.store.recordDelivery(deliveryId, event))) return false;
+  try {
+    await enqueue();
+  } catch (error) {
+    await deps.store.forgetDelivery(deliveryId).catch(() => undefined);
+    throw error;
+  }
+  return true;
+}
+
+export interface CommentPayload extends Omit<LabeledPayload, 'label'> {
+  action: string;
+  comment: { id: number; body: string };
+}
+
+/** An `/agent …` comment on an issue becomes a command job. */
+export async function onIssueComment(payload: CommentPayload, deliveryId: string, deps: WebhookDeps): Promise<void> {
+  const command = parseCommand(payload.comment.body);
+  if (!command || !payload.installation || payload.sender.type === 'Bot' || payload.issue.pull_request) return;
+  // The trigger parser turns the payload's repository and issue into the snapshot a run keeps.
+  const parsed = parseTrigger({ ...payload, label: { name: 'agent:command' } }, deliveryId);
+  if (parsed.kind === 'ignore') return;
+  const { trigger } = parsed;
+  const log = deps.log.child({ delivery: deliveryId, repo: trigger.repo.fullName, issue: trigger.issue.number });
+  const job: CommandJob = { deliveryId, installationId: trigger.installationId, repo: trigger.repo, issue: trigger.issue, sender: trigger.sender, commentId: payload.comment.id, name: command.name };
+  if (!(await recordAndEnqueue(deps, deliveryId, 'issue_comment', () => deps.enqueueCommand(job)))) {
+    log.info('redelivery of a recorded delivery ignored');
+    return;
+  }
+  log.info({ command: command.name, sender: trigger.sender }, 'command recorded');
+}
+
+/** A Switchyard pull request was merged or closed: the issue's status shows it. */
+export async function onPullRequestClosed(
+  payload: { repository: { full_name: string }; number: number; pull_request: { merged: boolean | null; head: { ref: string } } },
+  deps: WebhookDeps,
+): Promise<void> {
+  if (!payload.pull_request.head.ref.startsWith('agent/')) return;
+  const run = await deps.store.setPullRequestState(payload.repository.full_name, payload.number, payload.pull_request.merged ? 'merged' : 'closed');
+  if (!run) return;
+  deps.log.info({ repo: run.repo, issue: run.issueNumber, pr: payload.number, merged: Boolean(payload.pull_request.merged) }, 'pull request closed');
+  deps.refreshStatus({ repo: run.repo, issueNumber: run.issueNumber });
+}
+
+/** The app was installed on repositories: create its labels there. */
+export async function onInstalled(
+  payload: { installation: { id: number }; repositories?: Array<{ name: string; full_name: string }> | undefined; repositories_added?: Array<{ name: string; full_name: string }> | undefined },
+  deps: WebhookDeps,
+): Promise<void> {
+  const repos = (payload.repositories ?? payload.repositories_added ?? []).map((r) => ({ owner: r.full_name.split('/')[0] ?? '', name: r.name, fullName: r.full_name }));
+  if (repos.length === 0) return;
+  await deps.enqueueSetup({ installationId: payload.installation.id, repos });
+  deps.log.info({ installation: payload.installation.id, repos: repos.length }, 'installation set-up queued');
 }
 
 /** Removing the run's `agent:*` label, or closing the issue, cancels the issue's live run. */
@@ -54,16 +117,9 @@ export async function onIssueLabeled(context: Context<'issues.labeled'>, deps: W
     log.debug({ why: parsed.why }, 'label ignored');
     return;
   }
-  if (!(await deps.store.recordDelivery(context.id, context.name))) {
+  if (!(await recordAndEnqueue(deps, context.id, context.name, () => deps.enqueueIntake({ trigger: parsed.trigger })))) {
     log.info('redelivery of a recorded delivery ignored');
     return;
-  }
-  try {
-    await deps.enqueueIntake({ trigger: parsed.trigger });
-  } catch (error) {
-    // Forget the delivery so that GitHub's redelivery of it (after our error answer) is taken.
-    await deps.store.forgetDelivery(context.id).catch(() => undefined);
-    throw error;
   }
   log.info({ agent: parsed.trigger.agent, sender: parsed.trigger.sender }, 'trigger recorded');
 }

@@ -1,15 +1,42 @@
 /**
- * The job engine: pg-boss on the same database as the store. Two queues:
+ * The job engine: pg-boss on the same database as the store. Its queues:
  * - `intake`: a recorded trigger waiting for its permission check, reaction and status comment;
+ * - `plan`: the scheduler's pass over a repository's live runs;
  * - `run`: one job per run, one live job per issue (policy `exclusive`, singleton key
- *   `owner/repo#N`), grouped per repository so that per-repository limits hold across workers.
+ *   `owner/repo#N`), grouped per repository so that per-repository limits hold across workers;
+ * - `cancel`, `command` and `setup`: cancels, `/agent` commands, labels for new installations.
  */
 import { PgBoss, type Job, type JobResult, type QueueOptions } from 'pg-boss';
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../store/db.ts';
-import type { RunTrigger } from '../store/records.ts';
+import type { IssueSnapshot, RepoRef, RunTrigger } from '../store/records.ts';
 
-export const QUEUES = { intake: 'switchyard-intake', plan: 'switchyard-plan', run: 'switchyard-run', cancel: 'switchyard-cancel' } as const;
+export const QUEUES = {
+  intake: 'switchyard-intake',
+  plan: 'switchyard-plan',
+  run: 'switchyard-run',
+  cancel: 'switchyard-cancel',
+  command: 'switchyard-command',
+  setup: 'switchyard-setup',
+} as const;
+
+/** An `/agent …` comment, recorded; the permission check and the answer happen in the job. */
+export interface CommandJob {
+  deliveryId: string;
+  installationId: number;
+  repo: RepoRef;
+  issue: IssueSnapshot;
+  sender: string;
+  commentId: number;
+  /** The word after `/agent`, lowercased (may be empty or unknown). */
+  name: string;
+}
+
+/** Repositories the app was installed on: their labels are created. */
+export interface SetupJob {
+  installationId: number;
+  repos: Array<{ owner: string; name: string; fullName: string }>;
+}
 
 export interface IntakeJob {
   trigger: RunTrigger;
@@ -78,6 +105,8 @@ export class JobEngine {
     const queues: Array<[string, QueueOptions & { policy?: string }]> = [
       [QUEUES.intake, { retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 120 }],
       [QUEUES.cancel, { retryLimit: 3, retryDelay: 1, expireInSeconds: 60 }],
+      [QUEUES.command, { retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 120 }],
+      [QUEUES.setup, { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 300 }],
       // stately: one plan queued and one running per repository; a queued plan sees the newest state.
       [QUEUES.plan, { policy: 'stately', retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 60 }],
       // A run job lives as long as its run (agents have their own timeouts).
@@ -123,6 +152,26 @@ export class JobEngine {
 
   async workCancels(handler: (job: CancelJob) => Promise<void>): Promise<void> {
     await this.boss.work<CancelJob>(QUEUES.cancel, { ...POLLING }, async ([job]: Job<CancelJob>[]) => {
+      if (job) await handler(job.data);
+    });
+  }
+
+  async enqueueCommand(job: CommandJob): Promise<void> {
+    await this.boss.send(QUEUES.command, job, { singletonKey: job.deliveryId });
+  }
+
+  async workCommands(handler: (job: CommandJob) => Promise<void>): Promise<void> {
+    await this.boss.work<CommandJob>(QUEUES.command, { ...POLLING }, async ([job]: Job<CommandJob>[]) => {
+      if (job) await handler(job.data);
+    });
+  }
+
+  async enqueueSetup(job: SetupJob): Promise<void> {
+    await this.boss.send(QUEUES.setup, job);
+  }
+
+  async workSetup(handler: (job: SetupJob) => Promise<void>): Promise<void> {
+    await this.boss.work<SetupJob>(QUEUES.setup, { ...POLLING }, async ([job]: Job<SetupJob>[]) => {
       if (job) await handler(job.data);
     });
   }

@@ -2,16 +2,17 @@
  * One run, start to finish: worktree from the mirror, agent process, commit, push, cleanup.
  * The runner knows nothing about webhooks or comments; it returns an outcome.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { contextMarkdown, runContext } from '../agents/context.ts';
 import { extractDiff } from '../agents/diff.ts';
 import { launchFor } from '../agents/launch.ts';
-import { renderPrompt } from '../agents/prompt.ts';
+import { INSTRUCTION_FILES, MAX_INSTRUCTION_BYTES, renderPrompt } from '../agents/prompt.ts';
 import type { AgentDefinition } from '../config/agents.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
-import type { DiffStat, IssueSnapshot, RepoRef } from '../store/records.ts';
+import type { DiffStat, IssueSnapshot, PromptComment, RepoRef } from '../store/records.ts';
+import { commitMessage, diffStat, leaveOutWorkflows, refusedMessage } from './commit.ts';
 import { gitIn, identityEnvironment, tokenEnvironment, type GitIdentity } from './git.ts';
 import { runChecks, type CheckResult } from './checks.ts';
 import { runProcess, type ProcessResult } from './process.ts';
@@ -39,6 +40,10 @@ export interface RunRequest {
   poolSize: number;
   /** What a reused worktree keeps between runs. */
   keep: readonly string[];
+  /** Comments of people with write access, for the prompt. */
+  comments?: readonly PromptComment[];
+  /** The repository's prompt additions (its `prompt`, then the label's). */
+  promptAdditions?: readonly string[];
   /** Ends the agent (and the checks) when aborted: a cancel. */
   signal?: AbortSignal;
   log: Logger;
@@ -63,6 +68,10 @@ export interface RunOutcome {
   checks: CheckResult[];
   /** The run's full output, redacted and capped. */
   logFile: string | undefined;
+  /** The agent's final message, redacted, for the pull request. */
+  summary: string | undefined;
+  /** Changed files left out of the commit (workflows). */
+  refused: string[];
 }
 
 export interface RunnerOptions {
@@ -75,6 +84,8 @@ export interface RunnerOptions {
 }
 
 const LOG_TAIL_LINES = 40;
+/** The longest agent summary carried into a pull request body. */
+const MAX_SUMMARY = 4_000;
 
 export class Runner {
   readonly #cache: RepoCache;
@@ -115,6 +126,7 @@ export class Runner {
 
       runLog.note(`agent ${request.agentName}, attempt ${request.attempt}`);
       const agentResult = await this.#runAgent(request, worktree, home, wrap, runLog);
+      outcome.summary = await this.#summary(request, worktree, home, agentResult);
       outcome.agentMs = Math.round(agentResult.durationMs);
       outcome.logTail = this.#tail(agentResult.outputTail);
       Object.assign(outcome, judge(request, agentResult));
@@ -158,6 +170,7 @@ export class Runner {
       worktree: worktree.path,
       home,
       promptFile: join(dir, 'prompt.md'),
+      summaryFile: join(dir, 'summary.md'),
       issueFile: join(dir, 'issue.md'),
       diffFile: join(dir, 'issue.diff'),
     };
@@ -170,7 +183,19 @@ export class Runner {
     const about = runContext({ repo: request.repo, issue: request.issue, agent: request.agentName, runId: request.runId, attempt: request.attempt, branch: worktree.branch, baseBranch: request.base, baseCommit: worktree.baseSha, worktree: worktree.path, deadline });
     await writeFile(join(worktree.path, SWITCHYARD_DIR, 'context.json'), `${JSON.stringify(about, null, 2)}\n`);
     await writeFile(join(worktree.path, SWITCHYARD_DIR, 'CONTEXT.md'), contextMarkdown(about));
-    await writeFile(context.promptFile, renderPrompt({ repo: request.repo, issue: request.issue, branch: worktree.branch }));
+    const instructions = await readInstructions(worktree.path);
+    const prompt = renderPrompt({
+      repo: request.repo,
+      issue: request.issue,
+      branch: worktree.branch,
+      comments: request.comments ?? [],
+      instructions,
+      additions: request.promptAdditions ?? [],
+      agent: request.agentName,
+      attempt: request.attempt,
+      baseBranch: request.base,
+    });
+    await writeFile(context.promptFile, prompt);
     await writeFile(context.issueFile, request.issue.body);
 
     if (request.agent.kind === 'patch') {
@@ -191,6 +216,7 @@ export class Runner {
         groups.push(pid);
         recordOwner(dirname(home), groups);
       },
+      stdinFile: launch.stdinFile,
       ...(request.signal ? { signal: request.signal } : {}),
     });
   }
@@ -198,12 +224,17 @@ export class Runner {
   async #commitAndPush(request: RunRequest, worktree: PreparedWorktree, outcome: RunOutcome): Promise<void> {
     const git = gitIn(worktree.path, identityEnvironment(this.#identity));
     await git.raw(['add', '--all']);
+    outcome.refused = await leaveOutWorkflows(git);
     const staged = (await git.raw(['diff', '--cached', '--name-only'])).trim();
+    if (outcome.refused.length > 0) {
+      if (!staged && outcome.state === 'succeeded') outcome.state = 'failed';
+      outcome.reason = [outcome.reason, refusedMessage(outcome.refused, !staged)].filter(Boolean).join(' ');
+    }
     if (!staged) return;
     await git.raw(['commit', '--quiet', '--no-verify', '-m', commitMessage(request, outcome.state)]);
     outcome.changed = true;
     outcome.commitSha = (await git.raw(['rev-parse', 'HEAD'])).trim();
-    outcome.diffStat = await diffStat(worktree);
+    outcome.diffStat = await diffStat(git, worktree.baseSha);
     const push = gitIn(worktree.path, tokenEnvironment(request.token));
     try {
       await push.raw(['push', '--force', '--quiet', 'origin', `HEAD:refs/heads/${worktree.branch}`]);
@@ -212,6 +243,16 @@ export class Runner {
       outcome.state = 'failed';
       outcome.reason = `Could not push branch ${worktree.branch}: ${this.#redactor.redact(firstLine(error))}`;
     }
+  }
+
+  /** The agent's final message, where its preset says to find it. */
+  async #summary(request: RunRequest, worktree: PreparedWorktree, home: string, result: ProcessResult): Promise<string | undefined> {
+    const { summary } = launchFor(request.agent, this.#launchContext(request, worktree, home));
+    if (!summary || result.exitCode !== 0) return undefined;
+    const text = summary.from === 'stdout' ? result.stdoutTail : await readFile(summary.path, 'utf8').catch(() => '');
+    const clean = this.#redactor.redact(text).trim();
+    if (!clean) return undefined;
+    return clean.length > MAX_SUMMARY ? `${clean.slice(0, MAX_SUMMARY)}…` : clean;
   }
 
   #tail(output: string): string {
@@ -235,6 +276,8 @@ export function failedOutcome(reason: string | undefined): RunOutcome {
     logTail: '',
     checks: [],
     logFile: undefined,
+    summary: undefined,
+    refused: [],
   };
 }
 
@@ -243,7 +286,7 @@ function formatSeconds(ms: number): string {
 }
 
 function notStarted(problem: string): ProcessResult {
-  return { exitCode: undefined, signal: undefined, timedOut: false, cancelled: false, startError: problem, durationMs: 0, outputTail: '' };
+  return { exitCode: undefined, signal: undefined, timedOut: false, cancelled: false, startError: problem, durationMs: 0, outputTail: '', stdoutTail: '' };
 }
 
 function judge(request: RunRequest, result: ProcessResult): Pick<RunOutcome, 'state' | 'reason'> {
@@ -262,29 +305,16 @@ function judge(request: RunRequest, result: ProcessResult): Pick<RunOutcome, 'st
   return { state: 'succeeded', reason: undefined };
 }
 
-/** A Conventional Commit subject for the issue, with the issue reference and the run in the body. */
-export function commitMessage(request: Pick<RunRequest, 'issue' | 'agentName' | 'runId'>, state: TerminalState): string {
-  const type = request.issue.labels.some((l) => /^(bug|type:\s*bug|kind\/bug)$/i.test(l)) ? 'fix' : 'feat';
-  const title = request.issue.title.replace(/\s+/g, ' ').trim();
-  const subject = `${type}: ${title.length > 60 ? `${title.slice(0, 59).trimEnd()}…` : title} (#${request.issue.number})`;
-  const status = state === 'succeeded' ? '' : `\nWork in progress: the run ended ${state.replace('_', ' ')}.\n`;
-  return `${subject}\n${status}\nCloses #${request.issue.number}\n\nSwitchyard-Run: ${request.runId}\nSwitchyard-Agent: ${request.agentName}\n`;
-}
-
-async function diffStat(worktree: PreparedWorktree): Promise<DiffStat> {
-  const git = gitIn(worktree.path);
-  const numstat = await git.raw(['diff', '--numstat', worktree.baseSha, 'HEAD']);
-  let insertions = 0;
-  let deletions = 0;
-  let files = 0;
-  for (const line of numstat.split('\n').filter(Boolean)) {
-    const [added, removed] = line.split('\t');
-    insertions += Number(added) || 0;
-    deletions += Number(removed) || 0;
-    files += 1;
+/** The repository's instruction files for agents, as the checkout has them. */
+async function readInstructions(worktree: string): Promise<Array<{ path: string; text: string }>> {
+  const found: Array<{ path: string; text: string }> = [];
+  for (const path of INSTRUCTION_FILES) {
+    const content = await readFile(join(worktree, path)).catch(() => undefined);
+    if (!content) continue;
+    const text = content.subarray(0, MAX_INSTRUCTION_BYTES).toString('utf8');
+    found.push({ path, text: content.length > MAX_INSTRUCTION_BYTES ? `${text}\n[… cut at ${MAX_INSTRUCTION_BYTES} bytes]` : text });
   }
-  const text = (await git.raw(['diff', '--stat=72', worktree.baseSha, 'HEAD'])).trimEnd();
-  return { files, insertions, deletions, text };
+  return found;
 }
 
 function firstLine(error: unknown): string {

@@ -17,6 +17,8 @@ export interface ProcessOptions {
   onOutput?: (text: string) => void;
   /** Called with the process id once it runs (it leads its own process group). */
   onSpawn?: (pid: number) => void;
+  /** A file given as standard input (otherwise stdin is closed). */
+  stdinFile?: string | undefined;
 }
 
 export interface ProcessResult {
@@ -29,6 +31,8 @@ export interface ProcessResult {
   durationMs: number;
   /** The last part of stdout and stderr, interleaved as written. */
   outputTail: string;
+  /** The last part of stdout alone: where most agents print their final message. */
+  stdoutTail: string;
 }
 
 const TAIL_BYTES = 64 * 1024;
@@ -56,12 +60,13 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
   const [file, ...args] = argv;
   if (!file) throw new Error('empty command');
   const tail = new Tail();
+  const stdoutTail = new Tail(16 * 1024);
   const started = performance.now();
   const subprocess = execa(file, args, {
     cwd: options.cwd,
     env: options.env,
     extendEnv: false,
-    stdin: 'ignore',
+    ...(options.stdinFile ? { inputFile: options.stdinFile } : { stdin: 'ignore' as const }),
     all: true,
     buffer: false,
     reject: false,
@@ -79,6 +84,8 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
     tail.push(chunk);
     options.onOutput?.(chunk);
   });
+  subprocess.stdout?.setEncoding('utf8');
+  subprocess.stdout?.on('data', (chunk: string) => stdoutTail.push(chunk));
   const result = await subprocess;
   const startError = result.failed && result.exitCode === undefined && !result.isTerminated ? result.shortMessage : undefined;
   return {
@@ -89,5 +96,6 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
     startError,
     durationMs: performance.now() - started,
     outputTail: tail.toString(),
+    stdoutTail: stdoutTail.toString(),
   };
 }

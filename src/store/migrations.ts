@@ -114,6 +114,34 @@ const MIGRATIONS: Migration[] = [
     name: 'repository config snapshot per run',
     sql: [`alter table switchyard_runs add column config jsonb`],
   },
+  {
+    version: 7,
+    name: 'the conversation on GitHub: status comment state, pull request fate, config cache',
+    sql: [
+      `alter table switchyard_runs
+         add column kept_branch boolean not null default false,
+         add column pull_request_state text,
+         add column comments jsonb`,
+      `alter table switchyard_status_comments
+         add column written_at timestamptz,
+         add column body_hash text,
+         add column label text,
+         add column note text`,
+      `alter table switchyard_status_comments alter column comment_id drop not null`,
+      `create table switchyard_repo_configs (
+         repo text primary key,
+         raw jsonb,
+         problems jsonb,
+         pushed_at text,
+         read_at timestamptz not null default now()
+       )`,
+      `create table switchyard_repo_labels (
+         repo text primary key,
+         labels_hash text not null,
+         ensured_at timestamptz not null default now()
+       )`,
+    ],
+  },
 ];
 
 const LOCK_KEY = 7_311_964_201;

@@ -1,6 +1,6 @@
-/** The records of deliveries, runs and status comments, and the only SQL that touches them. */
+/** The records of deliveries and runs, and the only SQL that touches them. */
 import type { Database } from './db.ts';
-import { LIVE_STATES, toRun, type RunOutcomeFields, type RunRecord, type RunRow, type RunTrigger } from './run-record.ts';
+import { LIVE_STATES, toRun, type PromptComment, type PullRequestState, type RunOutcomeFields, type RunRecord, type RunRow, type RunTrigger } from './run-record.ts';
 
 export * from './run-record.ts';
 
@@ -25,13 +25,29 @@ export class Store {
    * Creates a queued run for a trigger, or returns `undefined` when the issue already has a live
    * run — the decision holds across processes because the database enforces it.
    */
-  async createRun(trigger: RunTrigger, branch: string, plan: { batchId: string; priority: number; config: unknown }): Promise<RunRecord | undefined> {
+  async createRun(
+    trigger: RunTrigger,
+    branch: string,
+    plan: { batchId: string; priority: number; config: unknown; attempt?: number; comments?: readonly PromptComment[] },
+  ): Promise<RunRecord | undefined> {
     const rows = await this.#db.query<RunRow>(
-      `insert into switchyard_runs (repo, issue_number, installation_id, agent, state, branch, trigger, batch_id, priority, config)
-       values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9)
+      `insert into switchyard_runs (repo, issue_number, installation_id, agent, state, branch, trigger, batch_id, priority, config, attempt, comments)
+       values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11)
        on conflict do nothing
        returning *`,
-      [trigger.repo.fullName, trigger.issue.number, trigger.installationId, trigger.agent, branch, JSON.stringify(trigger), plan.batchId, plan.priority, JSON.stringify(plan.config)],
+      [
+        trigger.repo.fullName,
+        trigger.issue.number,
+        trigger.installationId,
+        trigger.agent,
+        branch,
+        JSON.stringify(trigger),
+        plan.batchId,
+        plan.priority,
+        JSON.stringify(plan.config),
+        plan.attempt ?? 1,
+        JSON.stringify(plan.comments ?? []),
+      ],
     );
     return rows[0] ? toRun(rows[0]) : undefined;
   }
@@ -45,6 +61,22 @@ export class Store {
     const rows = await this.#db.query<RunRow>(
       `select * from switchyard_runs where repo = $1 and issue_number = $2 and state = any($3) limit 1`,
       [repo, issueNumber, LIVE_STATES],
+    );
+    return rows[0] ? toRun(rows[0]) : undefined;
+  }
+
+  /** The newest run of an issue, in any state. */
+  async latestRunFor(repo: string, issueNumber: number): Promise<RunRecord | undefined> {
+    const rows = await this.#db.query<RunRow>('select * from switchyard_runs where repo = $1 and issue_number = $2 order by created_at desc limit 1', [repo, issueNumber]);
+    return rows[0] ? toRun(rows[0]) : undefined;
+  }
+
+  /** Records what became of a pull request Switchyard opened; returns the run that opened it. */
+  async setPullRequestState(repo: string, pullRequestNumber: number, state: PullRequestState): Promise<RunRecord | undefined> {
+    const rows = await this.#db.query<RunRow>(
+      `update switchyard_runs set pull_request_state = $3
+       where id = (select id from switchyard_runs where repo = $1 and pull_request_number = $2 order by created_at desc limit 1) returning *`,
+      [repo, pullRequestNumber, state],
     );
     return rows[0] ? toRun(rows[0]) : undefined;
   }
@@ -244,7 +276,8 @@ export class Store {
   async finishRun(id: string, outcome: RunOutcomeFields): Promise<RunRecord> {
     const rows = await this.#db.query<RunRow>(
       `update switchyard_runs set state = $2, reason = $3, log_tail = $4, diff_stat = $5, agent_ms = $6,
-              pull_request_number = $7, pull_request_url = $8, finished_at = now()
+              pull_request_number = $7, pull_request_url = $8, kept_branch = $9,
+              pull_request_state = case when $7::integer is null then null else 'open' end, finished_at = now()
        where id = $1 returning *`,
       [
         id,
@@ -255,25 +288,10 @@ export class Store {
         outcome.agentMs ?? null,
         outcome.pullRequestNumber ?? null,
         outcome.pullRequestUrl ?? null,
+        outcome.keptBranch ?? false,
       ],
     );
     if (!rows[0]) throw new Error(`run ${id} does not exist`);
     return toRun(rows[0]);
-  }
-
-  async statusCommentId(repo: string, issueNumber: number): Promise<number | undefined> {
-    const rows = await this.#db.query<{ comment_id: string | number }>(
-      'select comment_id from switchyard_status_comments where repo = $1 and issue_number = $2',
-      [repo, issueNumber],
-    );
-    return rows[0] ? Number(rows[0].comment_id) : undefined;
-  }
-
-  async saveStatusCommentId(repo: string, issueNumber: number, commentId: number): Promise<void> {
-    await this.#db.query(
-      `insert into switchyard_status_comments (repo, issue_number, comment_id) values ($1, $2, $3)
-       on conflict (repo, issue_number) do update set comment_id = excluded.comment_id`,
-      [repo, issueNumber, commentId],
-    );
   }
 }

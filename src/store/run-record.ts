@@ -10,6 +10,8 @@ export interface RepoRef {
   fullName: string;
   cloneUrl: string;
   defaultBranch: string;
+  /** The repository's `pushed_at` when the trigger arrived: a cached config is valid while it holds. */
+  pushedAt?: string | undefined;
 }
 
 export interface IssueSnapshot {
@@ -19,7 +21,28 @@ export interface IssueSnapshot {
   labels: string[];
   url: string;
   author: string;
+  /** Comments on the issue when the trigger arrived (GitHub's count); 0 spares listing them. */
+  comments?: number | undefined;
+  /** Issues blocking this one per GitHub's issue dependencies, when the payload said; 0 spares asking. */
+  blockedBy?: number | undefined;
 }
+
+/** A comment of someone with write access, given to the agent with the issue. */
+export interface PromptComment {
+  author: string;
+  body: string;
+}
+
+/** The check results of a run, as the status comment shows them. */
+export interface CheckRecord {
+  command: string;
+  passed: boolean;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/** What happened to a run's pull request after it was opened. */
+export type PullRequestState = 'open' | 'merged' | 'closed';
 
 /** What a trigger said, kept with the run so that a worker needs nothing else. */
 export interface RunTrigger {
@@ -30,6 +53,11 @@ export interface RunTrigger {
   agent: string;
   repo: RepoRef;
   issue: IssueSnapshot;
+  /**
+   * `label`: an `agent:*` label; `retry`: an `/agent retry` comment, which may open a new pull
+   * request where an earlier one was closed without merging.
+   */
+  kind?: 'label' | 'retry' | undefined;
 }
 
 export interface DiffStat {
@@ -76,6 +104,12 @@ export interface RunRecord {
   dependenciesReadAt: Date | null;
   /** `.github/switchyard.yml` as read when the trigger arrived (validated); planner and worker use it. */
   config: unknown;
+  /** A run that did not succeed pushed its work to its branch. */
+  keptBranch: boolean;
+  pullRequestState: PullRequestState | null;
+  /** Comments of people with write access, read at the trigger, for the prompt. */
+  comments: PromptComment[];
+  checks: CheckRecord[];
 }
 
 export interface RunOutcomeFields {
@@ -86,6 +120,7 @@ export interface RunOutcomeFields {
   agentMs?: number | null;
   pullRequestNumber?: number | null;
   pullRequestUrl?: string | null;
+  keptBranch?: boolean;
 }
 
 export interface RunRow {
@@ -117,6 +152,10 @@ export interface RunRow {
   foreign_dependencies: string[] | null;
   dependencies_read_at: Date | null;
   config: unknown;
+  kept_branch: boolean | null;
+  pull_request_state: PullRequestState | null;
+  comments: PromptComment[] | null;
+  checks: CheckRecord[] | null;
 }
 
 export function toRun(row: RunRow): RunRecord {
@@ -149,5 +188,9 @@ export function toRun(row: RunRow): RunRecord {
     foreignDependencies: row.foreign_dependencies ?? [],
     dependenciesReadAt: row.dependencies_read_at ? new Date(row.dependencies_read_at) : null,
     config: row.config ?? null,
+    keptBranch: row.kept_branch ?? false,
+    pullRequestState: row.pull_request_state ?? (row.pull_request_number === null ? null : 'open'),
+    comments: row.comments ?? [],
+    checks: row.checks ?? [],
   };
 }

@@ -102,6 +102,7 @@ export class ProcessStack {
       SWITCHYARD_CONFIG: config,
       SWITCHYARD_CONCURRENCY: String(this.#options.concurrency),
       SWITCHYARD_BATCH_WINDOW: '0',
+      SWITCHYARD_STATUS_INTERVAL: '1s',
       SWITCHYARD_GITHUB_PACING: 'off',
       SWITCHYARD_SHUTDOWN_GRACE_SECONDS: '20',
       ...(this.#options.databaseUrl ? { DATABASE_URL: this.#options.databaseUrl } : {}),

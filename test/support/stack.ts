@@ -84,6 +84,7 @@ async function startEmbeddedStack(options: StackOptions): Promise<Stack> {
     LOG_LEVEL: 'debug',
     LOG_FORMAT: 'json',
     SWITCHYARD_BATCH_WINDOW: '0',
+    SWITCHYARD_STATUS_INTERVAL: '1s',
     // The twin has no secondary rate limits; label-to-pull-request.test.ts keeps Probot's pacing on.
     SWITCHYARD_GITHUB_PACING: 'off',
     PATH: process.env.PATH,

@@ -250,6 +250,8 @@ export class GitHubTwin {
         return void res.writeHead(403).end(`Permission to ${owner}/${name}.git denied to ${actor.user.login}.`);
       }
     }
+    // pushed_at moves with every push, as on GitHub (a push may not change a ref; close enough).
+    if (rest === '/git-receive-pack') res.on('finish', () => (repo.pushedAt = new Date()));
     this.#git.serve(req, res, `/${repo.owner.login}/${repo.name}.git${rest}`, url.search.slice(1), actor.user.login);
   }
 

@@ -92,7 +92,7 @@ export function repoJson(repo: TwinRepo, urls: Urls) {
     license: null,
     allow_forking: false,
     web_commit_signoff_required: false,
-    pushed_at: iso(repo.createdAt),
+    pushed_at: iso(repo.pushedAt),
     created_at: iso(repo.createdAt),
     updated_at: iso(repo.createdAt),
   };
@@ -207,6 +207,9 @@ export function issueJson(repo: TwinRepo, issue: TwinIssue, urls: Urls) {
     timeline_url: `${url}/timeline`,
     performed_via_github_app: null,
     ...(issue.pullRequest
+      ? {}
+      : { issue_dependencies_summary: { blocked_by: issue.blockedBy.filter((n) => repo.issues.get(n)?.state === 'open').length, blocking: 0, total_blocked_by: issue.blockedBy.length, total_blocking: 0 } }),
+    ...(issue.pullRequest
       ? {
           pull_request: {
             url: `${repoUrl}/pulls/${issue.number}`,
@@ -254,7 +257,7 @@ export interface BranchRef {
   sha: string;
 }
 
-export function pullJson(repo: TwinRepo, issue: TwinIssue, head: BranchRef, base: BranchRef, urls: Urls) {
+export function pullJson(repo: TwinRepo, issue: TwinIssue, head: BranchRef, base: BranchRef, urls: Urls, reviewers: readonly TwinUser[] = []) {
   const pull = issue.pullRequest;
   if (!pull) throw new Error(`#${issue.number} is not a pull request`);
   const repoUrl = `${urls.api}/repos/${repo.owner.login}/${repo.name}`;
@@ -298,7 +301,7 @@ export function pullJson(repo: TwinRepo, issue: TwinIssue, head: BranchRef, base
     merge_commit_sha: pull.mergeCommitSha,
     assignee: null,
     assignees: [],
-    requested_reviewers: [],
+    requested_reviewers: reviewers.map((user) => userJson(user, urls)),
     requested_teams: [],
     head: side(head),
     base: side(base),

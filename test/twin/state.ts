@@ -22,6 +22,7 @@ export interface TwinComment {
   user: TwinUser;
   createdAt: Date;
   updatedAt: Date;
+  reactions?: TwinReaction[];
 }
 
 export interface TwinReaction {
@@ -56,6 +57,7 @@ export interface TwinPull {
   head: string;
   base: string;
   draft: boolean;
+  requestedReviewers: string[];
   merged: boolean;
   mergedAt: Date | null;
   mergeCommitSha: string | null;
@@ -68,6 +70,8 @@ export interface TwinRepo {
   defaultBranch: string;
   description: string | null;
   createdAt: Date;
+  /** The last push to any branch: GitHub's `pushed_at`. */
+  pushedAt: Date;
   collaborators: Map<string, Permission>;
   issues: Map<number, TwinIssue>;
   labels: Map<string, TwinLabel>;
@@ -131,6 +135,7 @@ export class TwinState {
       defaultBranch,
       description: null,
       createdAt: new Date(),
+      pushedAt: new Date(),
       collaborators: new Map([[owner.login, 'admin']]),
       issues: new Map(),
       labels: new Map(),

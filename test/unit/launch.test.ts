@@ -13,6 +13,7 @@ const context: LaunchContext = {
   worktree: '/w',
   home: '/h',
   promptFile: '/w/.switchyard/prompt.md',
+  summaryFile: '/w/.switchyard/summary.md',
   issueFile: '/w/.switchyard/issue.md',
   diffFile: '/w/.switchyard/issue.diff',
 };

@@ -219,6 +219,20 @@ export const issueHandlers: Record<string, Handler> = {
     return { status: 201, body: reactionJson(reaction, core.urls) };
   },
 
+  'reactions/create-for-issue-comment': (core, input) => {
+    const repo = core.repoFor(input, 'read', 'issues');
+    const comment = repo.comments.get(Number(input.params.comment_id));
+    if (!comment) throw new TwinError(404, 'Not Found');
+    const user = core.actingUser(input);
+    const content = String(input.body.content);
+    comment.reactions ??= [];
+    const existing = comment.reactions.find((r) => r.user.login === user.login && r.content === content);
+    if (existing) return { status: 200, body: reactionJson(existing, core.urls) };
+    const reaction = { id: core.state.nextId(), content, user, createdAt: new Date() };
+    comment.reactions.push(reaction);
+    return { status: 201, body: reactionJson(reaction, core.urls) };
+  },
+
   'reactions/list-for-issue': (core, input) => {
     const repo = core.repoFor(input);
     const issue = core.issueFor(repo, input);

@@ -9,7 +9,8 @@ async function renderPull(core: TwinCore, repo: TwinRepo, issue: TwinIssue) {
   if (!pull) throw new TwinError(404, 'Not Found');
   const headSha = (await core.git.branchSha(repo.owner.login, repo.name, pull.head)) ?? pull.mergeCommitSha ?? '';
   const baseSha = (await core.git.branchSha(repo.owner.login, repo.name, pull.base)) ?? '';
-  const json = pullJson(repo, issue, { name: pull.head, sha: headSha }, { name: pull.base, sha: baseSha }, core.urls);
+  const reviewers = pull.requestedReviewers.map((login) => core.state.users.get(login)).filter((user) => user !== undefined);
+  const json = pullJson(repo, issue, { name: pull.head, sha: headSha }, { name: pull.base, sha: baseSha }, core.urls, reviewers);
   if (headSha && baseSha && !pull.merged) {
     const stat = await core.git.diffStat(repo.owner.login, repo.name, baseSha, headSha);
     Object.assign(json, { additions: stat.additions, deletions: stat.deletions, changed_files: stat.files });
@@ -60,7 +61,7 @@ export const pullHandlers: Record<string, Handler> = {
       closedAt: null,
       reactions: [],
       blockedBy: [],
-      pullRequest: { id: core.state.nextId(), number: 0, head, base, draft: input.body.draft === true, merged: false, mergedAt: null, mergeCommitSha: null },
+      pullRequest: { id: core.state.nextId(), number: 0, head, base, draft: input.body.draft === true, requestedReviewers: [], merged: false, mergedAt: null, mergeCommitSha: null },
     };
     if (issue.pullRequest) issue.pullRequest.number = issue.number;
     repo.issues.set(issue.number, issue);
@@ -116,6 +117,21 @@ export const pullHandlers: Record<string, Handler> = {
       ...core.envelope(repo, input),
     });
     return { status: 200, body: json };
+  },
+
+  'pulls/request-reviewers': async (core, input) => {
+    const repo = core.repoFor(input, 'write', 'pull_requests');
+    const issue = pullFor(core, repo, input);
+    const reviewers = Array.isArray(input.body.reviewers) ? input.body.reviewers.map(String) : [];
+    for (const login of reviewers) {
+      // GitHub refuses reviewers who cannot read the repository, and the pull request's author.
+      if (core.state.permissionOf(repo, login) === 'none' || login === issue.user.login) {
+        throw new TwinError(422, 'Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the repository.');
+      }
+    }
+    const pull = issue.pullRequest;
+    if (pull) for (const login of reviewers) if (!pull.requestedReviewers.includes(login)) pull.requestedReviewers.push(login);
+    return { status: 201, body: await renderPull(core, repo, issue) };
   },
 
   'pulls/merge': async (core, input) => {
