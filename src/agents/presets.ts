@@ -58,7 +58,7 @@ export const PRESETS: Record<PresetName, Preset> = {
     env: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
     launch: (files, options) => ({
       argv: [options.executable ?? 'codex', 'exec', '--full-auto', '--skip-git-repo-check', '--output-last-message', files.summaryFile, ...model('--model', options), ...(options.args ?? []), '-'],
-      stdinFile: undefined,
+      stdinFile: files.promptFile,
       summary: { from: 'file', path: files.summaryFile },
     }),
   },

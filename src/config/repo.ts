@@ -40,7 +40,9 @@ const labelName = z.string().min(1).max(50);
 
 /** Which operator agent a label runs, with text added to the prompt: `fix: claude` or `fix: { agent: claude, prompt: … }`. */
 const agentMapping = z
-  .union([z.string().min(1), z.object({ agent: z.string().min(1), prompt: z.string().max(16_000).optional() }).strict()])
+  .union([z.string().min(1), z.object({ agent: z.string().min(1), prompt: z.string().max(16_000).optional() }).strict()], {
+    error: 'must name an operator agent (`fix: claude`) or be `{ agent, prompt }`',
+  })
   .transform((value) => (typeof value === 'string' ? { agent: value, prompt: undefined } : value));
 
 export const STATUS_LABEL_DEFAULTS = {
@@ -71,7 +73,9 @@ export const repoConfigSchema = z
       .default({ maxOpenPullRequests: null, runsPerHour: null }),
     /** Commands run after the agent, in the worktree and sandbox: `npm ci`, `npm test`, … */
     checks: z
-      .union([z.array(z.string().min(1)).max(20), z.object({ commands: z.array(z.string().min(1)).max(20), timeout: window.optional() }).strict()])
+      .union([z.array(z.string().min(1)).max(20), z.object({ commands: z.array(z.string().min(1)).max(20), timeout: window.optional() }).strict()], {
+        error: 'must be a list of commands, or `{ commands, timeout }`',
+      })
       .default([])
       .transform((value) => (Array.isArray(value) ? { commands: value, timeoutMs: undefined } : { commands: value.commands, timeoutMs: value.timeout })),
     runner: z
@@ -124,8 +128,11 @@ export function parseRepoConfig(raw: unknown): RepoConfigResult {
     ok: false,
     problems: result.error.issues.map((issue) => {
       const path = issue.path.join('.');
-      const keys = issue.code === 'unrecognized_keys' ? ` ${issue.keys.map((k) => `\`${path ? `${path}.` : ''}${k}\``).join(', ')}` : '';
-      return `${path ? `\`${path}\`: ` : ''}${issue.message}${keys}`;
+      if (issue.code === 'unrecognized_keys') {
+        const keys = issue.keys.map((k) => `\`${path ? `${path}.` : ''}${k}\``).join(', ');
+        return `${keys} ${issue.keys.length === 1 ? 'is not a setting' : 'are not settings'} Switchyard knows (see schema/switchyard.schema.json)`;
+      }
+      return `${path ? `\`${path}\`: ` : ''}${issue.message}`;
     }),
   };
 }

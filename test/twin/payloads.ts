@@ -291,7 +291,10 @@ export function pullJson(repo: TwinRepo, issue: TwinIssue, head: BranchRef, base
     title: issue.title,
     user: userJson(issue.user, urls),
     body: issue.body,
-    labels: [],
+    labels: issue.labels
+      .map((name) => repo.labels.get(name))
+      .filter((label): label is TwinLabel => label !== undefined)
+      .map((label) => labelJson(repo, label, urls)),
     milestone: null,
     active_lock_reason: null,
     created_at: iso(issue.createdAt),

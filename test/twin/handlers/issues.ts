@@ -233,6 +233,14 @@ export const issueHandlers: Record<string, Handler> = {
     return { status: 201, body: reactionJson(reaction, core.urls) };
   },
 
+  'reactions/list-for-issue-comment': (core, input) => {
+    const repo = core.repoFor(input);
+    const comment = repo.comments.get(Number(input.params.comment_id));
+    if (!comment) throw new TwinError(404, 'Not Found');
+    const items = (comment.reactions ?? []).map((r) => reactionJson(r, core.urls));
+    return paginate(items, input.query, `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/issues/comments/${comment.id}/reactions`);
+  },
+
   'reactions/list-for-issue': (core, input) => {
     const repo = core.repoFor(input);
     const issue = core.issueFor(repo, input);
