@@ -7,9 +7,16 @@ import { newFileDiff } from '../test/support/git.ts';
 import { addLabel, eventually, openIssue, startStack, statusShowing } from '../test/support/stack.ts';
 
 const ISSUES = Number(process.env.BENCH_ISSUES ?? 5);
-const stack = await startStack({ concurrency: ISSUES });
+const stack = await startStack({ concurrency: ISSUES, env: { SWITCHYARD_STATUS_INTERVAL: process.env.BENCH_STATUS_INTERVAL ?? '3s' } });
+const appRequest = (r: { actor: string | undefined }) => r.actor === 'app' || r.actor === 'switchyard[bot]';
 try {
   const { twin, gh, owner, repo } = stack;
+  // Installing the app sets the repository up (its labels): counted apart, it is not per issue.
+  const installation = [...twin.state.installations.values()].find((i) => i.account.login === owner);
+  twin.announceInstallation(installation?.id ?? 0);
+  await eventually(async () => ((await gh.rest.issues.listLabelsForRepo({ owner, repo, per_page: 100 })).data.some((l) => l.name === 'switchyard:done') ? true : undefined), 30_000, 'labels set up');
+  await twin.idle();
+  const setupRequests = twin.requests.filter(appRequest).length;
   const before = twin.requests.length;
   const issues: number[] = [];
   for (let i = 1; i <= ISSUES; i++) issues.push(await openIssue(stack, `Add page ${i}`, `\`\`\`diff\n${newFileDiff(`docs/page-${i}.md`, [`# Page ${i}`])}\`\`\`\n`));
@@ -21,16 +28,17 @@ try {
     const { data } = await gh.rest.issues.listForRepo({ owner, repo, state: 'closed', per_page: 100 });
     return issues.every((n) => data.some((i) => i.number === n)) ? true : undefined;
   }, 30_000, 'issues closed by their merged pull requests');
+  for (const issue of issues) await statusShowing(stack, issue, 'Merged', 30_000);
   await twin.idle();
   // Let any follow-up (plans after the merges) finish before counting.
   await new Promise((resolve) => setTimeout(resolve, 2000));
 
-  const appRequests = twin.requests.slice(before).filter((r) => r.actor === 'app' || r.actor === 'switchyard[bot]');
+  const appRequests = twin.requests.slice(before).filter(appRequest);
   const byEndpoint: Record<string, number> = {};
   for (const request of appRequests) byEndpoint[request.operationId ?? request.path] = (byEndpoint[request.operationId ?? request.path] ?? 0) + 1;
   const sorted = Object.fromEntries(Object.entries(byEndpoint).sort((a, b) => b[1] - a[1]));
   console.log(`${appRequests.length} requests by the app for ${ISSUES} issues`);
-  console.log(JSON.stringify({ issues: ISSUES, requests: appRequests.length, requests_per_issue: Number((appRequests.length / ISSUES).toFixed(2)), by_endpoint: sorted, violations: twin.violations.length }));
+  console.log(JSON.stringify({ issues: ISSUES, requests: appRequests.length, requests_per_issue: Number((appRequests.length / ISSUES).toFixed(2)), by_endpoint: sorted, setup_requests: setupRequests, violations: twin.violations.length }));
 } finally {
   await stack.stop();
 }

@@ -16,7 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import { appJwt, checkAppJwt, generateAppKeyPair, githubToken } from './auth.ts';
 import { TwinCore, TwinError, type Handler, type HandlerInput } from './core.ts';
 import { GitHost } from './git.ts';
-import { appHandlers } from './handlers/apps.ts';
+import { appHandlers, installationJson } from './handlers/apps.ts';
 import { issueHandlers } from './handlers/issues.ts';
 import { pullHandlers } from './handlers/pulls.ts';
 import { contentHandlers } from './handlers/contents.ts';
@@ -175,6 +175,26 @@ export class GitHubTwin {
     const installation = { id: this.state.nextId(), account: owner };
     this.state.installations.set(installation.id, installation);
     return installation.id;
+  }
+
+  /**
+   * Announces an installation with `installation.created`, listing the account's repositories,
+   * as GitHub does when someone installs the app (the app must be listening by then).
+   */
+  announceInstallation(installationId: number): void {
+    const core = this.#coreOrThrow;
+    const installation = this.state.installations.get(installationId);
+    if (!installation) throw new Error(`no installation ${installationId}`);
+    const repositories = [...this.state.repos.values()]
+      .filter((r) => r.owner.login === installation.account.login)
+      .map((r) => ({ id: r.id, node_id: Buffer.from(`Repository:${r.id}`).toString('base64'), name: r.name, full_name: `${r.owner.login}/${r.name}`, private: false }));
+    core.webhooks.send('installation', {
+      action: 'created',
+      installation: installationJson(core, installation),
+      repositories,
+      requester: null,
+      sender: userJson(installation.account, core.urls),
+    });
   }
 
   /** Resolves once every webhook sent so far has been answered by the app. */

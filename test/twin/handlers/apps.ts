@@ -10,7 +10,7 @@ function requireApp(input: HandlerInput): void {
   }
 }
 
-function installationJson(core: TwinCore, installation: TwinInstallation) {
+export function installationJson(core: TwinCore, installation: TwinInstallation) {
   return {
     id: installation.id,
     account: userJson(installation.account, core.urls),
