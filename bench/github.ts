@@ -14,8 +14,10 @@ try {
   // Installing the app sets the repository up (its labels): counted apart, it is not per issue.
   const installation = [...twin.state.installations.values()].find((i) => i.account.login === owner);
   twin.announceInstallation(installation?.id ?? 0);
-  await eventually(async () => ((await gh.rest.issues.listLabelsForRepo({ owner, repo, per_page: 100 })).data.some((l) => l.name === 'switchyard:done') ? true : undefined), 30_000, 'labels set up');
+  await eventually(async () => ((await gh.rest.issues.listLabelsForRepo({ owner, repo, per_page: 100 })).data.filter((l) => l.name.startsWith('switchyard:')).length === 4 ? true : undefined), 30_000, 'labels set up');
   await twin.idle();
+  // The set-up job records what it ensured just after its last request.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   const setupRequests = twin.requests.filter(appRequest).length;
   const before = twin.requests.length;
   const issues: number[] = [];

@@ -2,7 +2,8 @@
  * Keeps each issue's status comment and status label in step with its newest run, calmly: at
  * most one write per issue every `intervalMs` (state changes in between are folded into the
  * next write), and the last state is always written. A write renders the run record as it is
- * then, so a late write never shows an older state.
+ * then, so a late write never shows an older state. An urgent write (the answer to a person)
+ * skips the wait for the comment; the label always keeps the pace.
  */
 import { createHash } from 'node:crypto';
 import { parseRepoConfig, type StatusLabelNames } from '../config/repo.ts';
@@ -124,10 +125,13 @@ export class StatusReporter {
       }
       // From here on, a new refresh starts a new pending write (it waits for this one).
       this.#pending.delete(key);
-      const flight = this.#write(target, row);
+      // An urgent write answers a person with the comment; the label follows at the calm pace,
+      // so a run that ends within the interval never wears (and sheds) the labels in between.
+      const flight = this.#write(target, row, { labels: !pending.urgent });
       this.#inFlight.set(key, flight.catch(() => undefined));
       await flight;
       pending.settle(undefined);
+      if (pending.urgent) void this.refresh(target);
     } catch (error) {
       if (this.#pending.get(key) === pending) this.#pending.delete(key);
       this.#options.log.warn({ err: error, repo: pending.target.repo, issue: pending.target.issueNumber }, 'could not write the status comment');
@@ -137,7 +141,7 @@ export class StatusReporter {
     }
   }
 
-  async #write(target: StatusTarget, row: StatusRow): Promise<void> {
+  async #write(target: StatusTarget, row: StatusRow, options: { labels: boolean }): Promise<void> {
     const { store, records, clientFor } = this.#options;
     const run = await store.latestRunFor(target.repo, target.issueNumber);
     if (!run) return;
@@ -150,7 +154,7 @@ export class StatusReporter {
     const names = statusLabelsOf(run);
     const wanted = names ? statusLabelOf(run, names) : undefined;
     let label = row.label;
-    if (wanted !== label) {
+    if (options.labels && wanted !== label) {
       const params = { ...repoParams(run.trigger.repo), issue_number: run.issueNumber };
       if (label) {
         await octokit.rest.issues.removeLabel({ ...params, name: label }).catch((error: unknown) => {
