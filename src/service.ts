@@ -139,6 +139,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         store,
         runner,
         agents: settings.agents,
+        operatorPrompt: settings.prompt,
         clientFor,
         tokenFor,
         status,

@@ -26,6 +26,8 @@ export interface RunWorkerDeps {
   onHeld: (run: RunRecord) => Promise<void>;
   runner: Runner;
   agents: AgentCatalogue;
+  /** The operator's instructions for every prompt. */
+  operatorPrompt?: string | undefined;
   clientFor: ClientFactory;
   tokenFor: TokenSource;
   status: StatusReporter;
@@ -175,7 +177,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
       poolSize: pool === true ? 2 : pool === false ? 0 : pool,
       keep: config.runner.keep,
       comments: run.comments,
-      promptAdditions: [config.prompt, labelPrompt].filter((text): text is string => Boolean(text)),
+      promptAdditions: [deps.operatorPrompt, config.prompt, labelPrompt].filter((text): text is string => Boolean(text)),
       signal: controller.signal,
       log,
     });
@@ -200,7 +202,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
 
   let finished: RunRecord;
   try {
-    finished = await reportFinished(octokit, { store: deps.store, status: deps.status, log }, run, outcome, config, elapsed);
+    finished = await reportFinished(octokit, { store: deps.store, records: deps.records, status: deps.status, log }, run, outcome, config, elapsed);
     log.info({ state: finished.state, ms: elapsed(), agentMs: outcome.agentMs, pr: finished.pullRequestUrl }, 'run finished');
   } catch (error) {
     // GitHub is unreachable: the record still reaches a terminal state.

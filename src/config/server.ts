@@ -15,6 +15,8 @@ const fileSchema = z
   .object({
     agents: agentCatalogue.optional(),
     concurrency: z.number().int().min(1).optional(),
+    /** The operator's instructions, added to every prompt before the repository's own. */
+    prompt: z.string().max(16_000).optional(),
   })
   .strict();
 
@@ -78,6 +80,8 @@ export interface ServerSettings {
   /** How many runs one worker process executes at once. */
   concurrency: number;
   agents: AgentCatalogue;
+  /** The operator's instructions for every prompt (server config file, `prompt`). */
+  prompt: string | undefined;
   gitAuthor: { name: string; email: string };
   /**
    * Probot's client-side pacing of writes (one per second, one per three seconds for those that
@@ -153,6 +157,7 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     dataDir: resolve(values.SWITCHYARD_DATA_DIR),
     concurrency: file.concurrency ?? values.SWITCHYARD_CONCURRENCY,
     agents: { ...DEFAULT_AGENTS, ...file.agents },
+    prompt: file.prompt,
     gitAuthor: { name: values.SWITCHYARD_GIT_AUTHOR_NAME, email: values.SWITCHYARD_GIT_AUTHOR_EMAIL },
     githubPacing: values.SWITCHYARD_GITHUB_PACING === 'on',
     batchWindowMs: windowMs,

@@ -96,6 +96,7 @@ export async function handleCommand(job: CommandJob, deps: CommandDeps): Promise
       return;
     case 'retry':
       if (live) return answer(`@${job.sender}: a run is already ${latest.state}; \`/agent cancel\` it first to start over.`);
+      if (!job.issueOpen) return answer(`@${job.sender}: the issue is closed; reopen it to retry.`);
       await retry(job, latest, deps, octokit);
       return;
   }

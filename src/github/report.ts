@@ -10,9 +10,11 @@ import type { RunRecord, Store } from '../store/records.ts';
 import { repoParams, statusOf, type GitHubClient } from './client.ts';
 import { openOrUpdatePullRequest, type PullRequestRef } from './pull-request.ts';
 import type { StatusReporter } from './status-reporter.ts';
+import type { GitHubRecords } from '../store/github-records.ts';
 
 export interface ReportDeps {
   store: Store;
+  records: GitHubRecords;
   status: StatusReporter;
   log: Logger;
 }
@@ -33,7 +35,7 @@ export function reviewersFor(run: RunRecord, config: RepoConfig): string[] {
  */
 async function closedEarlier(store: Store, run: RunRecord): Promise<RunRecord | undefined> {
   if (run.trigger.kind === 'retry') return undefined;
-  const previous = (await store.listRuns({ repo: run.repo })).filter((r) => r.issueNumber === run.issueNumber && r.id !== run.id && r.pullRequestNumber !== null).at(-1);
+  const previous = await store.lastRunWithPullRequest(run.repo, run.issueNumber, run.id);
   return previous?.pullRequestState === 'closed' ? previous : undefined;
 }
 
@@ -68,6 +70,8 @@ export async function reportFinished(octokit: GitHubClient, deps: ReportDeps, ru
     pullRequestUrl: pullRequest?.url ?? null,
     keptBranch,
   });
+  // Answers to commands and notes about interruptions belonged to the run that just ended.
+  await deps.records.setNote(run.repo, run.issueNumber, null);
   const error = await deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
   if (error) deps.log.warn({ err: error, run: run.id }, 'the final status was not written');
   return finished;

@@ -37,6 +37,7 @@ async function recordAndEnqueue(deps: WebhookDeps, deliveryId: string, event: st
 export interface CommentPayload extends Omit<LabeledPayload, 'label'> {
   action: string;
   comment: { id: number; body: string };
+  issue: LabeledPayload['issue'] & { state?: string | undefined };
 }
 
 /** An `/agent …` comment on an issue becomes a command job. */
@@ -48,7 +49,7 @@ export async function onIssueComment(payload: CommentPayload, deliveryId: string
   if (parsed.kind === 'ignore') return;
   const { trigger } = parsed;
   const log = deps.log.child({ delivery: deliveryId, repo: trigger.repo.fullName, issue: trigger.issue.number });
-  const job: CommandJob = { deliveryId, installationId: trigger.installationId, repo: trigger.repo, issue: trigger.issue, sender: trigger.sender, commentId: payload.comment.id, name: command.name };
+  const job: CommandJob = { deliveryId, installationId: trigger.installationId, repo: trigger.repo, issue: trigger.issue, sender: trigger.sender, commentId: payload.comment.id, issueOpen: payload.issue.state !== 'closed', name: command.name };
   if (!(await recordAndEnqueue(deps, deliveryId, 'issue_comment', () => deps.enqueueCommand(job)))) {
     log.info('redelivery of a recorded delivery ignored');
     return;

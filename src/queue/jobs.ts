@@ -28,6 +28,8 @@ export interface CommandJob {
   issue: IssueSnapshot;
   sender: string;
   commentId: number;
+  /** The issue was open when the comment was made (`/agent retry` needs it open). */
+  issueOpen: boolean;
   /** The word after `/agent`, lowercased (may be empty or unknown). */
   name: string;
 }

@@ -15,6 +15,7 @@ import type { DiffStat, IssueSnapshot, PromptComment, RepoRef } from '../store/r
 import { commitMessage, diffStat, leaveOutWorkflows, refusedMessage } from './commit.ts';
 import { gitIn, identityEnvironment, tokenEnvironment, type GitIdentity } from './git.ts';
 import { runChecks, type CheckResult } from './checks.ts';
+import { judge, notStarted } from './judge.ts';
 import { runProcess, type ProcessResult } from './process.ts';
 import { SWITCHYARD_DIR, type PreparedWorktree, type RepoCache } from './repo-cache.ts';
 import { recordOwner } from './orphans.ts';
@@ -42,7 +43,7 @@ export interface RunRequest {
   keep: readonly string[];
   /** Comments of people with write access, for the prompt. */
   comments?: readonly PromptComment[];
-  /** The repository's prompt additions (its `prompt`, then the label's). */
+  /** Prompt additions: the operator's, the repository's `prompt`, then the label's. */
   promptAdditions?: readonly string[];
   /** Ends the agent (and the checks) when aborted: a cancel. */
   signal?: AbortSignal;
@@ -279,30 +280,6 @@ export function failedOutcome(reason: string | undefined): RunOutcome {
     summary: undefined,
     refused: [],
   };
-}
-
-function formatSeconds(ms: number): string {
-  return ms % 60_000 === 0 && ms >= 60_000 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`;
-}
-
-function notStarted(problem: string): ProcessResult {
-  return { exitCode: undefined, signal: undefined, timedOut: false, cancelled: false, startError: problem, durationMs: 0, outputTail: '', stdoutTail: '' };
-}
-
-function judge(request: RunRequest, result: ProcessResult): Pick<RunOutcome, 'state' | 'reason'> {
-  const seconds = (result.durationMs / 1000).toFixed(1);
-  if (result.timedOut) return { state: 'timed_out', reason: `The agent did not finish within its time limit of ${formatSeconds(request.timeoutMs)} and was stopped after ${seconds} s.` };
-  if (result.cancelled) return { state: 'cancelled', reason: `The run was cancelled after ${seconds} s.` };
-  if (result.startError) return { state: 'failed', reason: result.startError };
-  if (result.exitCode !== 0) {
-    if (request.agent.kind === 'patch') {
-      const cause = result.outputTail.split('\n').find((line) => line.startsWith('error:')) ?? 'git apply failed';
-      return { state: 'failed', reason: `The diff in the issue body does not apply: ${cause}` };
-    }
-    const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${String(result.exitCode)}`;
-    return { state: 'failed', reason: `The ${request.agentName} agent ${how}.` };
-  }
-  return { state: 'succeeded', reason: undefined };
 }
 
 /** The repository's instruction files for agents, as the checkout has them. */

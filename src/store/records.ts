@@ -71,6 +71,16 @@ export class Store {
     return rows[0] ? toRun(rows[0]) : undefined;
   }
 
+  /** The newest run of an issue, other than `exceptId`, that opened a pull request. */
+  async lastRunWithPullRequest(repo: string, issueNumber: number, exceptId: string): Promise<RunRecord | undefined> {
+    const rows = await this.#db.query<RunRow>(
+      `select * from switchyard_runs where repo = $1 and issue_number = $2 and id <> $3 and pull_request_number is not null
+       order by created_at desc limit 1`,
+      [repo, issueNumber, exceptId],
+    );
+    return rows[0] ? toRun(rows[0]) : undefined;
+  }
+
   /** Records what became of a pull request Switchyard opened; returns the run that opened it. */
   async setPullRequestState(repo: string, pullRequestNumber: number, state: PullRequestState): Promise<RunRecord | undefined> {
     const rows = await this.#db.query<RunRow>(

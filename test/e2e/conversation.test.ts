@@ -36,6 +36,20 @@ describe('the conversation on GitHub', () => {
     await stack?.stop();
   });
 
+  it('creates its labels with colours and descriptions when it is installed', async () => {
+    await stack.gh.rest.repos.createForAuthenticatedUser({ name: 'depot', auto_init: true });
+    const installation = [...stack.twin.state.installations.values()].find((i) => i.account.login === stack.owner);
+    stack.twin.announceInstallation(installation?.id ?? 0);
+    const labels = await eventually(async () => {
+      const { data } = await stack.gh.rest.issues.listLabelsForRepo({ owner: stack.owner, repo: 'depot', per_page: 100 });
+      return data.length >= 9 ? data : undefined;
+    }, 20_000, 'labels in the new repository');
+    const byName = new Map(labels.map((l) => [l.name, l]));
+    expect([...byName.keys()].sort()).toEqual(['agent:only-workflow', 'agent:patch', 'agent:scripted', 'agent:slow', 'agent:workflow', 'switchyard:done', 'switchyard:failed', 'switchyard:queued', 'switchyard:running']);
+    expect(byName.get('switchyard:failed')?.color).toBe('d93f0b');
+    expect(byName.get('agent:patch')?.description).toBe('applies the unified diff in the issue body');
+  });
+
   it('creates its labels, moves one status label with the run, and shows the merge', async () => {
     const issue = await openIssue(stack, 'Add the timetable', patchBody('timetable.txt'));
     await addLabel(stack, issue, 'agent:patch');
@@ -116,6 +130,11 @@ describe('the conversation on GitHub', () => {
     }, 20_000, 'two replies');
     expect(replies).toContain(`@${stack.owner}, \`/agent frobnicate\` is not a Switchyard command. Commands: \`/agent retry\`, \`/agent cancel\`, \`/agent status\`, \`/agent plan\`.`);
     expect(replies).toContain('@mallory, only people with write access to this repository can use `/agent` commands. Your access here is `read`.');
+    expect((await stack.store.listRuns()).filter((r) => r.issueNumber === issue)).toHaveLength(1);
+
+    await stack.gh.rest.issues.update({ ...params, issue_number: issue, state: 'closed' });
+    await comment(issue, '/agent retry');
+    await statusShowing(stack, issue, `@${stack.owner}: the issue is closed; reopen it to retry.`);
     expect((await stack.store.listRuns()).filter((r) => r.issueNumber === issue)).toHaveLength(1);
   });
 

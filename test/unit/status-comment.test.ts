@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatus, STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { stripHidden } from '../../src/agents/untrusted.ts';
+import { planOrder, planOverview, type OverviewRun } from '../../src/scheduler/overview.ts';
 
 describe('renderStatus', () => {
   it('starts with the marker and shows each state', () => {
@@ -40,5 +41,58 @@ describe('stripHidden', () => {
     expect(stripHidden('x\u200By\u202Ez\u2066w\uFEFF')).toBe('xyzw');
     expect(stripHidden('tag\u{E0041}\u{E0042}s')).toBe('tags');
     expect(stripHidden('open <!-- never closed')).toBe('open ');
+  });
+});
+
+describe('the status comment as a view of the run', () => {
+  const pr = { number: 9, url: 'https://github.com/o/r/pull/9' };
+
+  it('shows a merge, a pull request closed without merging, and the commands that apply', () => {
+    const merged = renderStatus({ agent: 'patch', attempt: 1, state: 'succeeded', elapsedMs: 1000, pullRequest: pr, pullRequestState: 'merged' });
+    expect(merged).toContain('🎉 **Merged** — pull request #9 was merged');
+    expect(merged).toContain('`/agent retry` · `/agent status` · `/agent plan`');
+    const closed = renderStatus({ agent: 'patch', attempt: 1, state: 'succeeded', elapsedMs: 1000, pullRequest: pr, pullRequestState: 'closed' });
+    expect(closed).toContain('pull request #9 was closed without merging');
+    expect(closed).toContain('comment `/agent retry` to run again and open a new one');
+    expect(renderStatus({ agent: 'patch', attempt: 1, state: 'running' })).toContain('`/agent cancel` · `/agent status` · `/agent plan`');
+  });
+
+  it('shows an answer to a command under the state', () => {
+    expect(renderStatus({ agent: 'patch', attempt: 1, state: 'queued', note: '**Plan** (asked by @a)' })).toMatch(/Queued[\s\S]*\*\*Plan\*\* \(asked by @a\)[\s\S]*Commands/);
+  });
+});
+
+describe('planOverview', () => {
+  const run = (issue: number, state: 'queued' | 'waiting' | 'running', extra: Partial<OverviewRun> = {}): OverviewRun => ({
+    issue,
+    state,
+    dispatched: false,
+    priority: 2,
+    createdAt: issue,
+    dependsOn: [],
+    waitingReason: null,
+    ...extra,
+  });
+
+  it('lists runs in dependency order, then running before queued before waiting, with what each waits for', () => {
+    const text = planOverview([
+      run(5, 'waiting', { dependsOn: [3], waitingReason: 'waits for #3 (dependency) to be merged' }),
+      run(3, 'running'),
+      run(4, 'queued', { priority: 0 }),
+      run(6, 'queued', { dispatched: true }),
+      run(7, 'waiting', { dependsOn: [5], waitingReason: 'waits for #5 (dependency) to be merged' }),
+    ]);
+    expect(text.split('\n')).toEqual([
+      '1. #3 — running',
+      '2. #6 — starting: handed to a worker',
+      '3. #4 — queued: starts when the batch is planned or a slot is free',
+      '4. #5 — waits for #3 (dependency) to be merged',
+      '5. #7 — waits for #5 (dependency) to be merged',
+    ]);
+  });
+
+  it('says so when nothing is live, and survives a cycle', () => {
+    expect(planOverview([])).toBe('No run is queued, waiting or running in this repository.');
+    expect(planOrder([run(1, 'queued', { dependsOn: [2] }), run(2, 'queued', { dependsOn: [1] })]).map((r) => r.issue).sort()).toEqual([1, 2]);
   });
 });
