@@ -17,10 +17,12 @@ export const COMMANDS = ['retry', 'cancel', 'status', 'plan'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const COMMAND_LINE = /^[ \t]*\/agent\b[ \t]*(\S*)/im;
+// A command shown in a fenced code block is an example, not a request.
+const FENCED_BLOCK = /^[ \t]*(`{3,}|~{3,})[\s\S]*?(?:^[ \t]*\1|(?![\s\S]))/gm;
 
-/** The command a comment gives (its first `/agent` line), or `undefined` when it gives none. */
+/** The command a comment gives (its first `/agent` line outside code blocks), or `undefined`. */
 export function parseCommand(body: string | null | undefined): { name: string } | undefined {
-  const match = COMMAND_LINE.exec(body ?? '');
+  const match = COMMAND_LINE.exec((body ?? '').replace(FENCED_BLOCK, ''));
   return match ? { name: (match[1] ?? '').toLowerCase() } : undefined;
 }
 
@@ -32,7 +34,7 @@ const COMMAND_LIST = COMMANDS.map((c) => `\`/agent ${c}\``).join(', ');
 
 export function unknownCommandMessage(sender: string, name: string): string {
   return name
-    ? `@${sender}, \`/agent ${name.slice(0, 40)}\` is not a Switchyard command. Commands: ${COMMAND_LIST}.`
+    ? `@${sender}, \`/agent ${name.slice(0, 40).replace(/`/g, "'")}\` is not a Switchyard command. Commands: ${COMMAND_LIST}.`
     : `@${sender}, \`/agent\` needs a command: ${COMMAND_LIST}.`;
 }
 

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommand, unknownCommandMessage } from '../../src/github/commands.ts';
+
+describe('parseCommand', () => {
+  it.each([
+    ['/agent retry', 'retry'],
+    ['Thanks!\n  /agent STATUS please', 'status'],
+    ['/agent', ''],
+    ['/agent frobnicate now', 'frobnicate'],
+  ])('reads %j as %j', (body, name) => {
+    expect(parseCommand(body)).toEqual({ name });
+  });
+
+  it.each([['no command here'], ['> /agent retry'], ['Use `/agent retry` to try again.'], ['```\n/agent retry\n```'], ['~~~md\n/agent cancel\n~~~\n'], ['/agents list'], [null]])('finds no command in %j', (body) => {
+    expect(parseCommand(body)).toBeUndefined();
+  });
+
+  it('keeps a reply about an unknown command inside its code span', () => {
+    expect(unknownCommandMessage('a', 'x`y')).toContain('`/agent x\'y`');
+  });
+});
