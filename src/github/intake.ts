@@ -45,6 +45,15 @@ export function unknownAgentMessage(label: string, agents: AgentCatalogue, confi
   return `\`${label}\` does not name an agent that this Switchyard runs, so nothing was started.\n\nAgents that exist: ${known}.`;
 }
 
+/** The repository maps the label to an agent the operator does not run. */
+export function unmappedAgentMessage(label: string, agent: string, agents: AgentCatalogue): string {
+  const known = Object.keys(agents)
+    .sort()
+    .map((name) => `\`${name}\``)
+    .join(', ');
+  return `\`.github/switchyard.yml\` maps \`${label}\` to the agent \`${agent}\`, which this Switchyard does not run, so nothing was started.\n\nAgents it runs: ${known}.`;
+}
+
 export function refusalMessage(sender: string, label: string, permission: string): string {
   return `@${sender}, only people with write access to this repository can start an agent. Your access here is \`${permission}\`, so \`${label}\` started nothing.`;
 }
@@ -75,7 +84,8 @@ export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps, conti
   const agent = continuation ? trigger.agent : resolveAgent(trigger.agent, config).agent;
   if (!deps.agents[agent]) {
     log.info({ agent }, 'unknown agent');
-    await octokit.rest.issues.createComment({ ...issue, body: unknownAgentMessage(trigger.label, deps.agents, config) });
+    const body = agent === trigger.agent ? unknownAgentMessage(trigger.label, deps.agents, config) : unmappedAgentMessage(trigger.label, agent, deps.agents);
+    await octokit.rest.issues.createComment({ ...issue, body });
     return undefined;
   }
   const created = await ensureLabels(octokit, trigger.repo, labelSpecs(deps.agents, config), deps.records);

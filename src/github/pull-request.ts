@@ -40,11 +40,19 @@ export function pullRequestTitle(issueTitle: string, template = '{title}', value
   return title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 1)}…` : title;
 }
 
+/**
+ * An agent's summary is output that issue text may have steered: its @mentions are defused
+ * (as Renovate does) so that it cannot ping people.
+ */
+export function defuseMentions(text: string): string {
+  return text.replace(/(^|[^\w`])@(?=[A-Za-z0-9])/g, '$1@&#8203;');
+}
+
 export function pullRequestBody(input: PullRequestInput): string {
   const lines = [
     `Closes #${input.issueNumber}`,
     '',
-    input.summary,
+    defuseMentions(input.summary),
     ...(input.notes ?? []).flatMap((note) => ['', `> [!NOTE]\n> ${note}`]),
     '',
     `Switchyard ran the \`${input.agent}\` agent on #${input.issueNumber} (attempt ${input.attempt}, ${formatDuration(input.durationMs)}).`,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderStatus, STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { stripHidden } from '../../src/agents/untrusted.ts';
 import { planOrder, planOverview, type OverviewRun } from '../../src/scheduler/overview.ts';
+import { defuseMentions } from '../../src/github/pull-request.ts';
 
 describe('renderStatus', () => {
   it('starts with the marker and shows each state', () => {
@@ -94,5 +95,11 @@ describe('planOverview', () => {
   it('says so when nothing is live, and survives a cycle', () => {
     expect(planOverview([])).toBe('No run is queued, waiting or running in this repository.');
     expect(planOrder([run(1, 'queued', { dependsOn: [2] }), run(2, 'queued', { dependsOn: [1] })]).map((r) => r.issue).sort()).toEqual([1, 2]);
+  });
+});
+
+describe('pull request body', () => {
+  it('defuses @mentions in the agent summary, and keeps e-mail addresses', () => {
+    expect(defuseMentions('Thanks @octocat and @org/team; mail a@b.c')).toBe('Thanks @&#8203;octocat and @&#8203;org/team; mail a@b.c');
   });
 });
