@@ -63,6 +63,7 @@ export class StatusReporter {
   readonly #options: StatusReporterOptions;
   readonly #pending = new Map<string, Pending>();
   readonly #inFlight = new Map<string, Promise<unknown>>();
+  #draining = false;
 
   constructor(options: StatusReporterOptions) {
     this.#options = options;
@@ -94,8 +95,9 @@ export class StatusReporter {
     if (error) throw error;
   }
 
-  /** Writes everything pending at once: the process is stopping. */
+  /** Writes everything pending at once, labels included: the process is stopping. */
   async drain(): Promise<void> {
+    this.#draining = true;
     const pending = [...this.#pending.entries()];
     for (const [key, entry] of pending) {
       entry.urgent = true;
@@ -108,6 +110,8 @@ export class StatusReporter {
     if (pending.firing) return;
     clearTimeout(pending.timer);
     pending.timer = setTimeout(() => void this.#fire(key, pending), delayMs);
+    // A pending write does not hold a stopping process open: `drain` writes it first.
+    pending.timer.unref();
   }
 
   async #fire(key: string, pending: Pending): Promise<void> {
@@ -127,11 +131,11 @@ export class StatusReporter {
       this.#pending.delete(key);
       // An urgent write answers a person with the comment; the label follows at the calm pace,
       // so a run that ends within the interval never wears (and sheds) the labels in between.
-      const flight = this.#write(target, row, { labels: !pending.urgent });
+      const flight = this.#write(target, row, { labels: !pending.urgent || this.#draining });
       this.#inFlight.set(key, flight.catch(() => undefined));
       await flight;
       pending.settle(undefined);
-      if (pending.urgent) void this.refresh(target);
+      if (pending.urgent && !this.#draining) void this.refresh(target);
     } catch (error) {
       if (this.#pending.get(key) === pending) this.#pending.delete(key);
       this.#options.log.warn({ err: error, repo: pending.target.repo, issue: pending.target.issueNumber }, 'could not write the status comment');
