@@ -2,7 +2,7 @@
  * From an `issues.labeled` payload to a trigger, or to the reason it is not one. Pure: the
  * decisions that need GitHub (permission) or replies (unknown agent) happen in the intake job.
  */
-import type { RunTrigger } from '../store/records.ts';
+import type { IssueSnapshot, RepoRef, RunTrigger } from '../store/records.ts';
 
 export const AGENT_LABEL_PREFIX = 'agent:';
 
@@ -41,34 +41,29 @@ export function parseTrigger(payload: LabeledPayload, deliveryId: string): Trigg
   if (payload.sender.type === 'Bot') return { kind: 'ignore', why: `label added by bot ${payload.sender.login}` };
   if (payload.issue.pull_request) return { kind: 'ignore', why: 'agent labels on pull requests are not triggers' };
   if (!payload.installation) return { kind: 'ignore', why: 'delivery without an installation' };
-  const { repository, issue } = payload;
+  return { kind: 'trigger', trigger: { deliveryId, installationId: payload.installation.id, sender: payload.sender.login, label, agent, ...snapshotOf(payload), kind: 'label' } };
+}
+
+/** The repository and issue of an issue event, as a run keeps them. */
+export function snapshotOf({ repository, issue }: Pick<LabeledPayload, 'repository' | 'issue'>): { repo: RepoRef; issue: IssueSnapshot } {
   return {
-    kind: 'trigger',
-    trigger: {
-      deliveryId,
-      installationId: payload.installation.id,
-      sender: payload.sender.login,
-      label,
-      agent,
-      repo: {
-        owner: repository.owner.login,
-        name: repository.name,
-        fullName: repository.full_name,
-        cloneUrl: repository.clone_url,
-        defaultBranch: repository.default_branch,
-        pushedAt: repository.pushed_at === null || repository.pushed_at === undefined ? undefined : String(repository.pushed_at),
-      },
-      issue: {
-        number: issue.number,
-        title: issue.title,
-        body: issue.body ?? '',
-        labels: (issue.labels ?? []).map((l) => (typeof l === 'string' ? l : l.name)),
-        url: issue.html_url,
-        author: issue.user?.login ?? 'ghost',
-        comments: issue.comments,
-        blockedBy: issue.issue_dependencies_summary?.total_blocked_by,
-      },
-      kind: 'label',
+    repo: {
+      owner: repository.owner.login,
+      name: repository.name,
+      fullName: repository.full_name,
+      cloneUrl: repository.clone_url,
+      defaultBranch: repository.default_branch,
+      pushedAt: repository.pushed_at === null || repository.pushed_at === undefined ? undefined : String(repository.pushed_at),
+    },
+    issue: {
+      number: issue.number,
+      title: issue.title,
+      body: issue.body ?? '',
+      labels: (issue.labels ?? []).map((l) => (typeof l === 'string' ? l : l.name)),
+      url: issue.html_url,
+      author: issue.user?.login ?? 'ghost',
+      comments: issue.comments,
+      blockedBy: issue.issue_dependencies_summary?.total_blocked_by,
     },
   };
 }

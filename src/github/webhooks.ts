@@ -8,7 +8,7 @@ import type { CancelJob, CommandJob, IntakeJob, PlanJob, SetupJob } from '../que
 import type { Store } from '../store/records.ts';
 import { parseCommand } from './commands.ts';
 import type { StatusTarget } from './status-reporter.ts';
-import { parseTrigger, type LabeledPayload } from './trigger.ts';
+import { parseTrigger, snapshotOf, type LabeledPayload } from './trigger.ts';
 
 export interface WebhookDeps {
   store: Store;
@@ -44,17 +44,15 @@ export interface CommentPayload extends Omit<LabeledPayload, 'label'> {
 export async function onIssueComment(payload: CommentPayload, deliveryId: string, deps: WebhookDeps): Promise<void> {
   const command = parseCommand(payload.comment.body);
   if (!command || !payload.installation || payload.sender.type === 'Bot' || payload.issue.pull_request) return;
-  // The trigger parser turns the payload's repository and issue into the snapshot a run keeps.
-  const parsed = parseTrigger({ ...payload, label: { name: 'agent:command' } }, deliveryId);
-  if (parsed.kind === 'ignore') return;
-  const { trigger } = parsed;
-  const log = deps.log.child({ delivery: deliveryId, repo: trigger.repo.fullName, issue: trigger.issue.number });
-  const job: CommandJob = { deliveryId, installationId: trigger.installationId, repo: trigger.repo, issue: trigger.issue, sender: trigger.sender, commentId: payload.comment.id, issueOpen: payload.issue.state !== 'closed', name: command.name };
+  const { repo, issue } = snapshotOf(payload);
+  const sender = payload.sender.login;
+  const log = deps.log.child({ delivery: deliveryId, repo: repo.fullName, issue: issue.number });
+  const job: CommandJob = { deliveryId, installationId: payload.installation.id, repo, issue, sender, commentId: payload.comment.id, issueOpen: payload.issue.state !== 'closed', name: command.name };
   if (!(await recordAndEnqueue(deps, deliveryId, 'issue_comment', () => deps.enqueueCommand(job)))) {
     log.info('redelivery of a recorded delivery ignored');
     return;
   }
-  log.info({ command: command.name, sender: trigger.sender }, 'command recorded');
+  log.info({ command: command.name, sender }, 'command recorded');
 }
 
 /** A Switchyard pull request was merged or closed: the issue's status shows it. */
