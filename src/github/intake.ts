@@ -36,6 +36,12 @@ export interface Continuation {
   attempt: number;
 }
 
+/** The branch and attempt number a new trigger continues from, when the issue had runs before. */
+async function previousAttempt(store: Store, trigger: RunTrigger): Promise<Continuation | undefined> {
+  const last = await store.latestRunFor(trigger.repo.fullName, trigger.issue.number);
+  return last ? { branch: last.branch, attempt: last.attempt + 1 } : undefined;
+}
+
 export function unknownAgentMessage(label: string, agents: AgentCatalogue, config?: Pick<RepoConfig, 'agents'>): string {
   const names = new Set([...Object.keys(agents), ...Object.keys(config?.agents ?? {}).map((k) => k.replace(/^agent:/i, '').toLowerCase())]);
   const known = [...names]
@@ -102,8 +108,10 @@ export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps, conti
   const { batch, joined } = await deps.batches.openOrJoin(trigger.repo.fullName, windowMs);
   const priority = priorityOf(trigger.issue.labels, config.priorities, DEFAULT_PRIORITY);
   const resolved = { ...trigger, agent };
-  const branch = continuation?.branch ?? runBranch(trigger.issue.number, trigger.issue.title);
-  let run = await deps.store.createRun(resolved, branch, { batchId: batch.id, priority, config: loaded.raw, attempt: continuation?.attempt ?? 1, comments: comments.forPrompt });
+  // One branch and one pull request per issue: a later trigger continues the earlier runs' branch.
+  const previous = continuation ?? (await previousAttempt(deps.store, trigger));
+  const branch = previous?.branch ?? runBranch(trigger.issue.number, trigger.issue.title);
+  let run = await deps.store.createRun(resolved, branch, { batchId: batch.id, priority, config: loaded.raw, attempt: previous?.attempt ?? 1, comments: comments.forPrompt });
   if (!run) {
     const live = await deps.store.liveRunFor(trigger.repo.fullName, trigger.issue.number);
     if (live?.trigger.deliveryId !== trigger.deliveryId || live.state !== 'queued') {

@@ -176,12 +176,12 @@ describe('the conversation on GitHub', () => {
 
     await stack.gh.rest.issues.removeLabel({ ...params, issue_number: issue, name: 'agent:patch' });
     await addLabel(stack, issue, 'agent:patch');
-    const again = await statusShowing(stack, issue, /attempt 1[\s\S]*no new one was opened/);
+    const again = await statusShowing(stack, issue, /attempt 2[\s\S]*no new one was opened/);
     expect(again).toContain('Comment `/agent retry`');
     expect(await pullsOf(issue)).toHaveLength(1);
 
     await comment(issue, '/agent retry');
-    await statusShowing(stack, issue, /attempt 2[\s\S]*Succeeded[^\n]*pull request #/);
+    await statusShowing(stack, issue, /attempt 3[\s\S]*Succeeded[^\n]*pull request #/);
     const pulls = await pullsOf(issue);
     expect(pulls.map((p) => p.state).sort()).toEqual(['closed', 'open']);
   });

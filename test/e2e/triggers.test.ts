@@ -82,6 +82,9 @@ describe('triggers', () => {
     await statusShowing(stack, issue, 'Succeeded', 60_000);
     const runs = (await stack.store.listRuns()).filter((r) => r.issueNumber === issue);
     expect(runs.map((r) => r.state)).toEqual(['cancelled', 'succeeded']);
+    // A later trigger continues the issue's branch, as the next attempt.
+    expect(runs.map((r) => r.attempt)).toEqual([1, 2]);
+    expect(runs[1]?.branch).toBe(runs[0]?.branch);
   });
 
   it('refuses a sender without write access with a comment, and starts nothing', async () => {
