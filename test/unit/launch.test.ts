@@ -40,6 +40,19 @@ describe('launchFor', () => {
     for (const name of [...RESERVED_ENVIRONMENT, 'UNRELATED']) expect(launch.env).not.toHaveProperty(name);
   });
 
+  it("passes a preset's credential variables through unless the operator chose the list", () => {
+    const claude = launchFor(agentDefinition.parse({ kind: 'claude' }), context, { ...ambient, CLAUDE_CODE_OAUTH_TOKEN: 'oauth' });
+    expect(claude.env.ANTHROPIC_API_KEY).toBe('sk-ant');
+    expect(claude.env.CLAUDE_CODE_OAUTH_TOKEN).toBe('oauth');
+    expect(claude.stdinFile).toBe('/w/.switchyard/prompt.md');
+    for (const name of [...RESERVED_ENVIRONMENT, 'UNRELATED']) expect(claude.env).not.toHaveProperty(name);
+    const chosen = launchFor(agentDefinition.parse({ kind: 'claude', passEnv: ['UNRELATED'] }), context, ambient);
+    expect(chosen.env.UNRELATED).toBe('x');
+    expect(chosen.env).not.toHaveProperty('ANTHROPIC_API_KEY');
+    expect(agentDefinition.safeParse({ kind: 'codex', passEnv: ['GITHUB_TOKEN'] }).success).toBe(false);
+    expect(agentDefinition.safeParse({ kind: 'cursor' }).success).toBe(false);
+  });
+
   it('passes a body too large for one environment variable by file only', () => {
     const agent = agentDefinition.parse({ kind: 'command', command: ['x'] });
     const launch = launchFor(agent, { ...context, issueBody: 'a'.repeat(1024 * 1024) }, ambient);
