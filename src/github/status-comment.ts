@@ -8,6 +8,8 @@ export const STATUS_MARKER = '<!-- switchyard:status -->';
 
 export interface StatusView {
   agent: string;
+  /** The label that started the run, when it names the agent differently (a repository mapping). */
+  label?: string | undefined;
   attempt: number;
   state: RunState;
   /** Time spent so far (running) or in total (finished), in milliseconds. */
@@ -77,7 +79,8 @@ export function commandsFor(state: RunState): string[] {
 }
 
 export function renderStatus(view: StatusView): string {
-  const lines = [STATUS_MARKER, `**Switchyard** · \`agent:${view.agent}\` · attempt ${view.attempt}`, ''];
+  const started = view.label && view.label.toLowerCase() !== `agent:${view.agent}` ? `\`${view.label}\` → \`${view.agent}\`` : `\`agent:${view.agent}\``;
+  const lines = [STATUS_MARKER, `**Switchyard** · ${started} · attempt ${view.attempt}`, ''];
   let headline = view.pullRequestState === 'merged' ? '🎉 **Merged**' : HEADLINE[view.state];
   if (view.elapsedMs !== undefined && view.pullRequestState !== 'merged') {
     headline += view.state === 'running' ? ` for ${formatDuration(view.elapsedMs)}` : ` in ${formatDuration(view.elapsedMs)}`;
@@ -110,6 +113,7 @@ export function statusViewOf(run: RunRecord, note: string | undefined, now: numb
   const waiting = run.state === 'waiting' && run.waitingReason ? `#${run.issueNumber} ${run.waitingReason}` : undefined;
   return {
     agent: run.agent,
+    label: run.trigger.label,
     attempt: run.attempt,
     state: run.state,
     elapsedMs: run.startedAt ? (run.finishedAt?.getTime() ?? now) - run.startedAt.getTime() : undefined,

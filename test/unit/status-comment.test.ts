@@ -58,6 +58,11 @@ describe('the status comment as a view of the run', () => {
     expect(renderStatus({ agent: 'patch', attempt: 1, state: 'running' })).toContain('`/agent cancel` · `/agent status` · `/agent plan`');
   });
 
+  it('names the label and the agent it runs when the repository maps one to the other', () => {
+    expect(renderStatus({ agent: 'claude', label: 'agent:fix', attempt: 2, state: 'queued' })).toContain('**Switchyard** · `agent:fix` → `claude` · attempt 2');
+    expect(renderStatus({ agent: 'patch', label: 'Agent:Patch', attempt: 1, state: 'queued' })).toContain('**Switchyard** · `agent:patch` · attempt 1');
+  });
+
   it('shows an answer to a command under the state', () => {
     expect(renderStatus({ agent: 'patch', attempt: 1, state: 'queued', note: '**Plan** (asked by @a)' })).toMatch(/Queued[\s\S]*\*\*Plan\*\* \(asked by @a\)[\s\S]*Commands/);
   });
