@@ -1,6 +1,6 @@
 /** The Probot app function: registers handlers, nothing else. */
 import type { ApplicationFunction } from 'probot';
-import { onCancelEvent, onDependencyEvent, onInstalled, onIssueComment, onIssueLabeled, onPullRequestClosed, type WebhookDeps } from './github/webhooks.ts';
+import { onCancelEvent, onDependencyEvent, onInstalled, onIssueComment, onIssueLabeled, onPullRequestClosed, onPullRequestReopened, type WebhookDeps } from './github/webhooks.ts';
 
 export function switchyardApp(deps: WebhookDeps): ApplicationFunction {
   return (app) => {
@@ -16,6 +16,7 @@ export function switchyardApp(deps: WebhookDeps): ApplicationFunction {
       await onPullRequestClosed(context.payload, deps);
       await onDependencyEvent(context.payload, `pull request #${context.payload.number} ${context.payload.pull_request.merged ? 'merged' : 'closed'}`, deps);
     });
+    app.on('pull_request.reopened', (context) => onPullRequestReopened(context.payload, deps));
     app.on(['installation.created', 'installation_repositories.added'], (context) => onInstalled(context.payload, deps));
   };
 }

@@ -67,6 +67,13 @@ export async function onPullRequestClosed(
   deps.refreshStatus({ repo: run.repo, issueNumber: run.issueNumber });
 }
 
+/** A Switchyard pull request closed without merging was reopened: later runs update it again. */
+export async function onPullRequestReopened(payload: { repository: { full_name: string }; number: number; pull_request: { head: { ref: string } } }, deps: WebhookDeps): Promise<void> {
+  if (!payload.pull_request.head.ref.startsWith('agent/')) return;
+  const run = await deps.store.setPullRequestState(payload.repository.full_name, payload.number, 'open');
+  if (run) deps.refreshStatus({ repo: run.repo, issueNumber: run.issueNumber });
+}
+
 /** The app was installed on repositories: create its labels there. */
 export async function onInstalled(
   payload: { installation: { id: number }; repositories?: Array<{ name: string; full_name: string }> | undefined; repositories_added?: Array<{ name: string; full_name: string }> | undefined },

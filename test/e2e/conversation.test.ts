@@ -174,6 +174,11 @@ describe('the conversation on GitHub', () => {
     const [closed] = await pullsOf(issue);
     await stack.gh.rest.pulls.update({ ...params, pull_number: closed?.number ?? 0, state: 'closed' });
     await statusShowing(stack, issue, 'was closed without merging');
+    // Reopened, it is the issue's pull request again; closed once more, it stays closed.
+    await stack.gh.rest.pulls.update({ ...params, pull_number: closed?.number ?? 0, state: 'open' });
+    await statusShowing(stack, issue, /^(?![\s\S]*closed without merging)[\s\S]*Succeeded/);
+    await stack.gh.rest.pulls.update({ ...params, pull_number: closed?.number ?? 0, state: 'closed' });
+    await statusShowing(stack, issue, 'was closed without merging');
 
     await stack.gh.rest.issues.removeLabel({ ...params, issue_number: issue, name: 'agent:patch' });
     await addLabel(stack, issue, 'agent:patch');
