@@ -4,6 +4,7 @@
  */
 import type { PromptComment, RepoRef } from '../store/records.ts';
 import { repoParams, type GitHubClient } from './client.ts';
+import { parseCommand } from './command-line.ts';
 import { fetchPermission } from './permissions.ts';
 import { STATUS_MARKER } from './status-comment.ts';
 
@@ -27,7 +28,7 @@ export async function readIssueComments(octokit: GitHubClient, repo: RepoRef, is
     const author = comment.user?.login;
     if (!author || comment.user?.type === 'Bot' || !comment.body?.trim()) continue;
     // Commands are for Switchyard, not the agent.
-    if (/^\s*\/agent\b/i.test(comment.body)) continue;
+    if (parseCommand(comment.body)) continue;
     if (!writers.has(author)) writers.set(author, (await fetchPermission(octokit, repo, author)).allowed);
     if (writers.get(author)) kept.push({ author, body: comment.body });
   }

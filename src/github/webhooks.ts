@@ -6,7 +6,7 @@ import type { Context } from 'probot';
 import type { Logger } from '../log/logger.ts';
 import type { CancelJob, CommandJob, IntakeJob, PlanJob, SetupJob } from '../queue/jobs.ts';
 import type { Store } from '../store/records.ts';
-import { parseCommand } from './commands.ts';
+import { parseCommand } from './command-line.ts';
 import type { StatusTarget } from './status-reporter.ts';
 import { parseTrigger, snapshotOf, type LabeledPayload } from './trigger.ts';
 

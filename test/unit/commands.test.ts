@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand, unknownCommandMessage } from '../../src/github/commands.ts';
+import { parseCommand } from '../../src/github/command-line.ts';
+import { unknownCommandMessage } from '../../src/github/commands.ts';
 
 describe('parseCommand', () => {
   it.each([
