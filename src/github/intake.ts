@@ -74,7 +74,8 @@ export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps, conti
   const octokit = await deps.clientFor(trigger.installationId);
   const issue = { ...repoParams(trigger.repo), issue_number: trigger.issue.number };
 
-  const decision = await fetchPermission(octokit, trigger.repo, trigger.sender);
+  // A continuation comes from a command whose sender was checked a moment ago.
+  const decision = continuation ? { allowed: true as const } : await fetchPermission(octokit, trigger.repo, trigger.sender);
   if (!decision.allowed) {
     log.info({ sender: trigger.sender, permission: decision.permission }, 'sender may not trigger');
     await octokit.rest.issues.createComment({ ...issue, body: refusalMessage(trigger.sender, trigger.label, decision.permission) });
