@@ -6,7 +6,7 @@ import type { PromptComment, RepoRef } from '../store/records.ts';
 import { repoParams, type GitHubClient } from './client.ts';
 import { parseCommand } from './command-line.ts';
 import { fetchPermission } from './permissions.ts';
-import { STATUS_MARKER } from './status-comment.ts';
+import { isStatusComment } from './status-comment.ts';
 
 /** The newest comments kept for a prompt, and their total size. */
 export const MAX_PROMPT_COMMENTS = 50;
@@ -21,7 +21,7 @@ export interface IssueComments {
 /** Lists the issue's comments once: finds the status comment and keeps the writers' comments. */
 export async function readIssueComments(octokit: GitHubClient, repo: RepoRef, issueNumber: number, knownWriters: readonly string[]): Promise<IssueComments> {
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repoParams(repo), issue_number: issueNumber, per_page: 100 });
-  const status = comments.find((c) => c.user?.type === 'Bot' && c.body?.startsWith(STATUS_MARKER));
+  const status = comments.find(isStatusComment);
   const writers = new Map<string, boolean>(knownWriters.map((login) => [login, true]));
   const kept: PromptComment[] = [];
   for (const comment of comments.slice(-MAX_PROMPT_COMMENTS * 2)) {

@@ -6,6 +6,11 @@ import type { DiffStat, PullRequestState, RunRecord, RunState } from '../store/r
 
 export const STATUS_MARKER = '<!-- switchyard:status -->';
 
+/** Whether a comment is Switchyard's status comment: written by a bot, starting with the marker. */
+export function isStatusComment(comment: { user?: { type?: string | undefined } | null | undefined; body?: string | null | undefined }): boolean {
+  return comment.user?.type === 'Bot' && (comment.body?.startsWith(STATUS_MARKER) ?? false);
+}
+
 export interface StatusView {
   agent: string;
   /** The label that started the run, when it names the agent differently (a repository mapping). */

@@ -11,7 +11,7 @@ import type { Logger } from '../log/logger.ts';
 import type { GitHubRecords, StatusRow } from '../store/github-records.ts';
 import type { RunRecord, Store } from '../store/records.ts';
 import { repoParams, statusOf, type ClientFactory, type GitHubClient } from './client.ts';
-import { renderStatus, STATUS_MARKER, statusViewOf } from './status-comment.ts';
+import { isStatusComment, renderStatus, statusViewOf } from './status-comment.ts';
 
 export interface StatusTarget {
   repo: string;
@@ -192,9 +192,9 @@ async function writeComment(octokit: GitHubClient, run: RunRecord, known: number
   return data.id;
 }
 
-export async function findStatusComment(octokit: GitHubClient, params: { owner: string; repo: string; issue_number: number }): Promise<number | undefined> {
+async function findStatusComment(octokit: GitHubClient, params: { owner: string; repo: string; issue_number: number }): Promise<number | undefined> {
   for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...params, per_page: 100 })) {
-    const found = page.data.find((c) => c.user?.type === 'Bot' && c.body?.startsWith(STATUS_MARKER));
+    const found = page.data.find(isStatusComment);
     if (found) return found.id;
   }
   return undefined;
