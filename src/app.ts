@@ -1,6 +1,6 @@
 /** The Probot app function: registers handlers, nothing else. */
 import type { ApplicationFunction } from 'probot';
-import { onCancelEvent, onDependencyEvent, onInstalled, onIssueComment, onIssueLabeled, onPullRequestClosed, onPullRequestReopened, type WebhookDeps } from './github/webhooks.ts';
+import { onCancelEvent, onDependencyEvent, onInstalled, onIssueComment, onIssueLabeled, onPullRequestFate, type WebhookDeps } from './github/webhooks.ts';
 
 export function switchyardApp(deps: WebhookDeps): ApplicationFunction {
   return (app) => {
@@ -13,10 +13,11 @@ export function switchyardApp(deps: WebhookDeps): ApplicationFunction {
     app.on('issue_comment.created', (context) => onIssueComment(context.payload, context.id, deps));
     // Merged: a dependency may be satisfied. Closed either way: an open pull request slot is free.
     app.on('pull_request.closed', async (context) => {
-      await onPullRequestClosed(context.payload, deps);
-      await onDependencyEvent(context.payload, `pull request #${context.payload.number} ${context.payload.pull_request.merged ? 'merged' : 'closed'}`, deps);
+      const fate = context.payload.pull_request.merged ? 'merged' : 'closed';
+      await onPullRequestFate(context.payload, fate, deps);
+      await onDependencyEvent(context.payload, `pull request #${context.payload.number} ${fate}`, deps);
     });
-    app.on('pull_request.reopened', (context) => onPullRequestReopened(context.payload, deps));
+    app.on('pull_request.reopened', (context) => onPullRequestFate(context.payload, 'open', deps));
     app.on(['installation.created', 'installation_repositories.added'], (context) => onInstalled(context.payload, deps));
   };
 }

@@ -180,9 +180,14 @@ export async function loadRepoConfigCached(
   return loaded;
 }
 
+/** The agent name an `agents` key stands for: `fix` and `agent:fix` both mean the label `agent:fix`. */
+export function agentKeyName(key: string): string {
+  return key.replace(/^agent:/i, '').trim().toLowerCase();
+}
+
 /** The operator agent a trigger's label runs in this repository, with the repository's prompt additions. */
 export function resolveAgent(labelAgent: string, config: RepoConfig): { agent: string; prompt: string | undefined } {
-  const mapping = Object.entries(config.agents).find(([key]) => key.toLowerCase().replace(/^agent:/, '').trim() === labelAgent);
+  const mapping = Object.entries(config.agents).find(([key]) => agentKeyName(key) === labelAgent);
   return mapping ? { agent: mapping[1].agent.toLowerCase(), prompt: mapping[1].prompt } : { agent: labelAgent, prompt: undefined };
 }
 

@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.ts';
 import type { CancelJob, CommandJob } from '../queue/jobs.ts';
 import { planOverview } from '../scheduler/overview.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
-import type { RunRecord, RunTrigger, Store } from '../store/records.ts';
+import { LIVE_STATES, type RunRecord, type RunTrigger, type Store } from '../store/records.ts';
 import { repoParams, type ClientFactory, type GitHubClient } from './client.ts';
 import { handleTrigger, type IntakeDeps } from './intake.ts';
 import { COMMANDS, isCommand } from './command-line.ts';
@@ -69,7 +69,7 @@ export async function handleCommand(job: CommandJob, deps: CommandDeps): Promise
     await deps.records.setNote(target.repo, target.issueNumber, note);
     await deps.status.writeNow(target);
   };
-  const live = ['queued', 'waiting', 'running'].includes(latest.state);
+  const live = LIVE_STATES.includes(latest.state);
   log.info({ run: latest.id, state: latest.state }, 'command taken');
   switch (job.name) {
     case 'status':

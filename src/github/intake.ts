@@ -3,7 +3,7 @@
  * Runs in a job, not in the webhook handler, because it talks to GitHub.
  */
 import type { AgentCatalogue } from '../config/agents.ts';
-import { configErrorMessage, loadRepoConfigCached, priorityOf, resolveAgent, type RepoConfig } from '../config/repo.ts';
+import { agentKeyName, configErrorMessage, loadRepoConfigCached, priorityOf, resolveAgent, type RepoConfig } from '../config/repo.ts';
 import type { Logger } from '../log/logger.ts';
 import type { PlanJob } from '../queue/jobs.ts';
 import { runBranch } from '../runner/branch.ts';
@@ -43,7 +43,7 @@ async function previousAttempt(store: Store, trigger: RunTrigger): Promise<Conti
 }
 
 export function unknownAgentMessage(label: string, agents: AgentCatalogue, config?: Pick<RepoConfig, 'agents'>): string {
-  const names = new Set([...Object.keys(agents), ...Object.keys(config?.agents ?? {}).map((k) => k.replace(/^agent:/i, '').toLowerCase())]);
+  const names = new Set([...Object.keys(agents), ...Object.keys(config?.agents ?? {}).map(agentKeyName)]);
   const known = [...names]
     .sort()
     .map((name) => `\`agent:${name}\``)

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AgentCatalogue } from '../config/agents.ts';
-import { defaultRepoConfig, loadRepoConfig, type RepoConfig, type StatusLabelNames } from '../config/repo.ts';
+import { agentKeyName, defaultRepoConfig, loadRepoConfig, type RepoConfig, type StatusLabelNames } from '../config/repo.ts';
 import type { Logger } from '../log/logger.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
 import type { RepoRef } from '../store/records.ts';
@@ -34,7 +34,7 @@ export function labelSpecs(agents: AgentCatalogue, config: Pick<RepoConfig, 'age
     specs.set(`${AGENT_LABEL_PREFIX}${name}`, { name: `${AGENT_LABEL_PREFIX}${name}`, color: '5319e7', description: clip(agent.description ?? `Switchyard runs the ${name} agent on this issue`) });
   }
   for (const [key, mapping] of Object.entries(config.agents)) {
-    const name = `${AGENT_LABEL_PREFIX}${key.replace(/^agent:/i, '').trim().toLowerCase()}`;
+    const name = `${AGENT_LABEL_PREFIX}${agentKeyName(key)}`;
     specs.set(name, { name, color: '5319e7', description: clip(`Switchyard runs the ${mapping.agent} agent on this issue`) });
   }
   if (config.statusLabels) {

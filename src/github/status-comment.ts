@@ -2,7 +2,7 @@
  * The status comment's text: one per issue, found again by a hidden marker. It is a view of the
  * issue's newest run record, so whoever writes it last writes the newest state.
  */
-import type { DiffStat, PullRequestState, RunRecord, RunState } from '../store/records.ts';
+import { LIVE_STATES, type DiffStat, type PullRequestState, type RunRecord, type RunState } from '../store/records.ts';
 
 export const STATUS_MARKER = '<!-- switchyard:status -->';
 
@@ -76,11 +76,9 @@ export function describeDiff(stat: DiffStat): string {
   return `+${stat.insertions} −${stat.deletions} in ${plural(stat.files, 'file')}`;
 }
 
-const LIVE: readonly RunState[] = ['queued', 'waiting', 'running'];
-
 /** The commands that make sense in a state, for the comment's footer. */
 export function commandsFor(state: RunState): string[] {
-  return LIVE.includes(state) ? ['/agent cancel', '/agent status', '/agent plan'] : ['/agent retry', '/agent status', '/agent plan'];
+  return LIVE_STATES.includes(state) ? ['/agent cancel', '/agent status', '/agent plan'] : ['/agent retry', '/agent status', '/agent plan'];
 }
 
 export function renderStatus(view: StatusView): string {
@@ -114,7 +112,7 @@ export function renderStatus(view: StatusView): string {
 
 /** The view of an issue's newest run at `now`. */
 export function statusViewOf(run: RunRecord, note: string | undefined, now: number): StatusView {
-  const ended = !LIVE.includes(run.state);
+  const ended = !LIVE_STATES.includes(run.state);
   const waiting = run.state === 'waiting' && run.waitingReason ? `#${run.issueNumber} ${run.waitingReason}` : undefined;
   return {
     agent: run.agent,

@@ -5,7 +5,7 @@
 import type { Context } from 'probot';
 import type { Logger } from '../log/logger.ts';
 import type { CancelJob, CommandJob, IntakeJob, PlanJob, SetupJob } from '../queue/jobs.ts';
-import type { Store } from '../store/records.ts';
+import type { PullRequestState, Store } from '../store/records.ts';
 import { parseCommand } from './command-line.ts';
 import type { StatusTarget } from './status-reporter.ts';
 import { parseTrigger, snapshotOf, type LabeledPayload } from './trigger.ts';
@@ -55,23 +55,17 @@ export async function onIssueComment(payload: CommentPayload, deliveryId: string
   log.info({ command: command.name, sender }, 'command recorded');
 }
 
-/** A Switchyard pull request was merged or closed: the issue's status shows it. */
-export async function onPullRequestClosed(
-  payload: { repository: { full_name: string }; number: number; pull_request: { merged: boolean | null; head: { ref: string } } },
+/** A Switchyard pull request was merged, closed or reopened: the issue's status shows it. */
+export async function onPullRequestFate(
+  payload: { repository: { full_name: string }; number: number; pull_request: { head: { ref: string } } },
+  fate: PullRequestState,
   deps: WebhookDeps,
 ): Promise<void> {
   if (!payload.pull_request.head.ref.startsWith('agent/')) return;
-  const run = await deps.store.setPullRequestState(payload.repository.full_name, payload.number, payload.pull_request.merged ? 'merged' : 'closed');
+  const run = await deps.store.setPullRequestState(payload.repository.full_name, payload.number, fate);
   if (!run) return;
-  deps.log.info({ repo: run.repo, issue: run.issueNumber, pr: payload.number, merged: Boolean(payload.pull_request.merged) }, 'pull request closed');
+  deps.log.info({ repo: run.repo, issue: run.issueNumber, pr: payload.number, fate }, 'pull request state changed');
   deps.refreshStatus({ repo: run.repo, issueNumber: run.issueNumber });
-}
-
-/** A Switchyard pull request closed without merging was reopened: later runs update it again. */
-export async function onPullRequestReopened(payload: { repository: { full_name: string }; number: number; pull_request: { head: { ref: string } } }, deps: WebhookDeps): Promise<void> {
-  if (!payload.pull_request.head.ref.startsWith('agent/')) return;
-  const run = await deps.store.setPullRequestState(payload.repository.full_name, payload.number, 'open');
-  if (run) deps.refreshStatus({ repo: run.repo, issueNumber: run.issueNumber });
 }
 
 /** The app was installed on repositories: create its labels there. */

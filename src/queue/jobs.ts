@@ -143,9 +143,7 @@ export class JobEngine {
   }
 
   async workPlans(handler: (job: PlanJob) => Promise<void>): Promise<void> {
-    await this.boss.work<PlanJob>(QUEUES.plan, { ...POLLING, localConcurrency: 2 }, async ([job]: Job<PlanJob>[]) => {
-      if (job) await handler(job.data);
-    });
+    await this.#workOneAtATime(QUEUES.plan, { localConcurrency: 2 }, handler);
   }
 
   async enqueueCancel(job: CancelJob): Promise<void> {
@@ -153,9 +151,7 @@ export class JobEngine {
   }
 
   async workCancels(handler: (job: CancelJob) => Promise<void>): Promise<void> {
-    await this.boss.work<CancelJob>(QUEUES.cancel, { ...POLLING }, async ([job]: Job<CancelJob>[]) => {
-      if (job) await handler(job.data);
-    });
+    await this.#workOneAtATime(QUEUES.cancel, {}, handler);
   }
 
   async enqueueCommand(job: CommandJob): Promise<void> {
@@ -163,9 +159,7 @@ export class JobEngine {
   }
 
   async workCommands(handler: (job: CommandJob) => Promise<void>): Promise<void> {
-    await this.boss.work<CommandJob>(QUEUES.command, { ...POLLING }, async ([job]: Job<CommandJob>[]) => {
-      if (job) await handler(job.data);
-    });
+    await this.#workOneAtATime(QUEUES.command, {}, handler);
   }
 
   async enqueueSetup(job: SetupJob): Promise<void> {
@@ -173,9 +167,7 @@ export class JobEngine {
   }
 
   async workSetup(handler: (job: SetupJob) => Promise<void>): Promise<void> {
-    await this.boss.work<SetupJob>(QUEUES.setup, { ...POLLING }, async ([job]: Job<SetupJob>[]) => {
-      if (job) await handler(job.data);
-    });
+    await this.#workOneAtATime(QUEUES.setup, {}, handler);
   }
 
   /**
@@ -200,6 +192,13 @@ export class JobEngine {
   async workRuns(concurrency: number, handler: (delivery: RunDelivery) => Promise<void>): Promise<void> {
     await this.boss.work<RunJob>(QUEUES.run, { ...POLLING, localConcurrency: concurrency }, async ([job]: Job<RunJob>[]) => {
       if (job) await handler({ runId: job.data.runId, retryCount: job.retryCount, retryLimit: this.#runRetries });
+    });
+  }
+
+  /** Works a queue whose jobs are fetched one at a time and need only their data. */
+  async #workOneAtATime<T extends object>(queue: string, options: { localConcurrency?: number }, handler: (job: T) => Promise<void>): Promise<void> {
+    await this.boss.work<T>(queue, { ...POLLING, ...options }, async ([job]: Job<T>[]) => {
+      if (job) await handler(job.data);
     });
   }
 

@@ -6,7 +6,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { contextMarkdown, runContext } from '../agents/context.ts';
 import { extractDiff } from '../agents/diff.ts';
-import { launchFor } from '../agents/launch.ts';
+import { launchFor, type Launch, type LaunchContext } from '../agents/launch.ts';
 import { INSTRUCTION_FILES, MAX_INSTRUCTION_BYTES, renderPrompt } from '../agents/prompt.ts';
 import type { AgentDefinition } from '../config/agents.ts';
 import type { Logger } from '../log/logger.ts';
@@ -125,19 +125,21 @@ export class Runner {
       const paths = { worktree: worktree.path, home, mirror: this.#cache.mirrorDir(request.repo), worktreeGitDir: worktree.gitDir };
       const wrap = (argv: readonly string[]) => sandboxed(this.#sandbox, paths, argv);
 
+      // One launch per run: the agent's argv and environment, which the checks share.
+      const context = this.#launchContext(request, worktree, home);
+      const launch = launchFor(request.agent, context);
       runLog.note(`agent ${request.agentName}, attempt ${request.attempt}`);
-      const agentResult = await this.#runAgent(request, worktree, home, wrap, runLog);
-      outcome.summary = await this.#summary(request, worktree, home, agentResult);
+      const agentResult = await this.#runAgent(request, worktree, context, launch, wrap, runLog);
+      outcome.summary = await this.#summary(launch, agentResult);
       outcome.agentMs = Math.round(agentResult.durationMs);
       outcome.logTail = this.#tail(agentResult.outputTail);
       Object.assign(outcome, judge(request, agentResult));
       log.info({ state: outcome.state, agentMs: outcome.agentMs, exitCode: agentResult.exitCode }, 'agent finished');
 
       if (outcome.state === 'succeeded' && request.checks.commands.length > 0) {
-        const env = launchFor(request.agent, this.#launchContext(request, worktree, home)).env;
         outcome.checks = await runChecks(request.checks.commands, {
           cwd: worktree.path,
-          env,
+          env: launch.env,
           timeoutMs: request.checks.timeoutMs,
           graceMs: this.#graceMs,
           wrap,
@@ -158,7 +160,7 @@ export class Runner {
     }
   }
 
-  #launchContext(request: RunRequest, worktree: PreparedWorktree, home: string) {
+  #launchContext(request: RunRequest, worktree: PreparedWorktree, home: string): LaunchContext {
     const dir = join(worktree.path, SWITCHYARD_DIR);
     return {
       runId: request.runId,
@@ -177,8 +179,8 @@ export class Runner {
     };
   }
 
-  async #runAgent(request: RunRequest, worktree: PreparedWorktree, home: string, wrap: (argv: readonly string[]) => string[], runLog: RunLog): Promise<ProcessResult> {
-    const context = this.#launchContext(request, worktree, home);
+  async #runAgent(request: RunRequest, worktree: PreparedWorktree, context: LaunchContext, launch: Launch, wrap: (argv: readonly string[]) => string[], runLog: RunLog): Promise<ProcessResult> {
+    const home = context.home;
     await mkdir(join(worktree.path, SWITCHYARD_DIR), { recursive: true });
     const deadline = new Date(Date.now() + request.timeoutMs);
     const about = runContext({ repo: request.repo, issue: request.issue, agent: request.agentName, runId: request.runId, attempt: request.attempt, branch: worktree.branch, baseBranch: request.base, baseCommit: worktree.baseSha, worktree: worktree.path, deadline });
@@ -204,7 +206,6 @@ export class Runner {
       if (!extraction.ok) return notStarted(extraction.problem);
       await writeFile(context.diffFile, extraction.diff);
     }
-    const launch = launchFor(request.agent, context);
     const groups: number[] = [];
     recordOwner(dirname(home), groups);
     return runProcess(wrap(launch.argv), {
@@ -247,8 +248,7 @@ export class Runner {
   }
 
   /** The agent's final message, where its preset says to find it. */
-  async #summary(request: RunRequest, worktree: PreparedWorktree, home: string, result: ProcessResult): Promise<string | undefined> {
-    const { summary } = launchFor(request.agent, this.#launchContext(request, worktree, home));
+  async #summary({ summary }: Launch, result: ProcessResult): Promise<string | undefined> {
     if (!summary || result.exitCode !== 0) return undefined;
     const text = summary.from === 'stdout' ? result.stdoutTail : await readFile(summary.path, 'utf8').catch(() => '');
     const clean = this.#redactor.redact(text).trim();

@@ -3,8 +3,7 @@
  * name: the argv it gets, how the prompt reaches it, which environment variables it sees, and
  * where its final message is found for the pull request.
  */
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,9 +13,8 @@ import { Redactor } from '../../src/log/redact.ts';
 import { Runner } from '../../src/runner/execute.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
 import type { RepoRef } from '../../src/store/records.ts';
-import { pushFiles } from '../support/git.ts';
 import { runRequest } from '../support/run-request.ts';
-import { GitHubTwin } from '../twin/index.ts';
+import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
 
 const STAND_IN = fileURLToPath(new URL('../fixtures/agents/stand-in', import.meta.url));
 
@@ -38,7 +36,7 @@ const CONTRACTS: Record<PresetName, { argv: (files: { prompt: string; summary: s
 };
 
 describe('agent presets', () => {
-  let twin: GitHubTwin;
+  let hosted: HostedRepo;
   let dataDir: string;
   let bin: string;
   let runner: Runner;
@@ -47,26 +45,21 @@ describe('agent presets', () => {
   const saved = { PATH: process.env.PATH, WEBHOOK_SECRET: process.env.WEBHOOK_SECRET };
 
   beforeAll(async () => {
-    twin = await GitHubTwin.start();
-    await twin.octokit('o').rest.repos.createForAuthenticatedUser({ name: 'r', auto_init: true });
-    await pushFiles(twin, 'o', 'r', { 'a.txt': 'a\n' });
-    token = twin.createUser('o').token;
-    dataDir = await mkdtemp(join(tmpdir(), 'switchyard-presets-'));
+    hosted = await hostRepo({ 'a.txt': 'a\n' }, 'switchyard-presets-');
+    ({ repo, token, dataDir } = hosted);
     bin = join(dataDir, 'bin');
-    await import('node:fs/promises').then((fs) => fs.mkdir(bin));
+    await mkdir(bin);
     for (const name of PRESET_NAMES) await symlink(STAND_IN, join(bin, name));
     process.env.PATH = `${bin}:${process.env.PATH ?? ''}`;
     for (const key of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY']) process.env[key] = `${key.toLowerCase()}-value`;
     process.env.WEBHOOK_SECRET = 'never-for-agents';
     runner = new Runner({ cache: new RepoCache(dataDir), identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([token]), sandbox: { kind: 'none', dataDir, secretFiles: [] } });
-    repo = { owner: 'o', name: 'r', fullName: 'o/r', cloneUrl: `${twin.url}/o/r.git`, defaultBranch: 'main' };
   });
   afterAll(async () => {
     process.env.PATH = saved.PATH;
     if (saved.WEBHOOK_SECRET === undefined) delete process.env.WEBHOOK_SECRET;
     else process.env.WEBHOOK_SECRET = saved.WEBHOOK_SECRET;
-    await twin.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await hosted.stop();
   });
 
   it.each(PRESET_NAMES.map((name, index) => [name, index] as const))('%s: argv, prompt, environment and final message', async (name, index) => {

@@ -1,40 +1,33 @@
 /** kill -9 in the middle of three runs, then a restart: nothing left behind, nothing lost, nothing live touched. */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killOrphanedRuns } from '../../src/runner/orphans.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
 import type { RepoRef } from '../../src/store/records.ts';
-import { pushFiles } from '../support/git.ts';
 import { processesUnder } from '../support/processes.ts';
 import { eventually } from '../support/stack.ts';
-import { GitHubTwin } from '../twin/index.ts';
+import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
 
 const CHILD = new URL('../support/runner-child.ts', import.meta.url).pathname;
 
 describe('crash and restart', () => {
-  let twin: GitHubTwin;
+  let hosted: HostedRepo;
   let dataDir: string;
   let repo: RepoRef;
   let token: string;
   let holder: ResultPromise | undefined;
 
   beforeAll(async () => {
-    twin = await GitHubTwin.start();
-    await twin.octokit('o').rest.repos.createForAuthenticatedUser({ name: 'r', auto_init: true });
-    await pushFiles(twin, 'o', 'r', { 'src/a.txt': 'a\n' });
-    token = twin.createUser('o').token;
-    dataDir = await mkdtemp(join(tmpdir(), 'switchyard-crash-'));
-    repo = { owner: 'o', name: 'r', fullName: 'o/r', cloneUrl: `${twin.url}/o/r.git`, defaultBranch: 'main' };
+    hosted = await hostRepo({ 'src/a.txt': 'a\n' }, 'switchyard-crash-');
+    ({ repo, token, dataDir } = hosted);
   });
   afterAll(async () => {
     holder?.kill('SIGKILL');
     await holder;
-    await twin.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await hosted.stop();
   });
 
   it('prunes the interrupted runs, keeps their work on their branches, kills their agents, and spares a live run', async () => {

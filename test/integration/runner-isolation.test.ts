@@ -12,12 +12,13 @@ import { RepoCache } from '../../src/runner/repo-cache.ts';
 import { RunLog } from '../../src/runner/run-log.ts';
 import type { SandboxKind } from '../../src/runner/sandbox.ts';
 import type { RepoRef } from '../../src/store/records.ts';
-import { pushFiles } from '../support/git.ts';
 import { runRequest } from '../support/run-request.ts';
 import { processesUnder } from '../support/processes.ts';
-import { GitHubTwin } from '../twin/index.ts';
+import type { GitHubTwin } from '../twin/index.ts';
+import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
 
 describe('runner isolation', () => {
+  let hosted: HostedRepo;
   let twin: GitHubTwin;
   let dataDir: string;
   let cache: RepoCache;
@@ -29,17 +30,12 @@ describe('runner isolation', () => {
   const git = (...args: string[]) => execa('git', ['--git-dir', join(twin.dataDir, 'git/o/r.git'), ...args]);
 
   beforeAll(async () => {
-    twin = await GitHubTwin.start();
-    await twin.octokit('o').rest.repos.createForAuthenticatedUser({ name: 'r', auto_init: true });
-    await pushFiles(twin, 'o', 'r', { '.gitignore': 'build/\nnode_modules/\n', 'src/a.txt': 'a\n' });
-    token = twin.createUser('o').token;
-    dataDir = await mkdtemp(join(tmpdir(), 'switchyard-isolation-'));
+    hosted = await hostRepo({ '.gitignore': 'build/\nnode_modules/\n', 'src/a.txt': 'a\n' }, 'switchyard-isolation-');
+    ({ twin, repo, token, dataDir } = hosted);
     cache = new RepoCache(dataDir);
-    repo = { owner: 'o', name: 'r', fullName: 'o/r', cloneUrl: `${twin.url}/o/r.git`, defaultBranch: 'main' };
   });
   afterAll(async () => {
-    await twin.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await hosted.stop();
   });
 
   const request = (command: string[], overrides: Partial<RunRequest> = {}): RunRequest =>

@@ -1,6 +1,5 @@
 /** The runner against real git: parallel runs, clean worktrees, and an agent that sees no secret. */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,12 +7,13 @@ import { Redactor } from '../../src/log/redact.ts';
 import { Runner, type RunRequest } from '../../src/runner/execute.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
 import type { RepoRef } from '../../src/store/records.ts';
-import { pushFiles } from '../support/git.ts';
 import { runRequest } from '../support/run-request.ts';
 import { processesUnder } from '../support/processes.ts';
-import { GitHubTwin } from '../twin/index.ts';
+import type { GitHubTwin } from '../twin/index.ts';
+import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
 
 describe('Runner', () => {
+  let hosted: HostedRepo;
   let twin: GitHubTwin;
   let dataDir: string;
   let runner: Runner;
@@ -22,18 +22,13 @@ describe('Runner', () => {
   let token: string;
 
   beforeAll(async () => {
-    twin = await GitHubTwin.start();
-    await twin.octokit('o').rest.repos.createForAuthenticatedUser({ name: 'r', auto_init: true });
-    await pushFiles(twin, 'o', 'r', { 'a.txt': 'a\n' });
-    token = twin.createUser('o').token;
-    dataDir = await mkdtemp(join(tmpdir(), 'switchyard-runner-'));
+    hosted = await hostRepo({ 'a.txt': 'a\n' }, 'switchyard-runner-');
+    ({ twin, repo, token, dataDir } = hosted);
     cache = new RepoCache(dataDir);
     runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([token]), sandbox: { kind: 'none', dataDir, secretFiles: [] } });
-    repo = { owner: 'o', name: 'r', fullName: 'o/r', cloneUrl: `${twin.url}/o/r.git`, defaultBranch: 'main' };
   });
   afterAll(async () => {
-    await twin.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await hosted.stop();
   });
 
   const request = (n: number, command: string[]): RunRequest => runRequest(repo, token, n, command);

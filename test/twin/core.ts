@@ -1,7 +1,7 @@
 /** What the twin's REST handlers share: state, git, URLs, webhooks and access rules. */
 import type { GitHost } from './git.ts';
 import { issueJson, repoJson, userJson, type Urls } from './payloads.ts';
-import { PERMISSION_RANK, type Actor, type Permission, type TwinApp, type TwinIssue, type TwinRepo, type TwinState } from './state.ts';
+import { PERMISSION_RANK, type Actor, type Permission, type TwinApp, type TwinIssue, type TwinPull, type TwinRepo, type TwinState } from './state.ts';
 import type { WebhookSender } from './webhooks.ts';
 
 export class TwinError extends Error {
@@ -77,6 +77,33 @@ export class TwinCore {
   issueFor(repo: TwinRepo, input: HandlerInput, key = 'issue_number'): TwinIssue {
     const issue = repo.issues.get(Number(input.params[key]));
     if (!issue) throw new TwinError(404, 'Not Found');
+    return issue;
+  }
+
+  /**
+   * Opens an issue, or a pull request when `pull` is given (GitHub numbers both from one
+   * sequence), from the request's title and body, and stores it in the repository.
+   */
+  openIssue(repo: TwinRepo, input: HandlerInput, pull?: Omit<TwinPull, 'id' | 'number'>): TwinIssue {
+    const now = new Date();
+    const number = repo.nextNumber++;
+    const issue: TwinIssue = {
+      id: this.state.nextId(),
+      number,
+      title: String(input.body.title),
+      body: typeof input.body.body === 'string' ? input.body.body : null,
+      state: 'open',
+      stateReason: null,
+      labels: [],
+      user: this.actingUser(input),
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+      reactions: [],
+      blockedBy: [],
+      pullRequest: pull ? { id: this.state.nextId(), number, ...pull } : undefined,
+    };
+    repo.issues.set(number, issue);
     return issue;
   }
 

@@ -43,24 +43,7 @@ export const issueHandlers: Record<string, Handler> = {
   'issues/create': (core, input) => {
     const repo = core.repoFor(input, 'read', 'issues');
     checkBodyLength(input.body.body);
-    const now = new Date();
-    const issue: TwinIssue = {
-      id: core.state.nextId(),
-      number: repo.nextNumber++,
-      title: String(input.body.title),
-      body: typeof input.body.body === 'string' ? input.body.body : null,
-      state: 'open',
-      stateReason: null,
-      labels: [],
-      user: core.actingUser(input),
-      createdAt: now,
-      updatedAt: now,
-      closedAt: null,
-      reactions: [],
-      blockedBy: [],
-      pullRequest: undefined,
-    };
-    repo.issues.set(issue.number, issue);
+    const issue = core.openIssue(repo, input);
     core.emitIssue('issues', 'opened', repo, issue, input);
     addLabels(core, repo, issue, labelNames(input.body), input);
     return { status: 201, body: issueJson(repo, issue, core.urls) };

@@ -46,25 +46,7 @@ export const pullHandlers: Record<string, Handler> = {
     if (duplicate) {
       throw new TwinError(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${owner}:${head}.` }]);
     }
-    const now = new Date();
-    const issue: TwinIssue = {
-      id: core.state.nextId(),
-      number: repo.nextNumber++,
-      title: String(input.body.title),
-      body: typeof input.body.body === 'string' ? input.body.body : null,
-      state: 'open',
-      stateReason: null,
-      labels: [],
-      user: core.actingUser(input),
-      createdAt: now,
-      updatedAt: now,
-      closedAt: null,
-      reactions: [],
-      blockedBy: [],
-      pullRequest: { id: core.state.nextId(), number: 0, head, base, draft: input.body.draft === true, requestedReviewers: [], merged: false, mergedAt: null, mergeCommitSha: null },
-    };
-    if (issue.pullRequest) issue.pullRequest.number = issue.number;
-    repo.issues.set(issue.number, issue);
+    const issue = core.openIssue(repo, input, { head, base, draft: input.body.draft === true, requestedReviewers: [], merged: false, mergedAt: null, mergeCommitSha: null });
     const json = await renderPull(core, repo, issue);
     core.webhooks.send('pull_request', { action: 'opened', number: issue.number, pull_request: json, ...core.envelope(repo, input) });
     return { status: 201, body: json };
