@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { agentDefinition } from '../src/config/agents.ts';
 import { Redactor } from '../src/log/redact.ts';
 import { Runner } from '../src/runner/execute.ts';
-import { tokenEnvironment } from '../src/runner/git.ts';
+import { authorizationHeader } from '../src/runner/git.ts';
 import { RepoCache } from '../src/runner/repo-cache.ts';
 import type { RepoRef } from '../src/store/records.ts';
 import { GitHubTwin } from '../test/twin/index.ts';
@@ -71,7 +71,7 @@ try {
   const token = twin.createUser('bench').token;
   const repo: RepoRef = { owner: 'bench', name: 'big', fullName: 'bench/big', cloneUrl: `${twin.url}/bench/big.git`, defaultBranch: 'main' };
   const cache = new RepoCache(join(work, 'data'));
-  const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', ...tokenEnvironment(token) };
+  const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: authorizationHeader(token) };
 
   // The first run clones the mirror; not part of any figure.
   const first = await cache.prepare({ repo, token, runId: 'warm', branch: 'agent/0-warm', base: 'main' });

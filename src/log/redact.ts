@@ -18,8 +18,13 @@ const PATTERNS: RegExp[] = [
   /(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+(?=@)/gi,
 ];
 
+/** The shortest line of a multi-line secret (a PEM body) that is looked for on its own. */
+const MIN_SECRET_LINE = 32;
+
 export class Redactor {
   readonly #known = new Set<string>();
+  /** What a leak is recognised by: each known secret, and each long line of a multi-line one. */
+  readonly #needles = new Set<string>();
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret);
@@ -31,6 +36,19 @@ export class Redactor {
     this.#known.add(secret);
     // A base64 form travels in Basic authorization headers.
     this.#known.add(Buffer.from(`x-access-token:${secret}`).toString('base64'));
+    const lines = secret.split(/\r?\n/).map((line) => line.trim());
+    if (lines.length === 1) this.#needles.add(secret);
+    for (const line of lines) if (line.length >= MIN_SECRET_LINE && !line.startsWith('-----')) this.#needles.add(line);
+  }
+
+  /**
+   * Whether `text` holds a known secret: a token Switchyard minted, its webhook secret or
+   * database password, or any line of its private key. Patterns are not enough here: a
+   * repository may hold test keys of its own, but never Switchyard's.
+   */
+  holdsKnownSecret(text: string): boolean {
+    for (const needle of this.#needles) if (text.includes(needle)) return true;
+    return false;
   }
 
   redact(text: string): string {

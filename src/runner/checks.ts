@@ -17,6 +17,8 @@ export interface CheckOptions {
   signal?: AbortSignal;
   /** Wraps an argv for the sandbox. */
   wrap: (argv: readonly string[]) => string[];
+  /** The account checks run as, like the agent. */
+  user?: { uid: number; gid: number } | undefined;
   onOutput: (text: string) => void;
   onStart: (command: string) => void;
 }
@@ -33,6 +35,7 @@ export async function runChecks(commands: readonly string[], options: CheckOptio
       timeoutMs: options.timeoutMs,
       graceMs: options.graceMs,
       onOutput: options.onOutput,
+      user: options.user,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     results.push({ command, passed: result.exitCode === 0, exitCode: result.exitCode, timedOut: result.timedOut, durationMs: Math.round(result.durationMs) });

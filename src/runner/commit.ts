@@ -1,31 +1,6 @@
-/**
- * What a run's commit holds and says: everything the agent changed except workflow files, a
- * Conventional Commit message, and the diff stat against the base.
- */
+/** What a run's commit says: a Conventional Commit message, and the diff stat against the base. */
 import type { DiffStat, IssueSnapshot } from '../store/records.ts';
 import type { SimpleGit } from 'simple-git';
-
-/**
- * Files a GitHub App can push only with the `workflows` permission, which Switchyard does not
- * ask for: a run's changes to them are left out of its commit.
- */
-export const REFUSED_PREFIX = '.github/workflows/';
-
-/** Unstages staged changes under `.github/workflows/`; returns their paths. */
-export async function leaveOutWorkflows(git: SimpleGit): Promise<string[]> {
-  const staged = (await git.raw(['diff', '--cached', '--name-only', '-z'])).split('\0').filter(Boolean);
-  const refused = staged.filter((path) => path.startsWith(REFUSED_PREFIX));
-  if (refused.length > 0) await git.raw(['reset', '--quiet', '--', REFUSED_PREFIX]);
-  return refused;
-}
-
-export function refusedMessage(paths: readonly string[], nothingElse: boolean): string {
-  const list = paths.slice(0, 10).map((p) => `\`${p}\``).join(', ') + (paths.length > 10 ? ` and ${paths.length - 10} more` : '');
-  const why = 'a GitHub App needs the extra `workflows` permission to push them, and Switchyard does not ask for it. Change workflows by hand.';
-  return nothingElse
-    ? `The agent changed only files under \`${REFUSED_PREFIX}\` (${list}); they were not pushed: ${why}`
-    : `Changes to ${list} were left out: ${why}`;
-}
 
 export type CommitState = 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
 
@@ -38,8 +13,8 @@ export function commitMessage(request: { issue: IssueSnapshot; agentName: string
   return `${subject}\n${status}\nCloses #${request.issue.number}\n\nSwitchyard-Run: ${request.runId}\nSwitchyard-Agent: ${request.agentName}\n`;
 }
 
-export async function diffStat(git: SimpleGit, baseSha: string): Promise<DiffStat> {
-  const numstat = await git.raw(['diff', '--numstat', baseSha, 'HEAD']);
+export async function diffStat(git: SimpleGit, baseSha: string, headSha: string): Promise<DiffStat> {
+  const numstat = await git.raw(['diff', '--numstat', baseSha, headSha]);
   let insertions = 0;
   let deletions = 0;
   let files = 0;
@@ -49,6 +24,6 @@ export async function diffStat(git: SimpleGit, baseSha: string): Promise<DiffSta
     deletions += Number(removed) || 0;
     files += 1;
   }
-  const text = (await git.raw(['diff', '--stat=72', baseSha, 'HEAD'])).trimEnd();
+  const text = (await git.raw(['diff', '--stat=72', baseSha, headSha])).trimEnd();
   return { files, insertions, deletions, text };
 }

@@ -12,15 +12,17 @@ import type { AgentDefinition } from '../config/agents.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
 import type { DiffStat, IssueSnapshot, PromptComment, RepoRef } from '../store/records.ts';
-import { commitMessage, diffStat, leaveOutWorkflows, refusedMessage } from './commit.ts';
-import { gitIn, identityEnvironment, tokenEnvironment, type GitIdentity } from './git.ts';
+import { commitMessage, diffStat } from './commit.ts';
+import type { GitIdentity } from './git.ts';
 import { runChecks, type CheckResult } from './checks.ts';
 import { judge, notStarted } from './judge.ts';
 import { runProcess, type ProcessResult } from './process.ts';
 import { SWITCHYARD_DIR, type PreparedWorktree, type RepoCache } from './repo-cache.ts';
 import { recordOwner } from './orphans.ts';
 import { RunLog } from './run-log.ts';
-import { sandboxed, type SandboxSpec } from './sandbox.ts';
+import { grantPaths, sandboxed, type SandboxSpec } from './sandbox.ts';
+import { pathHoldingSecret } from './secret-guard.ts';
+import { refusedMessage, snapshot } from './snapshot.ts';
 
 export interface RunRequest {
   runId: string;
@@ -31,7 +33,7 @@ export interface RunRequest {
   branch: string;
   /** The branch to start from: the default branch, or a dependency's branch for a stacked run. */
   base: string;
-  /** Installation token for fetch and push; handed to git only. */
+  /** Installation token for fetch and push: only Switchyard's own git processes get it, never while the agent runs. */
   token: string;
   attempt: number;
   /** The agent's time limit: the operator's, or lower where the repository says so. */
@@ -124,6 +126,7 @@ export class Runner {
       await mkdir(home, { recursive: true });
       const paths = { worktree: worktree.path, home, mirror: this.#cache.mirrorDir(request.repo), worktreeGitDir: worktree.gitDir };
       const wrap = (argv: readonly string[]) => sandboxed(this.#sandbox, paths, argv);
+      await grantPaths(this.#sandbox, paths);
 
       // One launch per run: the agent's argv and environment, which the checks share.
       const context = this.#launchContext(request, worktree, home);
@@ -143,6 +146,7 @@ export class Runner {
           timeoutMs: request.checks.timeoutMs,
           graceMs: this.#graceMs,
           wrap,
+          user: this.#sandboxUser(),
           onOutput: (text) => runLog.write(text),
           onStart: (command) => runLog.note(`check: ${command}`),
           ...(request.signal ? { signal: request.signal } : {}),
@@ -150,7 +154,7 @@ export class Runner {
         if (request.signal?.aborted) Object.assign(outcome, { state: 'cancelled', reason: 'The run was cancelled while its checks ran.' });
       }
 
-      await this.#commitAndPush(request, worktree, outcome);
+      await this.#commitAndPush(request, worktree, privateDir, outcome);
       if (outcome.state === 'succeeded' && !outcome.changed) outcome.reason = 'The agent finished without changing any file.';
       return outcome;
     } finally {
@@ -219,27 +223,43 @@ export class Runner {
         recordOwner(dirname(home), groups);
       },
       stdinFile: launch.stdinFile,
+      user: this.#sandboxUser(),
       ...(request.signal ? { signal: request.signal } : {}),
     });
   }
 
-  async #commitAndPush(request: RunRequest, worktree: PreparedWorktree, outcome: RunOutcome): Promise<void> {
-    const git = gitIn(worktree.path, identityEnvironment(this.#identity));
-    await git.raw(['add', '--all']);
-    outcome.refused = await leaveOutWorkflows(git);
-    const staged = (await git.raw(['diff', '--cached', '--name-only'])).trim();
-    if (outcome.refused.length > 0) {
-      if (!staged && outcome.state === 'succeeded') outcome.state = 'failed';
-      outcome.reason = [outcome.reason, refusedMessage(outcome.refused, !staged)].filter(Boolean).join(' ');
+  /** The account agents and checks run as, when the sandbox names one. */
+  #sandboxUser(): { uid: number; gid: number } | undefined {
+    return this.#sandbox.kind === 'none' ? undefined : this.#sandbox.user;
+  }
+
+  /**
+   * Reads the agent's result as files from the trusted side, commits it in the mirror, and pushes
+   * that one commit unless it holds one of Switchyard's secrets. The agent has exited by now.
+   */
+  async #commitAndPush(request: RunRequest, worktree: PreparedWorktree, privateDir: string, outcome: RunOutcome): Promise<void> {
+    const mirror = this.#cache.mirrorDir(request.repo);
+    await mkdir(privateDir, { recursive: true });
+    const result = await snapshot({ mirror, worktree: worktree.path, indexFile: join(privateDir, 'index'), baseSha: worktree.baseSha, identity: this.#identity, message: commitMessage(request, outcome.state) });
+    outcome.refused = result.refused;
+    if (result.refused.length > 0) {
+      if (!result.commitSha && outcome.state === 'succeeded') outcome.state = 'failed';
+      outcome.reason = [outcome.reason, refusedMessage(result.refused, !result.commitSha)].filter(Boolean).join(' ');
     }
-    if (!staged) return;
-    await git.raw(['commit', '--quiet', '--no-verify', '-m', commitMessage(request, outcome.state)]);
+    if (!result.commitSha) return;
     outcome.changed = true;
-    outcome.commitSha = (await git.raw(['rev-parse', 'HEAD'])).trim();
-    outcome.diffStat = await diffStat(git, worktree.baseSha);
-    const push = gitIn(worktree.path, tokenEnvironment(request.token));
+    outcome.commitSha = result.commitSha;
+    const git = this.#cache.mirrorGit(request.repo);
+    outcome.diffStat = await diffStat(git, worktree.baseSha, result.commitSha);
+    const leaked = await pathHoldingSecret(git, worktree.baseSha, result.commitSha, this.#redactor);
+    if (leaked) {
+      outcome.state = 'failed';
+      outcome.reason = `Switchyard did not push ${worktree.branch}: \`${this.#redactor.redact(leaked)}\` holds one of Switchyard's own secrets (its private key, webhook secret, database password or an installation token). The work was not kept.`;
+      request.log.warn({ path: this.#redactor.redact(leaked) }, 'push refused: the changes hold a secret');
+      return;
+    }
     try {
-      await push.raw(['push', '--force', '--quiet', 'origin', `HEAD:refs/heads/${worktree.branch}`]);
+      await this.#cache.push(request.repo, request.token, result.commitSha, worktree.branch);
       outcome.pushed = true;
     } catch (error) {
       outcome.state = 'failed';

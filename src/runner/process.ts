@@ -19,6 +19,8 @@ export interface ProcessOptions {
   onSpawn?: (pid: number) => void;
   /** A file given as standard input (otherwise stdin is closed). */
   stdinFile?: string | undefined;
+  /** The account the process runs as (Switchyard runs as root; agents never do). */
+  user?: { uid: number; gid: number } | undefined;
 }
 
 export interface ProcessResult {
@@ -75,6 +77,7 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
     // Not killed by execa when Switchyard gets a signal: a graceful shutdown gives running agents
     // their grace period and then ends them itself; after a crash, start-up kills orphans.
     cleanup: false,
+    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     forceKillAfterDelay: options.graceMs ?? 5_000,
     ...(options.signal ? { cancelSignal: options.signal } : {}),
   });

@@ -9,11 +9,12 @@
  * worktrees whose owner is gone.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { RepoRef } from '../store/records.ts';
-import { gitIn, tokenEnvironment } from './git.ts';
+import { trustedGit, type GitIdentity } from './git.ts';
+import { snapshot } from './snapshot.ts';
 
 /** Files Switchyard writes into a worktree for the agent; never committed. */
 export const SWITCHYARD_DIR = '.switchyard';
@@ -39,6 +40,12 @@ export interface PrepareOptions {
 }
 
 const LOCK_PREFIX = 'switchyard pid=';
+
+/** The whole config of a mirror: no remote, no hook, nothing an agent could have added. */
+const MIRROR_CONFIG = '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n';
+
+/** Who commits the work of an interrupted run. */
+const RESCUER: GitIdentity = { name: 'switchyard[bot]', email: 'switchyard[bot]@users.noreply.github.com' };
 
 export function isAlive(pid: number): boolean {
   try {
@@ -87,8 +94,9 @@ export class RepoCache {
     return this.exclusive(repo, async () => {
       const mirror = this.mirrorDir(repo);
       if (!existsSync(join(mirror, 'HEAD'))) await this.#createMirror(repo);
-      const git = gitIn(mirror, tokenEnvironment(token));
-      await git.raw(['fetch', '--prune', '--no-tags', 'origin']);
+      await sealMirror(mirror);
+      const git = trustedGit({ gitDir: mirror, token });
+      await git.raw(['fetch', '--prune', '--no-tags', '--quiet', repo.cloneUrl, '+refs/heads/*:refs/remotes/origin/*']);
       const baseSha = (await git.raw(['rev-parse', '--verify', `refs/remotes/origin/${options.base}^{commit}`])).trim();
       await git.raw(['worktree', 'prune']);
 
@@ -97,16 +105,35 @@ export class RepoCache {
       const reused = poolSize > 0 ? free.pop() : undefined;
       if (reused) {
         // A pooled worktree is already clean (reset when returned); move it to the new base.
-        await gitIn(reused).raw(['checkout', '--quiet', '--force', '-B', branch, baseSha]);
-        return { path: reused, branch, baseSha, gitDir: await this.#gitDirOf(reused), pooled: true };
+        const gitDir = adminDirOf(mirror, reused);
+        await worktreeGit(mirror, reused).then((wt) => wt.raw(['checkout', '--quiet', '--force', '-B', branch, baseSha]));
+        return { path: reused, branch, baseSha, gitDir, pooled: true };
       }
       const pooled = poolSize > 0 && (await this.#poolCount(repo)) < poolSize;
       const path = pooled ? join(this.poolDir(repo), `slot-${options.runId}`) : this.worktreeDir(repo, options.runId);
       await mkdir(dirname(path), { recursive: true });
       // -B: a branch left by an earlier attempt of the same issue is reset to the new base.
       await git.raw(['worktree', 'add', '--quiet', '--lock', '--reason', `${LOCK_PREFIX}${process.pid} run=${options.runId}`, '--no-track', '-B', branch, path, baseSha]);
-      return { path, branch, baseSha, gitDir: await this.#gitDirOf(path), pooled };
+      const gitDir = adminDirOf(mirror, path);
+      const pointer = (await readFile(join(path, '.git'), 'utf8')).replace(/^gitdir:\s*/, '').trim();
+      if (pointer !== gitDir) throw new Error(`git put the worktree's folder at ${pointer}, not ${gitDir}`);
+      return { path, branch, baseSha, gitDir, pooled };
     });
+  }
+
+  /**
+   * Pushes one commit to one branch of the repository, by URL and full refspec, from the mirror
+   * with Switchyard's own config: whatever an agent planted is never read.
+   */
+  async push(repo: RepoRef, token: string, sha: string, branch: string): Promise<void> {
+    const mirror = this.mirrorDir(repo);
+    await this.exclusive(repo, () => sealMirror(mirror));
+    await trustedGit({ gitDir: mirror, token }).raw(['push', '--force', '--quiet', '--no-verify', repo.cloneUrl, `${sha}:refs/heads/${branch}`]);
+  }
+
+  /** A trusted git client on the mirror, for reading commits. */
+  mirrorGit(repo: Pick<RepoRef, 'owner' | 'name'>) {
+    return trustedGit({ gitDir: this.mirrorDir(repo) });
   }
 
   /**
@@ -116,10 +143,11 @@ export class RepoCache {
    */
   async release(repo: RepoRef, worktree: Pick<PreparedWorktree, 'path' | 'branch' | 'pooled' | 'baseSha'>, keep: readonly string[] = []): Promise<void> {
     await this.exclusive(repo, async () => {
-      const git = gitIn(this.mirrorDir(repo));
+      const mirror = this.mirrorDir(repo);
+      const git = trustedGit({ gitDir: mirror });
       if (worktree.pooled && existsSync(worktree.path)) {
         try {
-          await resetWorktree(worktree.path, worktree.baseSha, keep);
+          await resetWorktree(mirror, worktree.path, worktree.baseSha, keep);
           await git.raw(['branch', '-D', worktree.branch]).catch(() => undefined);
           this.#free.set(repo.fullName, [...(this.#free.get(repo.fullName) ?? []), worktree.path]);
           return;
@@ -141,7 +169,8 @@ export class RepoCache {
    * After a crash: for every mirror, worktrees whose owning process is gone are dealt with —
    * uncommitted work is committed to the run's branch (kept), a branch that never received a
    * commit is deleted, the worktree is removed (pooled ones are cleaned and kept). Worktrees of
-   * live processes are not touched. Returns the paths it cleaned up.
+   * live processes are not touched, nor any path outside Switchyard's own worktree folders (an
+   * agent can rewrite where git thinks its worktree is). Returns the paths it cleaned up.
    */
   async pruneOrphans(keep: readonly string[] = []): Promise<string[]> {
     const pruned: string[] = [];
@@ -152,17 +181,19 @@ export class RepoCache {
         const mirror = join(mirrorsRoot, owner, entry);
         const repo = { owner, name: entry.replace(/\.git$/, ''), fullName: `${owner}/${entry.replace(/\.git$/, '')}` };
         await this.exclusive(repo, async () => {
-          const git = gitIn(mirror);
+          await sealMirror(mirror);
+          const git = trustedGit({ gitDir: mirror });
+          const ours = [join(this.root, 'worktrees', repo.owner, repo.name), join(this.root, 'pool', repo.owner, repo.name)].map((dir) => `${dir}${sep}`);
           for (const worktree of await this.#listWorktrees(mirror)) {
+            if (!ours.some((prefix) => worktree.path.startsWith(prefix))) continue;
             const pid = Number(/pid=(\d+)/.exec(worktree.lock ?? '')?.[1]);
             if (pid && isAlive(pid) && pid !== process.pid) continue;
             if (!pid && worktree.lock !== undefined) continue;
-            await this.#rescue(worktree.path, worktree.branch);
+            await rescue(mirror, worktree.path, worktree.branch, join(this.root, 'runs'));
             const pooled = worktree.path.startsWith(join(this.root, 'pool'));
             if (pooled && existsSync(worktree.path)) {
-              const base = (await git.raw(['rev-parse', 'HEAD']).catch(() => '')).trim();
-              await gitIn(worktree.path).raw(['checkout', '--quiet', '--force', '--detach']).catch(() => undefined);
-              await resetWorktree(worktree.path, base || 'HEAD', keep).catch(() => undefined);
+              const base = (await git.raw(['rev-parse', `refs/heads/${worktree.branch ?? 'HEAD'}^{commit}`]).catch(() => '')).trim();
+              await resetWorktree(mirror, worktree.path, base || 'HEAD', keep).catch(() => undefined);
               await git.raw(['worktree', 'lock', '--reason', `${LOCK_PREFIX}${process.pid} pool`, worktree.path]).catch(async () => {
                 await git.raw(['worktree', 'unlock', worktree.path]).catch(() => undefined);
                 await git.raw(['worktree', 'lock', '--reason', `${LOCK_PREFIX}${process.pid} pool`, worktree.path]).catch(() => undefined);
@@ -181,20 +212,7 @@ export class RepoCache {
     return pruned;
   }
 
-  /** Commits whatever an interrupted run left in its worktree, so that its branch keeps it. */
-  async #rescue(path: string, branch: string | undefined): Promise<void> {
-    if (!branch || !existsSync(path)) return;
-    const git = gitIn(path, { GIT_AUTHOR_NAME: 'switchyard[bot]', GIT_AUTHOR_EMAIL: 'switchyard[bot]@users.noreply.github.com', GIT_COMMITTER_NAME: 'switchyard[bot]', GIT_COMMITTER_EMAIL: 'switchyard[bot]@users.noreply.github.com' });
-    try {
-      await git.raw(['add', '--all']);
-      const staged = (await git.raw(['diff', '--cached', '--name-only'])).trim();
-      if (staged) await git.raw(['commit', '--quiet', '--no-verify', '-m', 'wip: work of an interrupted run, kept by Switchyard']);
-    } catch {
-      // Nothing to rescue from a worktree git cannot read.
-    }
-  }
-
-  async #remove(git: ReturnType<typeof gitIn>, path: string): Promise<void> {
+  async #remove(git: ReturnType<typeof trustedGit>, path: string): Promise<void> {
     await git.raw(['worktree', 'unlock', path]).catch(() => undefined);
     try {
       await git.raw(['worktree', 'remove', '--force', '--force', path]);
@@ -209,14 +227,9 @@ export class RepoCache {
     return existsSync(dir) ? (await readdir(dir)).length : 0;
   }
 
-  async #gitDirOf(path: string): Promise<string> {
-    const pointer = await readFile(join(path, '.git'), 'utf8');
-    return pointer.replace(/^gitdir:\s*/, '').trim();
-  }
-
   async #listWorktrees(mirror: string): Promise<Array<{ path: string; branch: string | undefined; lock: string | undefined }>> {
     if (!existsSync(join(mirror, 'HEAD'))) return [];
-    const out = await gitIn(mirror).raw(['worktree', 'list', '--porcelain']);
+    const out = await trustedGit({ gitDir: mirror }).raw(['worktree', 'list', '--porcelain']);
     return out
       .split('\n\n')
       .map((block) => {
@@ -232,22 +245,73 @@ export class RepoCache {
   async #createMirror(repo: RepoRef): Promise<void> {
     const mirror = this.mirrorDir(repo);
     await mkdir(mirror, { recursive: true });
-    const git = gitIn(mirror);
-    await git.raw(['init', '--bare', '--quiet']);
-    await git.raw(['remote', 'add', 'origin', repo.cloneUrl]);
-    await git.raw(['config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*']);
-    const exclude = join(mirror, 'info', 'exclude');
-    const current = existsSync(exclude) ? await readFile(exclude, 'utf8') : '';
-    if (!current.includes(`/${SWITCHYARD_DIR}/`)) {
-      await mkdir(dirname(exclude), { recursive: true });
-      await appendFile(exclude, `\n/${SWITCHYARD_DIR}/\n`);
-    }
+    await trustedGit({ gitDir: mirror }).raw(['init', '--bare', '--quiet']);
+  }
+}
+
+/**
+ * Puts back the mirror's config and exclude file as Switchyard writes them, and drops anything
+ * that would make git read objects, hooks or settings from elsewhere. Written to a temporary
+ * file and renamed, so a git process reading at the same time sees one whole file.
+ */
+export async function sealMirror(mirror: string): Promise<void> {
+  const replace = async (path: string, text: string) => {
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.switchyard-${process.pid}`;
+    await writeFile(temporary, text);
+    await rename(temporary, path);
+  };
+  await replace(join(mirror, 'config'), MIRROR_CONFIG);
+  await replace(join(mirror, 'info', 'exclude'), `/${SWITCHYARD_DIR}/\n`);
+  await rm(join(mirror, 'objects', 'info', 'alternates'), { force: true });
+  await rm(join(mirror, 'info', 'grafts'), { force: true });
+  await rm(join(mirror, 'shallow'), { force: true });
+}
+
+/** Where git keeps a worktree's own files (HEAD, index): in the mirror, named after the worktree. */
+export function adminDirOf(mirror: string, worktree: string): string {
+  return join(mirror, 'worktrees', basename(worktree));
+}
+
+/**
+ * A trusted git client on one worktree. First the links between the worktree and its folder in
+ * the mirror are written again, whatever the agent made of them; the common directory is named
+ * explicitly, so the folder's `commondir` is not read either.
+ */
+export async function worktreeGit(mirror: string, path: string) {
+  const admin = adminDirOf(mirror, path);
+  await mkdir(admin, { recursive: true });
+  await replaceFile(join(path, '.git'), `gitdir: ${admin}\n`);
+  await replaceFile(join(admin, 'gitdir'), `${join(path, '.git')}\n`);
+  await replaceFile(join(admin, 'commondir'), '../..\n');
+  await rm(join(admin, 'config.worktree'), { force: true });
+  return trustedGit({ gitDir: admin, commonDir: mirror, workTree: path });
+}
+
+/** Writes a file anew: whatever was there (a symlink planted by an agent, a folder) is removed, never followed. */
+async function replaceFile(path: string, text: string): Promise<void> {
+  await rm(path, { recursive: true, force: true });
+  await writeFile(path, text, { flag: 'wx' });
+}
+
+/** Commits whatever an interrupted run left in its worktree onto its branch, so that the branch keeps it. */
+async function rescue(mirror: string, path: string, branch: string | undefined, scratch: string): Promise<void> {
+  if (!branch || !existsSync(path)) return;
+  const git = trustedGit({ gitDir: mirror });
+  try {
+    const head = (await git.raw(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`])).trim();
+    await mkdir(scratch, { recursive: true });
+    const result = await snapshot({ mirror, worktree: path, indexFile: join(scratch, `rescue-${basename(path)}.index`), baseSha: head, identity: RESCUER, message: 'wip: work of an interrupted run, kept by Switchyard' });
+    if (result.commitSha) await git.raw(['update-ref', `refs/heads/${branch}`, result.commitSha, head]);
+  } catch {
+    // Nothing to rescue from a worktree git cannot read.
   }
 }
 
 /** Everything back to `base`: tracked changes undone, untracked and ignored files gone but the keep-list. */
-export async function resetWorktree(path: string, base: string, keep: readonly string[]): Promise<void> {
-  const git = gitIn(path);
+export async function resetWorktree(mirror: string, path: string, base: string, keep: readonly string[]): Promise<void> {
+  await rm(join(adminDirOf(mirror, path), 'index'), { force: true });
+  const git = await worktreeGit(mirror, path);
   await git.raw(['checkout', '--quiet', '--force', '--detach', base]);
   await git.raw(['reset', '--quiet', '--hard', base]);
   await git.raw(['clean', '-ffdxq', ...keep.flatMap((k) => ['-e', k])]);
@@ -255,7 +319,7 @@ export async function resetWorktree(path: string, base: string, keep: readonly s
 }
 
 /** Deletes a local branch that holds no commit beyond what the remote already has. */
-async function deleteIfEmpty(git: ReturnType<typeof gitIn>, branch: string): Promise<void> {
+async function deleteIfEmpty(git: ReturnType<typeof trustedGit>, branch: string): Promise<void> {
   const ahead = await git.raw(['rev-list', '--count', `refs/heads/${branch}`, '--not', '--remotes=origin']).catch(() => '0');
   if (Number(ahead.trim()) === 0) await git.raw(['branch', '-D', branch]).catch(() => undefined);
 }

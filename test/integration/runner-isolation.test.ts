@@ -10,7 +10,7 @@ import { Redactor } from '../../src/log/redact.ts';
 import { Runner, type RunRequest } from '../../src/runner/execute.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
 import { RunLog } from '../../src/runner/run-log.ts';
-import type { SandboxKind } from '../../src/runner/sandbox.ts';
+import { checkSandbox, type SandboxCheck, type SandboxKind } from '../../src/runner/sandbox.ts';
 import type { RepoRef } from '../../src/store/records.ts';
 import { runRequest } from '../support/run-request.ts';
 import { processesUnder } from '../support/processes.ts';
@@ -25,14 +25,16 @@ describe('runner isolation', () => {
   let repo: RepoRef;
   let token: string;
   let counter = 100;
+  let sandboxCheck: SandboxCheck = { user: undefined, disableNestedUserns: false };
   const runner = (sandbox: SandboxKind = 'none', secretFiles: string[] = []) =>
-    new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([token]), sandbox: { kind: sandbox, dataDir, secretFiles }, graceMs: 300 });
+    new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([token]), sandbox: { kind: sandbox, dataDir, secretFiles, ...sandboxCheck }, graceMs: 300 });
   const git = (...args: string[]) => execa('git', ['--git-dir', join(twin.dataDir, 'git/o/r.git'), ...args]);
 
   beforeAll(async () => {
     hosted = await hostRepo({ '.gitignore': 'build/\nnode_modules/\n', 'src/a.txt': 'a\n' }, 'switchyard-isolation-');
     ({ twin, repo, token, dataDir } = hosted);
     cache = new RepoCache(dataDir);
+    if (existsSync('/usr/bin/bwrap')) sandboxCheck = await checkSandbox('bubblewrap', { dataDir });
   });
   afterAll(async () => {
     await hosted.stop();
