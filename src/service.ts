@@ -65,9 +65,12 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   const { settings } = options;
   const roles = options.roles ?? { web: true, worker: true };
   if (!settings.appId || !settings.privateKey) throw new Error('APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required to run the app.');
-  if (roles.worker) await checkSandbox(settings.sandbox);
+  const sandboxCheck = roles.worker ? await checkSandbox(settings.sandbox, { userName: settings.sandboxUser, dataDir: settings.dataDir }) : undefined;
   const redactor = new Redactor(secretsOf(settings));
   const log = options.log ?? createLogger({ level: settings.logLevel, format: settings.logFormat, redactor });
+  if (roles.worker && settings.sandbox === 'none') {
+    log.warn('SWITCHYARD_SANDBOX=none: agents run unsandboxed, as this process\'s user. An agent can read the private key, .env, the database and other runs\' worktrees; only do this where every agent and every issue is trusted.');
+  }
 
   const db = await openDatabase(settings);
   await migrate(db);
@@ -132,7 +135,15 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     const orphans = await killOrphanedRuns(settings.dataDir);
     const pruned = await cache.pruneOrphans();
     if (pruned.length > 0 || orphans.groups.length > 0) log.warn({ worktrees: pruned, processGroups: orphans.groups }, 'cleaned up after runs interrupted by a previous process');
-    const runner = new Runner({ cache, identity: settings.gitAuthor, redactor, sandbox: { kind: settings.sandbox, dataDir: settings.dataDir, secretFiles: defaultSecretFiles(settings.privateKeyPath) } });
+    const sandbox = {
+      kind: settings.sandbox,
+      dataDir: settings.dataDir,
+      secretFiles: defaultSecretFiles(settings.privateKeyPath, settings.serverConfigPath),
+      network: settings.agentNetwork,
+      user: sandboxCheck?.user,
+      disableNestedUserns: sandboxCheck?.disableNestedUserns ?? false,
+    };
+    const runner = new Runner({ cache, identity: settings.gitAuthor, redactor, sandbox });
     cancels.watch(store, CANCEL_POLL_MS, log);
     await jobs.workRuns(settings.concurrency, async (delivery) => {
       await executeRunJob(delivery, {
@@ -153,7 +164,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         onHeld: (run) => requestPlan({ repo: run.repo, installationId: run.installationId }, 60_000),
       });
     });
-    log.info({ concurrency: settings.concurrency, agents: Object.keys(settings.agents), sandbox: settings.sandbox }, 'worker started');
+    log.info({ concurrency: settings.concurrency, agents: Object.keys(settings.agents), sandbox: settings.sandbox, sandboxUser: sandbox.user?.name, agentNetwork: settings.agentNetwork }, 'worker started');
   }
 
   return {

@@ -6,7 +6,7 @@ import { statfs } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { AgentCatalogue } from './config/agents.ts';
 import { configOfRun, defaultRepoConfig, resolveAgent, type RepoConfig } from './config/repo.ts';
-import type { ClientFactory, GitHubClient, TokenSource } from './github/client.ts';
+import type { ClientFactory, GitHubClient, RunToken, TokenSource } from './github/client.ts';
 import { reportFinished } from './github/report.ts';
 import { formatDuration } from './github/status-comment.ts';
 import type { StatusReporter } from './github/status-reporter.ts';
@@ -150,6 +150,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
   await deps.store.startAttempt(run.id, run.attempt, WORKER_ID);
   let outcome: RunOutcome;
   let config: RepoConfig = DEFAULT_CONFIG;
+  let runToken: RunToken | undefined;
   try {
     void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
     const agent = deps.agents[run.agent];
@@ -158,7 +159,8 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     if (!loaded.ok) throw new Error(`\`.github/switchyard.yml\` became invalid: ${loaded.problems.join('; ')}`);
     config = loaded.config;
     const labelPrompt = resolveAgent(agentOfLabel(run.trigger.label) ?? run.agent, config).prompt;
-    const token = await deps.tokenFor(run.installationId);
+    runToken = await deps.tokenFor(run.installationId, run.trigger.repo.name);
+    const token = runToken.token;
     deps.redactor.add(token);
     const pool = config.runner.reuseWorktrees;
     log.info('run started');
@@ -186,6 +188,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     outcome = crashOutcome(error);
   } finally {
     deps.cancels.unregister(run.id);
+    await runToken?.revoke().catch((error: unknown) => log.warn({ err: error }, 'could not revoke the run\'s token; it expires within the hour'));
   }
   if (controller.signal.reason instanceof ShutdownInterruption) {
     if (delivery.retryCount < delivery.retryLimit) {

@@ -3,13 +3,14 @@
  * with issues whose bodies carry diffs, `agent:patch` on each, live progress, and the figures.
  * The last line of output is one JSON object.
  */
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Listr } from 'listr2';
 import { loadServerSettings } from '../config/server.ts';
 import { formatDuration } from '../github/status-comment.ts';
 import { createLogger } from '../log/logger.ts';
 import { Redactor } from '../log/redact.ts';
+import { checkSandbox } from '../runner/sandbox.ts';
 import { startSwitchyard, type Switchyard } from '../service.ts';
 import type { RunRecord } from '../store/records.ts';
 import { GitHubTwin } from '../../test/twin/index.ts';
@@ -61,8 +62,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   await pushFiles(twin, OWNER, REPO, files, 'Add the yard');
   twin.install(OWNER);
 
+  const sandbox = process.env.SWITCHYARD_SANDBOX ?? (await demoSandbox(`${dataDir}/app`));
   const settings = loadServerSettings({
     ...process.env,
+    SWITCHYARD_SANDBOX: sandbox,
     APP_ID: String(twin.app.id),
     PRIVATE_KEY: twin.app.privateKey,
     WEBHOOK_SECRET: twin.app.webhookSecret,
@@ -171,4 +174,20 @@ function printSummary(runs: RunRecord[], figures: DemoFigures): void {
     `\nBatch of ${figures.issues}: wall ${figures.wall_s} s from labelling to the last pull request, ` +
       `against ${figures.sum_run_s} s of runs added up; overhead per run (all but the agent) p50 ${figures.overhead_p50_ms} ms.`,
   );
+}
+
+/**
+ * The demo runs the patch agent in the sandbox where bubblewrap works, and otherwise says why
+ * it runs it unsandboxed: the demo's own issues are the only input, so that is safe here, and
+ * a fresh machine without bubblewrap can still try Switchyard.
+ */
+async function demoSandbox(dataDir: string): Promise<'bubblewrap' | 'none'> {
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await checkSandbox('bubblewrap', { dataDir });
+    return 'bubblewrap';
+  } catch (error) {
+    process.stderr.write(`Note: the demo runs its agent unsandboxed. ${(error as Error).message}\n`);
+    return 'none';
+  }
 }

@@ -53,7 +53,9 @@ const envSchema = z.object({
   SWITCHYARD_CONFIG: z.string().optional(),
   SWITCHYARD_GITHUB_PACING: z.enum(['on', 'off']).default('on'),
   SWITCHYARD_BATCH_WINDOW: z.string().default('10s'),
-  SWITCHYARD_SANDBOX: z.enum(['none', 'bubblewrap']).default('none'),
+  SWITCHYARD_SANDBOX: z.enum(['none', 'bubblewrap']).default('bubblewrap'),
+  SWITCHYARD_SANDBOX_USER: z.string().default('nobody'),
+  SWITCHYARD_AGENT_NETWORK: z.enum(['open', 'none']).default('open'),
   SWITCHYARD_RUN_RETRIES: integer(1),
   SWITCHYARD_SHUTDOWN_GRACE_SECONDS: integer(60),
   SWITCHYARD_HEARTBEAT_SECONDS: integer(10, 10),
@@ -91,8 +93,14 @@ export interface ServerSettings {
   githubPacing: boolean;
   /** How long triggers for one repository are gathered into a batch, unless the repository says otherwise. */
   batchWindowMs: number;
-  /** Where agents and checks run: as Switchyard's user, or in a bubblewrap sandbox. */
+  /** Where agents and checks run: in a bubblewrap sandbox (default), or, by the operator's explicit choice, unsandboxed as Switchyard's user. */
   sandbox: 'none' | 'bubblewrap';
+  /** The account agents run as when Switchyard runs as root: a name or `uid:gid`. */
+  sandboxUser: string;
+  /** The agents' network: the host's (`open`), or loopback only (`none`, needs the sandbox). */
+  agentNetwork: 'open' | 'none';
+  /** The server config file, hidden from agents: it may hold other agents' keys. */
+  serverConfigPath: string | undefined;
   privateKeyPath: string | undefined;
   /** A run does not start while the data directory's disk has less free space than this. */
   minFreeDiskBytes: number;
@@ -139,6 +147,9 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     privateKey = Buffer.from(privateKey, 'base64').toString('utf8');
   }
   const production = values.NODE_ENV === 'production';
+  if (values.SWITCHYARD_AGENT_NETWORK === 'none' && values.SWITCHYARD_SANDBOX === 'none') {
+    throw new SettingsError('Invalid server settings:\nSWITCHYARD_AGENT_NETWORK: "none" needs the sandbox; SWITCHYARD_SANDBOX=none cannot take an agent\'s network away');
+  }
   const windowMs = durationSetting('SWITCHYARD_BATCH_WINDOW', values.SWITCHYARD_BATCH_WINDOW);
   const statusIntervalMs = durationSetting('SWITCHYARD_STATUS_INTERVAL', values.SWITCHYARD_STATUS_INTERVAL);
 
@@ -162,6 +173,9 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     githubPacing: values.SWITCHYARD_GITHUB_PACING === 'on',
     batchWindowMs: windowMs,
     sandbox: values.SWITCHYARD_SANDBOX,
+    sandboxUser: values.SWITCHYARD_SANDBOX_USER,
+    agentNetwork: values.SWITCHYARD_AGENT_NETWORK,
+    serverConfigPath: values.SWITCHYARD_CONFIG ? resolve(values.SWITCHYARD_CONFIG) : undefined,
     privateKeyPath: values.PRIVATE_KEY_PATH ? resolve(values.PRIVATE_KEY_PATH) : undefined,
     minFreeDiskBytes: values.SWITCHYARD_MIN_FREE_DISK_MB * 1024 * 1024,
     runRetries: values.SWITCHYARD_RUN_RETRIES,

@@ -13,17 +13,41 @@ export function repoParams(repo: RepoRef): { owner: string; repo: string } {
   return { owner: repo.owner, repo: repo.name };
 }
 
-/** Gives an installation access token, for git. */
-export type TokenSource = (installationId: number) => Promise<string>;
+/** An installation token for one run's git: one repository, contents only, revoked when the run ends. */
+export interface RunToken {
+  token: string;
+  /** Ends the token at GitHub (`DELETE /installation/token`); a token already gone is fine. */
+  revoke(): Promise<void>;
+}
+
+/** Mints a token for one repository of an installation. */
+export type TokenSource = (installationId: number, repository: string) => Promise<RunToken>;
+
+/** What a run's git needs: fetch and push. Pull requests and comments go through the app's own client. */
+export const RUN_TOKEN_PERMISSIONS = { contents: 'write', metadata: 'read' } as const;
 
 /**
  * Installation tokens for git, from the app's own credentials and GitHub's API root. Not through
  * a Probot client's `auth()`: that one asks api.github.com for a token it has not cached, whatever
- * the client's base URL (GitHub Enterprise, the twin).
+ * the client's base URL (GitHub Enterprise, the twin). Each call mints a new token (never a
+ * cached one: it is revoked after its run), scoped to one repository and to contents.
  */
 export function tokenSource(options: { appId: string; privateKey: string; baseUrl: string }): TokenSource {
-  const auth = createAppAuth({ appId: options.appId, privateKey: options.privateKey, request: request.defaults({ baseUrl: options.baseUrl }) });
-  return async (installationId) => (await auth({ type: 'installation', installationId })).token;
+  const api = request.defaults({ baseUrl: options.baseUrl });
+  const auth = createAppAuth({ appId: options.appId, privateKey: options.privateKey, request: api });
+  return async (installationId, repository) => {
+    const { token } = await auth({ type: 'installation', installationId, repositoryNames: [repository], permissions: { ...RUN_TOKEN_PERMISSIONS }, refresh: true });
+    return {
+      token,
+      async revoke() {
+        try {
+          await api('DELETE /installation/token', { headers: { authorization: `token ${token}` } });
+        } catch (error) {
+          if (statusOf(error) !== 401) throw error;
+        }
+      },
+    };
+  };
 }
 
 /** The HTTP status of an Octokit error, if it is one. */

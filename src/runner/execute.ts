@@ -240,6 +240,8 @@ export class Runner {
   async #commitAndPush(request: RunRequest, worktree: PreparedWorktree, privateDir: string, outcome: RunOutcome): Promise<void> {
     const mirror = this.#cache.mirrorDir(request.repo);
     await mkdir(privateDir, { recursive: true });
+    // Outside the sandbox the agent could have written the mirror's config (a clean filter, say).
+    await this.#cache.seal(request.repo);
     const result = await snapshot({ mirror, worktree: worktree.path, indexFile: join(privateDir, 'index'), baseSha: worktree.baseSha, identity: this.#identity, message: commitMessage(request, outcome.state) });
     outcome.refused = result.refused;
     if (result.refused.length > 0) {

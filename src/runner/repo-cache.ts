@@ -127,8 +127,13 @@ export class RepoCache {
    */
   async push(repo: RepoRef, token: string, sha: string, branch: string): Promise<void> {
     const mirror = this.mirrorDir(repo);
-    await this.exclusive(repo, () => sealMirror(mirror));
+    await this.seal(repo);
     await trustedGit({ gitDir: mirror, token }).raw(['push', '--force', '--quiet', '--no-verify', repo.cloneUrl, `${sha}:refs/heads/${branch}`]);
+  }
+
+  /** Puts the mirror's config back as Switchyard writes it: before git reads the work of an agent that could write it. */
+  async seal(repo: Pick<RepoRef, 'owner' | 'name' | 'fullName'>): Promise<void> {
+    await this.exclusive(repo, () => sealMirror(this.mirrorDir(repo)));
   }
 
   /** A trusted git client on the mirror, for reading commits. */
@@ -263,6 +268,8 @@ export async function sealMirror(mirror: string): Promise<void> {
   };
   await replace(join(mirror, 'config'), MIRROR_CONFIG);
   await replace(join(mirror, 'info', 'exclude'), `/${SWITCHYARD_DIR}/\n`);
+  // Hooks planted here would run in later runs' agents' own git, outside this run.
+  await rm(join(mirror, 'hooks'), { recursive: true, force: true });
   await rm(join(mirror, 'objects', 'info', 'alternates'), { force: true });
   await rm(join(mirror, 'info', 'grafts'), { force: true });
   await rm(join(mirror, 'shallow'), { force: true });

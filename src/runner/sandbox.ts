@@ -145,6 +145,6 @@ export function lookUpUser(name: string): SandboxUser {
 }
 
 /** The files a sandbox hides by default: the working directory's .env, the key file and the server config, if any. */
-export function defaultSecretFiles(privateKeyPath: string | undefined, serverConfig?: string | undefined): string[] {
+export function defaultSecretFiles(privateKeyPath: string | undefined, serverConfig?: string): string[] {
   return [join(process.cwd(), '.env'), ...(privateKeyPath ? [privateKeyPath] : []), ...(serverConfig ? [serverConfig] : [])];
 }

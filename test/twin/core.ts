@@ -61,7 +61,12 @@ export class TwinCore {
     if (!repo || !actor || actor.kind === 'app') throw new TwinError(404, 'Not Found');
     if (actor.kind === 'installation') {
       if (actor.installation.account.login !== repo.owner.login) throw new TwinError(404, 'Not Found');
+      if (actor.scope.repositories && !actor.scope.repositories.includes(repo.name)) throw new TwinError(404, 'Not Found');
       if (need !== 'read' && scope === 'metadata') {
+        throw new TwinError(403, 'Resource not accessible by integration');
+      }
+      const granted = actor.scope.permissions ? actor.scope.permissions[scope] : 'write';
+      if (scope !== 'metadata' && (!granted || (need !== 'read' && granted !== 'write'))) {
         throw new TwinError(403, 'Resource not accessible by integration');
       }
       return repo;

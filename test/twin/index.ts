@@ -157,6 +157,11 @@ export class GitHubTwin {
     return new Octokit({ auth: token, baseUrl: this.apiUrl, log: { debug() {}, info() {}, warn() {}, error() {} } });
   }
 
+  /** An Octokit client that sends `token` as is: an installation token, say. */
+  octokitWithToken(token: string): Octokit {
+    return new Octokit({ auth: token, baseUrl: this.apiUrl, log: { debug() {}, info() {}, warn() {}, error() {} } });
+  }
+
   /** An Octokit client authenticated as the app itself (a JWT signed with its private key). */
   appOctokit(): Octokit {
     return new Octokit({ auth: appJwt(this.app.id, this.app.privateKey), baseUrl: this.apiUrl, log: { debug() {}, info() {}, warn() {}, error() {} } });
@@ -227,7 +232,7 @@ export class GitHubTwin {
     if (token.startsWith('ghs_')) {
       const found = this.state.installationTokens.get(token);
       if (!found || found.expiresAt.getTime() < Date.now()) return undefined;
-      return { kind: 'installation', installation: found.installation, user: this.app.bot };
+      return { kind: 'installation', installation: found.installation, user: this.app.bot, scope: found.scope };
     }
     if (token.split('.').length === 3 && !checkAppJwt(token, this.app.publicKey, this.app.id)) return { kind: 'app' };
     return undefined;
@@ -264,6 +269,9 @@ export class GitHubTwin {
     const pushing = rest === '/git-receive-pack' || url.searchParams.get('service') === 'git-receive-pack';
     if (actor.kind === 'installation') {
       if (actor.installation.account.login !== repo.owner.login) return void res.writeHead(404).end('Repository not found.');
+      if (actor.scope.repositories && !actor.scope.repositories.includes(repo.name)) return void res.writeHead(404).end('Repository not found.');
+      const contents = actor.scope.permissions ? actor.scope.permissions.contents : 'write';
+      if (!contents || (pushing && contents !== 'write')) return void res.writeHead(403).end(`Permission to ${owner}/${name}.git denied to ${actor.user.login}.`);
     } else {
       const need: Permission = pushing ? 'write' : 'read';
       if (PERMISSION_RANK[this.state.permissionOf(repo, actor.user.login)] < PERMISSION_RANK[need]) {

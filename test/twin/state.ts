@@ -97,16 +97,25 @@ export interface TwinApp {
   events: string[];
 }
 
+/**
+ * What an installation token may reach, as asked for when it was minted: some repositories
+ * (all when unset) and some permissions (the installation's when unset).
+ */
+export interface TokenScope {
+  repositories?: string[];
+  permissions?: Record<string, string>;
+}
+
 /** Who made a request: a user with a personal token, an installation, or the app itself (JWT). */
 export type Actor =
   | { kind: 'user'; user: TwinUser }
-  | { kind: 'installation'; installation: TwinInstallation; user: TwinUser }
+  | { kind: 'installation'; installation: TwinInstallation; user: TwinUser; scope: TokenScope }
   | { kind: 'app' };
 
 export class TwinState {
   readonly users = new Map<string, TwinUser>();
   readonly userTokens = new Map<string, TwinUser>();
-  readonly installationTokens = new Map<string, { installation: TwinInstallation; expiresAt: Date }>();
+  readonly installationTokens = new Map<string, { installation: TwinInstallation; expiresAt: Date; scope: TokenScope }>();
   readonly repos = new Map<string, TwinRepo>();
   readonly installations = new Map<number, TwinInstallation>();
   #nextId = 1000;

@@ -1,8 +1,8 @@
 /** GitHub App endpoints: the app itself, installations, tokens and webhook deliveries. */
 import { githubToken } from '../auth.ts';
 import { TwinError, type Handler, type HandlerInput, type TwinCore } from '../core.ts';
-import { userJson } from '../payloads.ts';
-import type { TwinInstallation } from '../state.ts';
+import { repoJson, userJson } from '../payloads.ts';
+import type { TwinInstallation, TwinRepo } from '../state.ts';
 
 function requireApp(input: HandlerInput): void {
   if (input.actor?.kind !== 'app') {
@@ -65,18 +65,35 @@ export const appHandlers: Record<string, Handler> = {
     requireApp(input);
     const installation = core.state.installations.get(Number(input.params.installation_id));
     if (!installation) throw new TwinError(404, 'Not Found');
+    const names = input.body.repositories as string[] | undefined;
+    const repos = [...core.state.repos.values()].filter((r) => r.owner.login === installation.account.login);
+    const chosen = names ? names.map((name) => repos.find((r) => r.name === name)) : undefined;
+    if (chosen?.some((r) => !r)) throw new TwinError(422, 'There is at least one repository that does not exist or is not accessible to the parent installation.');
+    const granted = installationJson(core, installation).permissions as Record<string, string>;
+    const asked = input.body.permissions as Record<string, string> | undefined;
+    for (const [name, level] of Object.entries(asked ?? {})) {
+      if (!granted[name] || (level === 'write' && granted[name] !== 'write')) throw new TwinError(422, `The permissions requested are not granted to this installation: ${name}`);
+    }
     const token = githubToken('ghs');
     const expiresAt = new Date(Date.now() + 60 * 60 * 1000);
-    core.state.installationTokens.set(token, { installation, expiresAt });
+    core.state.installationTokens.set(token, { installation, expiresAt, scope: { ...(names ? { repositories: names } : {}), ...(asked ? { permissions: asked } : {}) } });
     return {
       status: 201,
       body: {
         token,
         expires_at: expiresAt.toISOString(),
-        permissions: { issues: 'write', pull_requests: 'write', contents: 'write', metadata: 'read' },
-        repository_selection: 'all',
+        permissions: asked ?? granted,
+        repository_selection: chosen ? 'selected' : 'all',
+        ...(chosen ? { repositories: chosen.map((r) => repoJson(r as TwinRepo, core.urls)) } : {}),
       },
     };
+  },
+
+  'apps/revoke-installation-access-token': (core, input) => {
+    if (input.actor?.kind !== 'installation') throw new TwinError(401, 'Bad credentials');
+    const header = String(input.headers.authorization ?? '');
+    core.state.installationTokens.delete(header.split(' ')[1] ?? '');
+    return { status: 204 };
   },
 
   'apps/list-webhook-deliveries': (core, input) => {
