@@ -11,3 +11,8 @@ const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u
 export function stripHidden(text: string): string {
   return text.replace(HTML_COMMENT, '').replace(INVISIBLE, '');
 }
+
+/** Text without invisible and bidirectional-control characters: for titles, where a comment is text. */
+export function stripInvisible(text: string): string {
+  return text.replace(INVISIBLE, '');
+}

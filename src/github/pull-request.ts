@@ -3,6 +3,7 @@ import type { DiffStat, RepoRef } from '../store/records.ts';
 import { renderTitle } from '../config/repo.ts';
 import { repoParams, statusOf, type GitHubClient } from './client.ts';
 import { checksTable, formatDuration, type CheckView } from './status-comment.ts';
+import { stripInvisible } from '../agents/untrusted.ts';
 
 export interface PullRequestInput {
   repo: RepoRef;
@@ -35,7 +36,8 @@ export interface PullRequestRef {
 const MAX_TITLE = 256;
 
 export function pullRequestTitle(issueTitle: string, template = '{title}', values: { number: number; agent: string } = { number: 0, agent: '' }): string {
-  const clean = issueTitle.replace(/\s+/g, ' ').trim() || 'Untitled issue';
+  // Bidi controls could make a title read differently from what it says (Trojan Source).
+  const clean = stripInvisible(issueTitle).replace(/\s+/g, ' ').trim() || 'Untitled issue';
   const title = renderTitle(template, { title: clean, ...values }).replace(/\s+/g, ' ').trim();
   return title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 1)}…` : title;
 }

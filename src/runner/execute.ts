@@ -2,7 +2,7 @@
  * One run, start to finish: worktree from the mirror, agent process, commit, push, cleanup.
  * The runner knows nothing about webhooks or comments; it returns an outcome.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { contextMarkdown, runContext } from '../agents/context.ts';
 import { extractDiff } from '../agents/diff.ts';
@@ -20,6 +20,7 @@ import { runProcess, type ProcessResult } from './process.ts';
 import { SWITCHYARD_DIR, type PreparedWorktree, type RepoCache } from './repo-cache.ts';
 import { recordOwner } from './orphans.ts';
 import { RunLog } from './run-log.ts';
+import { readInside } from './safe-read.ts';
 import { grantPaths, sandboxed, type SandboxSpec } from './sandbox.ts';
 import { pathHoldingSecret } from './secret-guard.ts';
 import { refusedMessage, snapshot } from './snapshot.ts';
@@ -272,7 +273,7 @@ export class Runner {
   /** The agent's final message, where its preset says to find it. */
   async #summary({ summary }: Launch, result: ProcessResult): Promise<string | undefined> {
     if (!summary || result.exitCode !== 0) return undefined;
-    const text = summary.from === 'stdout' ? result.stdoutTail : await readFile(summary.path, 'utf8').catch(() => '');
+    const text = summary.from === 'stdout' ? result.stdoutTail : ((await readInside(dirname(dirname(summary.path)), summary.path, MAX_SUMMARY * 4))?.toString('utf8') ?? '');
     const clean = this.#redactor.redact(text).trim();
     if (!clean) return undefined;
     return clean.length > MAX_SUMMARY ? `${clean.slice(0, MAX_SUMMARY)}…` : clean;
@@ -308,8 +309,8 @@ export function failedOutcome(reason: string | undefined): RunOutcome {
 async function readInstructions(worktree: string): Promise<Array<{ path: string; text: string }>> {
   const found: Array<{ path: string; text: string }> = [];
   for (const path of INSTRUCTION_FILES) {
-    const content = await readFile(join(worktree, path)).catch(() => undefined);
-    if (!content) continue;
+    const content = await readInside(worktree, join(worktree, path), MAX_INSTRUCTION_BYTES);
+    if (!content || content.length === 0) continue;
     const text = content.subarray(0, MAX_INSTRUCTION_BYTES).toString('utf8');
     found.push({ path, text: content.length > MAX_INSTRUCTION_BYTES ? `${text}\n[… cut at ${MAX_INSTRUCTION_BYTES} bytes]` : text });
   }

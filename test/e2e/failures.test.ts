@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replaceLineDiff } from '../support/git.ts';
 import { processesUnder } from '../support/processes.ts';
 import { addLabel, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
+import { sign } from '../twin/webhooks.ts';
 
 // Prints the issue body it was given, then fails: the body carries a token.
 const ECHO_AND_FAIL = ['node', '-e', "process.stdout.write(require('fs').readFileSync(process.env.SWITCHYARD_ISSUE_BODY_FILE, 'utf8')); process.exit(3)"];
@@ -26,6 +27,21 @@ describe('failures and hostile input', () => {
   });
   afterAll(async () => {
     await stack?.stop();
+  });
+
+  it('answers a signed issues.labeled without an issue with 400 and the field, not a crash', async () => {
+    const body = JSON.stringify({ action: 'labeled', issue: null, label: { name: 'agent:patch' }, repository: { full_name: `${stack.owner}/${stack.repo}`, name: stack.repo, owner: { login: stack.owner } }, sender: { login: stack.owner, type: 'User' }, installation: { id: 1 } });
+    const response = await fetch(stack.twin.app.webhookUrl ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-github-delivery': 'malformed-1', 'x-hub-signature-256': sign(stack.twin.app.webhookSecret, body) },
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('The issues.labeled payload is malformed: issue: Invalid input: expected object, received null');
+    // Unsigned, the same body is refused before any handler sees it.
+    const unsigned = await fetch(stack.twin.app.webhookUrl ?? '', { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-github-delivery': 'malformed-2', 'x-hub-signature-256': 'sha256=00' }, body });
+    expect(unsigned.status).toBe(400);
+    expect(await unsigned.text()).toMatch(/signature/i);
   });
 
   it('fails a patch that does not apply, saying why', async () => {

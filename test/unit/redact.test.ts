@@ -29,3 +29,14 @@ describe('Redactor', () => {
     expect(redactor.redact('abc')).toBe('abc');
   });
 });
+
+describe('Redactor.holdsKnownSecret', () => {
+  it('finds a known token, and any line of a known private key, but not a pattern alone', () => {
+    const key = '-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAx1y2z3w4v5u6t7s8r9q0p1o2n3m4l5k6j7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END RSA PRIVATE KEY-----\n';
+    const redactor = new Redactor(['ghs_knownToken0123456789abcdefghijklmnop', key]);
+    expect(redactor.holdsKnownSecret('x = "ghs_knownToken0123456789abcdefghijklmnop"')).toBe(true);
+    expect(redactor.holdsKnownSecret('+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toBe(true);
+    expect(redactor.holdsKnownSecret('-----BEGIN RSA PRIVATE KEY-----\nsomeone else\'s test key\n-----END RSA PRIVATE KEY-----')).toBe(false);
+    expect(redactor.holdsKnownSecret('ghs_otherToken0123456789abcdefghijklmnopq')).toBe(false);
+  });
+});
