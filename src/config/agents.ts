@@ -45,6 +45,14 @@ const common = {
   /** Fixed variables for the agent. */
   env: z.record(environmentName, z.string()).default({}),
   description: z.string().optional(),
+  /**
+   * The agent's network, in the sandbox: `open`, `none` (loopback only), or `{ allow: [hosts] }`
+   * (only through Switchyard's proxy, to these hosts; `*.example.com` for subdomains). Unset:
+   * SWITCHYARD_AGENT_NETWORK.
+   */
+  network: z
+    .union([z.enum(['open', 'none']), z.object({ allow: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, 'must be a host name, or *.domain')).min(1) }).strict()])
+    .optional(),
 };
 
 export const agentDefinition = z.discriminatedUnion('kind', [

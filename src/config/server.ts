@@ -153,6 +153,11 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
   const windowMs = durationSetting('SWITCHYARD_BATCH_WINDOW', values.SWITCHYARD_BATCH_WINDOW);
   const statusIntervalMs = durationSetting('SWITCHYARD_STATUS_INTERVAL', values.SWITCHYARD_STATUS_INTERVAL);
 
+  const agents = { ...DEFAULT_AGENTS, ...file.agents };
+  if (values.SWITCHYARD_SANDBOX === 'none') {
+    const restricted = Object.entries(agents).filter(([, agent]) => agent.network !== undefined && agent.network !== 'open');
+    if (restricted.length > 0) throw new SettingsError(`Invalid server config:\nagents.${restricted[0]?.[0] ?? ''}.network: a network policy needs the sandbox; SWITCHYARD_SANDBOX=none cannot take an agent's network away`);
+  }
   return {
     appId: values.APP_ID,
     privateKey,
@@ -167,7 +172,7 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     databaseUrl: values.DATABASE_URL,
     dataDir: resolve(values.SWITCHYARD_DATA_DIR),
     concurrency: file.concurrency ?? values.SWITCHYARD_CONCURRENCY,
-    agents: { ...DEFAULT_AGENTS, ...file.agents },
+    agents,
     prompt: file.prompt,
     gitAuthor: { name: values.SWITCHYARD_GIT_AUTHOR_NAME, email: values.SWITCHYARD_GIT_AUTHOR_EMAIL },
     githubPacing: values.SWITCHYARD_GITHUB_PACING === 'on',

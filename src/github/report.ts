@@ -93,7 +93,7 @@ async function openPullRequest(octokit: GitHubClient, deps: ReportDeps, run: Run
     diffStat: outcome.diffStat,
     summary: outcome.summary ?? summaryFor(run),
     checks: outcome.checks,
-    notes: outcome.refused.length > 0 && outcome.reason ? [outcome.reason] : [],
+    notes: (outcome.refused.length > 0 || outcome.blocked.length > 0) && outcome.reason ? [outcome.reason] : [],
     draft,
   });
   if (!pullRequest.created) return pullRequest;

