@@ -29,14 +29,23 @@ export const RUN_TOKEN_PERMISSIONS = { contents: 'write', metadata: 'read' } as 
 /**
  * Installation tokens for git, from the app's own credentials and GitHub's API root. Not through
  * a Probot client's `auth()`: that one asks api.github.com for a token it has not cached, whatever
- * the client's base URL (GitHub Enterprise, the twin). Each call mints a new token (never a
- * cached one: it is revoked after its run), scoped to one repository and to contents.
+ * the client's base URL (GitHub Enterprise, the twin). Each call mints a new token, never a
+ * cached or shared one (it is revoked after its run), scoped to one repository and to contents.
  */
 export function tokenSource(options: { appId: string; privateKey: string; baseUrl: string }): TokenSource {
   const api = request.defaults({ baseUrl: options.baseUrl });
   const auth = createAppAuth({ appId: options.appId, privateKey: options.privateKey, request: api });
   return async (installationId, repository) => {
-    const { token } = await auth({ type: 'installation', installationId, repositoryNames: [repository], permissions: { ...RUN_TOKEN_PERMISSIONS }, refresh: true });
+    // Not auth-app's installation auth: it hands concurrent callers with the same options one
+    // shared token, and one run's revocation would end another's.
+    const { token: jwt } = await auth({ type: 'app' });
+    const { data } = await api('POST /app/installations/{installation_id}/access_tokens', {
+      installation_id: installationId,
+      repositories: [repository],
+      permissions: { ...RUN_TOKEN_PERMISSIONS },
+      headers: { authorization: `bearer ${jwt}` },
+    });
+    const token = data.token;
     return {
       token,
       async revoke() {

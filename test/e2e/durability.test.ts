@@ -67,6 +67,7 @@ async function pullsFor(stack: Stack, issue: number) {
 describe('durability', () => {
   let current: Harness | undefined;
   afterEach(async () => {
+    if (process.env.DUMP_LOGS && current) (await import("node:fs")).writeFileSync(process.env.DUMP_LOGS, current.processes.logs.join("\n"));
     await current?.cleanup();
     current = undefined;
   });

@@ -287,8 +287,14 @@ describe('a hostile agent', () => {
     expect((await lsRemote('other')).exitCode).not.toBe(0);
     const asApp = twin.octokitWithToken(token.token);
     await expect(asApp.rest.issues.createComment({ owner: 'o', repo: 'r', issue_number: 1, body: 'written with a stolen token' })).rejects.toMatchObject({ status: 403 });
+    // Runs that start together get tokens of their own: one run's revocation never ends another's.
+    const [first, second] = await Promise.all([mint(repo.name), mint(repo.name)]);
+    expect(first?.token).not.toBe(second?.token);
+    await first?.revoke();
     await token.revoke();
     expect((await lsRemote('r')).exitCode).not.toBe(0);
+    expect((await execa('git', ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${second?.token ?? ''}`).toString('base64')}`, 'ls-remote', `${twin.url}/o/r.git`], { reject: false })).exitCode).toBe(0);
+    await second?.revoke();
     await expect(asApp.rest.repos.get({ owner: 'o', repo: 'r' })).rejects.toMatchObject({ status: 401 });
   });
 
