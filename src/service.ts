@@ -26,6 +26,7 @@ import { migrate } from './store/migrations.ts';
 import { Store, type RunRecord } from './store/records.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
 import { CancelRegistry, executeRunJob } from './worker.ts';
+import { startReconciler, type Reconciler } from './reconciler.ts';
 
 export interface Roles {
   web: boolean;
@@ -51,12 +52,17 @@ export interface Switchyard {
   cache: RepoCache;
   cancels: CancelRegistry;
   web: WebServer | undefined;
+  /** The reconciliation sweep of this process. */
+  reconciler: Reconciler;
   /**
    * Graceful stop: no more webhooks or runs are taken; running runs may finish within the grace
    * period, and the rest are handed back to be retried by another worker.
    */
   stop(options?: { graceMs?: number }): Promise<void>;
 }
+
+/** How often every process compares run records with the job engine (and waits before ending a run). */
+const RECONCILE_INTERVAL_MS = 5_000;
 
 /** How often a worker looks for cancel requests of its running runs. */
 const CANCEL_POLL_MS = 500;
@@ -131,6 +137,16 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     });
     log.info({ url: web.url, webhookPath: settings.webhookPath, database: db.kind }, 'Switchyard is listening');
   }
+  const reconciler = startReconciler({
+    store,
+    jobs,
+    status,
+    onEnded: afterRun,
+    dataDir: roles.worker ? settings.dataDir : undefined,
+    log,
+    intervalMs: RECONCILE_INTERVAL_MS,
+    graceMs: RECONCILE_INTERVAL_MS,
+  });
   if (roles.worker) {
     const orphans = await killOrphanedRuns(settings.dataDir);
     const pruned = await cache.pruneOrphans();
@@ -167,6 +183,8 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     log.info({ concurrency: settings.concurrency, agents: Object.keys(settings.agents), sandbox: settings.sandbox, sandboxUser: sandbox.user?.name, agentNetwork: settings.agentNetwork }, 'worker started');
   }
 
+  reconciler.sweep().catch((error: unknown) => log.warn({ err: error }, 'reconciliation sweep at start-up failed; the next one tries again'));
+
   return {
     settings,
     log,
@@ -180,8 +198,10 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     cache,
     cancels,
     web,
+    reconciler,
     async stop(stopOptions = {}) {
       const graceMs = stopOptions.graceMs ?? settings.shutdownGraceMs;
+      reconciler.stop();
       await web?.close();
       if (roles.worker) {
         await jobs.stopTakingRuns();

@@ -9,6 +9,7 @@
 import { PgBoss, type Job, type JobResult, type QueueOptions } from 'pg-boss';
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../store/db.ts';
+import type { RunJobView } from '../scheduler/reconcile.ts';
 import type { IssueSnapshot, RepoRef, RunTrigger } from '../store/records.ts';
 
 export const QUEUES = {
@@ -200,6 +201,32 @@ export class JobEngine {
     await this.boss.work<T>(queue, { ...POLLING, ...options }, async ([job]: Job<T>[]) => {
       if (job) await handler(job.data);
     });
+  }
+
+  /** The newest run job of each run, as the reconciliation sweep sees it. */
+  async runJobs(runIds: readonly string[]): Promise<Map<string, RunJobView>> {
+    const views = new Map<string, RunJobView>();
+    for (const runId of runIds) {
+      const found = await this.boss.findJobs<RunJob>(QUEUES.run, { data: { runId } });
+      const newest = found.sort((a, b) => b.createdOn.getTime() - a.createdOn.getTime())[0];
+      if (!newest) continue;
+      const output = newest.output as { message?: unknown } | null | undefined;
+      views.set(runId, {
+        state: newest.state,
+        retryCount: newest.retryCount,
+        retryLimit: newest.retryLimit,
+        settledAt: newest.completedOn ? new Date(newest.completedOn).getTime() : undefined,
+        error: typeof output?.message === 'string' ? output.message : undefined,
+      });
+    }
+    return views;
+  }
+
+  /** Cancels a run's waiting jobs: the run ended while its job waited for a worker. */
+  async cancelRunJobs(runId: string): Promise<void> {
+    const found = await this.boss.findJobs<RunJob>(QUEUES.run, { data: { runId } });
+    const waiting = found.filter((job) => job.state === 'created' || job.state === 'retry').map((job) => job.id);
+    if (waiting.length > 0) await this.boss.cancel(QUEUES.run, waiting);
   }
 
   /** Stops taking run jobs; those in progress go on. */

@@ -24,7 +24,12 @@ export function recordOwner(privateDir: string, groups: number[]): void {
   writeFileSync(join(privateDir, OWNER_FILE), JSON.stringify({ pid: process.pid, groups } satisfies Owner));
 }
 
-export async function killOrphanedRuns(dataDir: string): Promise<{ runs: string[]; groups: number[] }> {
+/**
+ * Kills the process groups of runs whose owner is gone and removes their private folders. At
+ * start-up this process's own pid counts as gone (a pid can be reused); a periodic sweep passes
+ * `spareOwn`, so the runs this process is executing are never touched.
+ */
+export async function killOrphanedRuns(dataDir: string, options: { spareOwn?: boolean } = {}): Promise<{ runs: string[]; groups: number[] }> {
   const runsDir = join(dataDir, 'runs');
   const result = { runs: [] as string[], groups: [] as number[] };
   if (!existsSync(runsDir)) return result;
@@ -36,7 +41,9 @@ export async function killOrphanedRuns(dataDir: string): Promise<{ runs: string[
     } catch {
       owner = undefined;
     }
-    if (owner && owner.pid !== process.pid && isAlive(owner.pid)) continue;
+    if (owner && (owner.pid !== process.pid || options.spareOwn) && isAlive(owner.pid)) continue;
+    // A folder without an owner file yet belongs to a run that is just starting here.
+    if (!owner && options.spareOwn) continue;
     for (const group of owner?.groups ?? []) {
       try {
         process.kill(-group, 'SIGKILL');

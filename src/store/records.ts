@@ -202,6 +202,14 @@ export class Store {
     return new Map(rows.map((r) => [r.id, r.cancel_reason ?? 'cancelled']));
   }
 
+  /** Runs whose job was sent (queued and dispatched, or running), with any cancel asked for: what the reconciliation sweep checks. */
+  async dispatchedRuns(): Promise<Array<{ run: RunRecord; cancelReason: string | undefined }>> {
+    const rows = await this.#db.query<RunRow & { cancel_requested_at: Date | null; cancel_reason: string | null }>(
+      `select * from switchyard_runs where state = 'running' or (state = 'queued' and dispatched_at is not null)`,
+    );
+    return rows.map((row) => ({ run: toRun(row), cancelReason: row.cancel_requested_at ? (row.cancel_reason ?? 'a cancel was asked for') : undefined }));
+  }
+
   /** Puts a run that could not start (low disk) back to waiting, for the scheduler to try later. */
   async requeueRun(id: string, reason: string): Promise<void> {
     await this.#db.query(

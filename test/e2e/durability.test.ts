@@ -2,7 +2,7 @@
  * Durable jobs: lost workers, crashed processes and shutdowns never lose or double a run.
  * These start Switchyard as separate processes and kill them for real.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -67,7 +67,8 @@ async function pullsFor(stack: Stack, issue: number) {
 describe('durability', () => {
   let current: Harness | undefined;
   afterEach(async () => {
-    if (process.env.DUMP_LOGS && current) (await import("node:fs")).writeFileSync(process.env.DUMP_LOGS, current.processes.logs.join("\n"));
+    // SWITCHYARD_TEST_LOGS=<file> keeps the processes' logs of the last test, to read after a failure.
+    if (process.env.SWITCHYARD_TEST_LOGS && current) await writeFile(process.env.SWITCHYARD_TEST_LOGS, current.processes.logs.join('\n'));
     await current?.cleanup();
     current = undefined;
   });
@@ -118,6 +119,32 @@ describe('durability', () => {
     expect(interrupted.filter((b) => b?.includes('attempt 2'))).toHaveLength(2);
     await stack.twin.idle();
     expect(stack.twin.violations).toEqual([]);
+  });
+
+  it('ends a run interrupted twice with the reason, and the rest of the batch takes its slots', async () => {
+    current = await harness({ database: false, concurrency: 2, agentSeconds: 40 });
+    const { stack, processes } = current;
+    await processes.start('switchyard', 'all');
+    const doomed = await openIssue(stack, 'Interrupted twice', 'Slowly.');
+    await addLabel(stack, doomed, 'agent:slowish');
+    await statusShowing(stack, doomed, 'Running');
+    await processes.kill('switchyard', 'SIGKILL');
+    await processes.start('switchyard', 'all');
+    await statusShowing(stack, doomed, 'attempt 2', 60_000);
+    await eventually(async () => ((await statusComment(stack, doomed))?.includes('Running') ? true : undefined), 60_000, 'attempt 2 running');
+    await processes.kill('switchyard', 'SIGKILL');
+    const killedAt = Date.now();
+    await processes.start('switchyard', 'all');
+
+    const status = await statusShowing(stack, doomed, 'Failed', 90_000);
+    const wrongForMs = Date.now() - killedAt;
+    expect(status).toContain('Interrupted 2 times: the worker running it stopped');
+    expect(status).toContain('no retry is left');
+    // Its slot is free again: two more issues run side by side (concurrency 2) and succeed.
+    const next = [await openIssue(stack, 'After the crash 1', 'Slowly.'), await openIssue(stack, 'After the crash 2', 'Slowly.')];
+    for (const issue of next) await addLabel(stack, issue, 'agent:slowish');
+    await eventually(async () => ((await Promise.all(next.map((i) => statusComment(stack, i)))).every((b) => b?.includes('Running')) ? true : undefined), 60_000, 'both running');
+    console.log(JSON.stringify({ wrongAfterSecondCrashMs: wrongForMs }));
   });
 
   it.runIf(POSTGRES)('on SIGTERM lets a worker finish within its grace period, hands back what is left, and exits 0', async () => {

@@ -1,0 +1,69 @@
+/**
+ * The reconciliation sweep: every few seconds, on every process, and once at start-up, run
+ * records are compared with the job engine (`src/scheduler/reconcile.ts` decides). A run whose
+ * job can no longer end it is ended here, with a truthful status comment, and its slot is given
+ * back to the scheduler. On a worker, the sweep also kills the agents of runs whose Switchyard
+ * died, so they never overlap their retry.
+ */
+import type { StatusReporter } from './github/status-reporter.ts';
+import type { Logger } from './log/logger.ts';
+import type { JobEngine } from './queue/jobs.ts';
+import { killOrphanedRuns } from './runner/orphans.ts';
+import { reconcile, type Repair } from './scheduler/reconcile.ts';
+import type { RunRecord, Store } from './store/records.ts';
+
+export interface ReconcilerDeps {
+  store: Store;
+  jobs: Pick<JobEngine, 'runJobs' | 'cancelRunJobs'>;
+  status: Pick<StatusReporter, 'refresh'>;
+  /** A run was ended here: plan its repository again. */
+  onEnded: (run: RunRecord) => Promise<void>;
+  /** A worker's data directory: agents of dead owners found there are killed. */
+  dataDir?: string | undefined;
+  log: Logger;
+  intervalMs: number;
+  /** How long a job may be missing or settled before its run is ended. */
+  graceMs: number;
+}
+
+export interface Reconciler {
+  /** One pass; returns the repairs it made. */
+  sweep(): Promise<Repair[]>;
+  stop(): void;
+}
+
+export function startReconciler(deps: ReconcilerDeps): Reconciler {
+  let running: Promise<Repair[]> | undefined;
+  const sweep = async (): Promise<Repair[]> => {
+    if (deps.dataDir) {
+      const orphans = await killOrphanedRuns(deps.dataDir, { spareOwn: true });
+      if (orphans.groups.length > 0) deps.log.warn({ runs: orphans.runs, processGroups: orphans.groups }, 'killed the agents of runs whose Switchyard is gone');
+    }
+    const dispatched = await deps.store.dispatchedRuns();
+    if (dispatched.length === 0) return [];
+    const jobs = await deps.jobs.runJobs(dispatched.map((d) => d.run.id));
+    const views = dispatched.map(({ run, cancelReason }) => ({ id: run.id, state: run.state as 'queued' | 'running', attempt: run.attempt, dispatchedAt: (run.dispatchedAt ?? run.createdAt).getTime(), cancelReason }));
+    const repairs = reconcile(views, jobs, { now: Date.now(), graceMs: deps.graceMs });
+    const made: Repair[] = [];
+    for (const repair of repairs) {
+      const ended = await deps.store.failRun(repair.runId, repair.reason, repair.action === 'cancel' ? 'cancelled' : 'failed');
+      if (!ended) continue;
+      made.push(repair);
+      if (repair.action === 'cancel' && repair.cancelJob) await deps.jobs.cancelRunJobs(repair.runId);
+      await deps.store.endAttempt(ended.id, ended.attempt, ended.state);
+      deps.log.warn({ run: ended.id, repo: ended.repo, issue: ended.issueNumber, state: ended.state, reason: repair.reason }, 'reconciliation ended a run that nothing else would');
+      void deps.status.refresh({ repo: ended.repo, issueNumber: ended.issueNumber });
+      await deps.onEnded(ended);
+    }
+    return made;
+  };
+  const once = () => {
+    running ??= sweep().finally(() => (running = undefined));
+    return running;
+  };
+  const timer = setInterval(() => {
+    once().catch((error: unknown) => deps.log.warn({ err: error }, 'reconciliation sweep failed; the next one tries again'));
+  }, deps.intervalMs);
+  timer.unref();
+  return { sweep: once, stop: () => clearInterval(timer) };
+}
