@@ -175,6 +175,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         cancels,
         dataDir: settings.dataDir,
         minFreeDiskBytes: settings.minFreeDiskBytes,
+        progressIntervalMs: settings.progressIntervalMs,
         log,
         onFinished: afterRun,
         onHeld: (run) => requestPlan({ repo: run.repo, installationId: run.installationId }, 60_000),

@@ -4,7 +4,7 @@
  */
 import { statfs } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import type { AgentCatalogue } from './config/agents.ts';
+import { DEFAULT_STALL_TIMEOUT, type AgentCatalogue } from './config/agents.ts';
 import { configOfRun, defaultRepoConfig, resolveAgent, type RepoConfig } from './config/repo.ts';
 import type { ClientFactory, GitHubClient, RunToken, TokenSource } from './github/client.ts';
 import { reportFinished } from './github/report.ts';
@@ -36,6 +36,8 @@ export interface RunWorkerDeps {
   cancels: CancelRegistry;
   dataDir: string;
   minFreeDiskBytes: number;
+  /** How often a running run's status comment is brought up to date (elapsed time, last output). */
+  progressIntervalMs: number;
   log: Logger;
 }
 
@@ -151,6 +153,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
   let outcome: RunOutcome;
   let config: RepoConfig = DEFAULT_CONFIG;
   let runToken: RunToken | undefined;
+  let progressTimer: NodeJS.Timeout | undefined;
   try {
     void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
     const agent = deps.agents[run.agent];
@@ -164,6 +167,17 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     deps.redactor.add(token);
     const pool = config.runner.reuseWorktrees;
     log.info('run started');
+    let progress: string | undefined;
+    let recorded: string | undefined;
+    progressTimer = setInterval(() => {
+      const line = progress;
+      const write = line !== undefined && line !== recorded ? deps.store.setProgress(run.id, (recorded = line)) : Promise.resolve();
+      write.then(
+        () => void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber }),
+        (error: unknown) => log.warn({ err: error }, 'could not record progress'),
+      );
+    }, deps.progressIntervalMs);
+    progressTimer.unref();
     outcome = await deps.runner.execute({
       runId: run.id,
       repo: run.trigger.repo,
@@ -175,6 +189,8 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
       token,
       attempt: run.attempt,
       timeoutMs: Math.min(agent.timeout, config.runner.timeout ?? Infinity),
+      stallMs: agent.stallTimeout ?? DEFAULT_STALL_TIMEOUT,
+      onProgress: (line) => (progress = line),
       checks: { commands: config.checks.commands, timeoutMs: config.checks.timeoutMs ?? agent.timeout },
       poolSize: pool === true ? 2 : pool === false ? 0 : pool,
       keep: config.runner.keep,
@@ -187,6 +203,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     log.error({ err: error }, 'run crashed');
     outcome = crashOutcome(error);
   } finally {
+    clearInterval(progressTimer);
     deps.cancels.unregister(run.id);
     await runToken?.revoke().catch((error: unknown) => log.warn({ err: error }, 'could not revoke the run\'s token; it expires within the hour'));
   }

@@ -17,6 +17,9 @@ export const duration = z.union([z.number().int().positive(), z.string()]).trans
   return parsed;
 });
 
+/** An agent that prints nothing and changes no file for this long is stalled, unless it says otherwise. */
+export const DEFAULT_STALL_TIMEOUT = 10 * 60 * 1000;
+
 /** Names Switchyard keeps to itself: an agent may never be handed these. */
 export const RESERVED_ENVIRONMENT = [
   'APP_ID',
@@ -40,6 +43,8 @@ const environmentName = z
 const common = {
   /** How long the agent may run before its process tree is ended. */
   timeout: duration.default(30 * 60 * 1000),
+  /** How long the agent may go without printing anything or changing a file before it is ended as stalled (default 10 min). */
+  stallTimeout: duration.optional(),
   /** Variables copied from Switchyard's environment into the agent's, such as a model API key. */
   passEnv: z.array(environmentName).default([]),
   /** Fixed variables for the agent. */

@@ -61,6 +61,7 @@ const envSchema = z.object({
   SWITCHYARD_HEARTBEAT_SECONDS: integer(10, 10),
   SWITCHYARD_MIN_FREE_DISK_MB: integer(1024),
   SWITCHYARD_STATUS_INTERVAL: z.string().default('3s'),
+  SWITCHYARD_PROGRESS_INTERVAL: z.string().default('30s'),
   SWITCHYARD_GIT_AUTHOR_NAME: z.string().default('switchyard[bot]'),
   SWITCHYARD_GIT_AUTHOR_EMAIL: z.string().default('switchyard[bot]@users.noreply.github.com'),
 });
@@ -112,6 +113,8 @@ export interface ServerSettings {
   heartbeatSeconds: number;
   /** The least time between two automatic edits of one issue's status comment and label. */
   statusIntervalMs: number;
+  /** How often a running run's comment is brought up to date: elapsed time and the agent's last line. */
+  progressIntervalMs: number;
 }
 
 export class SettingsError extends Error {}
@@ -152,6 +155,7 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
   }
   const windowMs = durationSetting('SWITCHYARD_BATCH_WINDOW', values.SWITCHYARD_BATCH_WINDOW);
   const statusIntervalMs = durationSetting('SWITCHYARD_STATUS_INTERVAL', values.SWITCHYARD_STATUS_INTERVAL);
+  const progressIntervalMs = Math.max(durationSetting('SWITCHYARD_PROGRESS_INTERVAL', values.SWITCHYARD_PROGRESS_INTERVAL), statusIntervalMs, 1_000);
 
   const agents = { ...DEFAULT_AGENTS, ...file.agents };
   if (values.SWITCHYARD_SANDBOX === 'none') {
@@ -187,6 +191,7 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     shutdownGraceMs: values.SWITCHYARD_SHUTDOWN_GRACE_SECONDS * 1000,
     heartbeatSeconds: values.SWITCHYARD_HEARTBEAT_SECONDS,
     statusIntervalMs,
+    progressIntervalMs,
   };
 }
 

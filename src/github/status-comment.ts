@@ -20,6 +20,10 @@ export interface StatusView {
   /** Time spent so far (running) or in total (finished), in milliseconds. */
   elapsedMs?: number | undefined;
   reason?: string | undefined | null;
+  /** When the run started: shown while it runs, so the comment says since when. */
+  startedAt?: Date | undefined;
+  /** The agent's newest line of output, while it runs. */
+  progress?: string | undefined;
   pullRequest?: { number: number; url: string } | undefined;
   diffStat?: DiffStat | undefined | null;
   /** A branch that holds the work of a run that did not succeed. */
@@ -52,6 +56,7 @@ const HEADLINE: Record<RunState, string> = {
   succeeded: '✅ **Succeeded**',
   failed: '❌ **Failed**',
   timed_out: '⏱️ **Timed out**',
+  stalled: '💤 **Stalled**',
   cancelled: '🛑 **Cancelled**',
 };
 
@@ -60,6 +65,13 @@ export function formatDuration(ms: number): string {
   const minutes = Math.floor(ms / 60_000);
   const seconds = Math.round((ms % 60_000) / 1000);
   return `${minutes} min ${seconds} s`;
+}
+
+/** `text` as inline code that no backtick in it can close early. */
+function codeSpan(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks} ${text} ${ticks}`;
 }
 
 /** A fence longer than any backtick run in `text`, so output cannot close it early. */
@@ -89,6 +101,7 @@ export function renderStatus(view: StatusView): string {
     headline += view.state === 'running' ? ` for ${formatDuration(view.elapsedMs)}` : ` in ${formatDuration(view.elapsedMs)}`;
   }
   if (view.state === 'queued') headline += ' — waiting for a free slot.';
+  if (view.state === 'running' && view.startedAt) headline += ` (since ${view.startedAt.toISOString().slice(11, 19)} UTC)`;
   if (view.pullRequest) {
     headline += ` — pull request #${view.pullRequest.number}`;
     if (view.pullRequestState === 'merged') headline += ' was merged';
@@ -97,6 +110,7 @@ export function renderStatus(view: StatusView): string {
   }
   lines.push(headline);
   if (view.reason) lines.push('', view.reason);
+  if (view.state === 'running' && view.progress) lines.push('', `Last output: ${codeSpan(view.progress)}`);
   if (view.pullRequestState === 'closed') lines.push('', 'A later run pushes to the same branch but opens no new pull request; comment `/agent retry` to run again and open a new one.');
   if (view.keptBranch) lines.push('', `Work kept on branch \`${view.keptBranch}\`; no pull request was opened for it.`);
   if (view.checks && view.checks.length > 0) lines.push('', checksTable(view.checks));
@@ -128,6 +142,8 @@ export function statusViewOf(run: RunRecord, note: string | undefined, now: numb
     logTail: ended && run.state !== 'succeeded' ? run.logTail : undefined,
     checks: run.checks,
     note,
+    startedAt: run.startedAt ?? undefined,
+    progress: run.state === 'running' ? (run.progress ?? undefined) : undefined,
   };
 }
 

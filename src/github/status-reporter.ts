@@ -48,6 +48,7 @@ export function statusLabelOf(run: Pick<RunRecord, 'state'>, names: StatusLabelN
       return names.done;
     case 'failed':
     case 'timed_out':
+    case 'stalled':
       return names.failed;
     case 'cancelled':
       return undefined;

@@ -2,7 +2,7 @@
 import type { DiffStat, IssueSnapshot } from '../store/records.ts';
 import type { SimpleGit } from 'simple-git';
 
-export type CommitState = 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+export type CommitState = 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled';
 
 /** A Conventional Commit subject for the issue, with the issue reference and the run in the body. */
 export function commitMessage(request: { issue: IssueSnapshot; agentName: string; runId: string }, state: CommitState): string {

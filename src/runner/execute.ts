@@ -42,6 +42,10 @@ export interface RunRequest {
   attempt: number;
   /** The agent's time limit: the operator's, or lower where the repository says so. */
   timeoutMs: number;
+  /** No output and no changed file for this long ends the agent as stalled (unset: never). */
+  stallMs?: number | undefined;
+  /** The agent's newest line of output (redacted), at most every few seconds: its progress. */
+  onProgress?: ((line: string) => void) | undefined;
   checks: { commands: readonly string[]; timeoutMs: number };
   /** Reuse up to this many warm worktrees (0: a fresh worktree per run). */
   poolSize: number;
@@ -56,7 +60,7 @@ export interface RunRequest {
   log: Logger;
 }
 
-export type TerminalState = 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+export type TerminalState = 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled';
 
 export interface RunOutcome {
   state: TerminalState;
@@ -249,6 +253,8 @@ export class Runner {
       },
       stdinFile: launch.stdinFile,
       user: this.#sandboxUser(),
+      stallMs: request.stallMs,
+      onProgress: request.onProgress ? (line) => request.onProgress?.(this.#redactor.redact(line)) : undefined,
       ...(request.signal ? { signal: request.signal } : {}),
     });
   }

@@ -4,6 +4,7 @@
  * the tail of the combined output.
  */
 import { execa } from 'execa';
+import { StallWatch } from './stall.ts';
 
 export interface ProcessOptions {
   cwd: string;
@@ -21,12 +22,18 @@ export interface ProcessOptions {
   stdinFile?: string | undefined;
   /** The account the process runs as (Switchyard runs as root; agents never do). */
   user?: { uid: number; gid: number } | undefined;
+  /** No output and no file changed under `cwd` for this long ends the process as stalled. */
+  stallMs?: number | undefined;
+  /** The newest non-empty line of output, at most once per `PROGRESS_EVERY_MS`. */
+  onProgress?: ((line: string) => void) | undefined;
 }
 
 export interface ProcessResult {
   exitCode: number | undefined;
   signal: string | undefined;
   timedOut: boolean;
+  /** Ended for printing nothing and changing no file for `stallMs`. */
+  stalled: boolean;
   cancelled: boolean;
   /** Set when the executable could not be started at all. */
   startError: string | undefined;
@@ -58,12 +65,53 @@ export class Tail {
   }
 }
 
+/** Terminal colour and cursor codes (ESC [ … letter). */
+const ANSI_ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
+
+/** How often the newest line of output is passed on as progress, at most. */
+const PROGRESS_EVERY_MS = 2_000;
+
+/** The newest non-empty line of output, handed on at most every `PROGRESS_EVERY_MS`. */
+class Progress {
+  #line = '';
+  #sent = '';
+  #partial = '';
+  readonly #timer: NodeJS.Timeout | undefined;
+
+  constructor(onProgress: ((line: string) => void) | undefined) {
+    if (!onProgress) return;
+    this.#timer = setInterval(() => {
+      if (this.#line && this.#line !== this.#sent) onProgress((this.#sent = this.#line));
+    }, PROGRESS_EVERY_MS);
+    this.#timer.unref();
+  }
+
+  push(chunk: string): void {
+    if (!this.#timer) return;
+    // Colour codes and carriage-return redraws are for terminals; the last line is what is shown.
+    const text = (this.#partial + chunk).replace(ANSI_ESCAPE, '');
+    const lines = text.split(/\r?\n|\r/);
+    this.#partial = (lines.pop() ?? '').slice(-1_000);
+    const complete = lines.map((line) => line.trim()).filter(Boolean);
+    const newest = complete[complete.length - 1] ?? this.#partial.trim();
+    if (newest) this.#line = newest.slice(0, 300);
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+}
+
 export async function runProcess(argv: readonly string[], options: ProcessOptions): Promise<ProcessResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty command');
   const tail = new Tail();
   const stdoutTail = new Tail(16 * 1024);
   const started = performance.now();
+  const stall = new AbortController();
+  const watch = options.stallMs ? new StallWatch(options.cwd, options.stallMs, () => stall.abort(new Error('stalled'))) : undefined;
+  const cancelSignal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
+  const progress = new Progress(options.onProgress);
   const subprocess = execa(file, args, {
     cwd: options.cwd,
     env: options.env,
@@ -79,23 +127,30 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
     cleanup: false,
     ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
     forceKillAfterDelay: options.graceMs ?? 5_000,
-    ...(options.signal ? { cancelSignal: options.signal } : {}),
+    cancelSignal,
   });
   if (subprocess.pid !== undefined) options.onSpawn?.(subprocess.pid);
   subprocess.all?.setEncoding('utf8');
   subprocess.all?.on('data', (chunk: string) => {
     tail.push(chunk);
+    watch?.touch();
+    progress.push(chunk);
     options.onOutput?.(chunk);
   });
   subprocess.stdout?.setEncoding('utf8');
   subprocess.stdout?.on('data', (chunk: string) => stdoutTail.push(chunk));
-  const result = await subprocess;
+  const result = await subprocess.finally(() => {
+    watch?.stop();
+    progress.stop();
+  });
+  const stalled = stall.signal.aborted && !options.signal?.aborted;
   const startError = result.failed && result.exitCode === undefined && !result.isTerminated ? result.shortMessage : undefined;
   return {
     exitCode: result.exitCode,
     signal: result.signal,
     timedOut: result.timedOut,
-    cancelled: result.isCanceled,
+    stalled,
+    cancelled: result.isCanceled && !stalled,
     startError,
     durationMs: performance.now() - started,
     outputTail: tail.toString(),

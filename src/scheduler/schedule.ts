@@ -35,7 +35,7 @@ export interface PlanItem {
 export interface IssueFact {
   state: 'open' | 'closed' | 'missing';
   /** The latest finished run of that issue, if Switchyard ran one. */
-  lastRun?: { state: 'succeeded' | 'failed' | 'timed_out' | 'cancelled'; branch: string; pullRequest: number | null } | undefined;
+  lastRun?: { state: 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled'; branch: string; pullRequest: number | null } | undefined;
 }
 
 export interface Limits {

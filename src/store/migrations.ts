@@ -142,6 +142,11 @@ const MIGRATIONS: Migration[] = [
        )`,
     ],
   },
+  {
+    version: 8,
+    name: 'the progress of a running run',
+    sql: [`alter table switchyard_runs add column progress text`],
+  },
 ];
 
 const LOCK_KEY = 7_311_964_201;

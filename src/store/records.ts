@@ -202,6 +202,11 @@ export class Store {
     return new Map(rows.map((r) => [r.id, r.cancel_reason ?? 'cancelled']));
   }
 
+  /** The agent's newest line of output, while the run runs. */
+  async setProgress(id: string, line: string): Promise<void> {
+    await this.#db.query(`update switchyard_runs set progress = $2 where id = $1 and state = 'running'`, [id, line]);
+  }
+
   /** Runs whose job was sent (queued and dispatched, or running), with any cancel asked for: what the reconciliation sweep checks. */
   async dispatchedRuns(): Promise<Array<{ run: RunRecord; cancelReason: string | undefined }>> {
     const rows = await this.#db.query<RunRow & { cancel_requested_at: Date | null; cancel_reason: string | null }>(

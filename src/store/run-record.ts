@@ -1,5 +1,5 @@
 /** The run record: what a run is, as the rest of Switchyard sees it, and its row in the database. */
-export type RunState = 'queued' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+export type RunState = 'queued' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled';
 
 export const LIVE_STATES: readonly RunState[] = ['queued', 'waiting', 'running'];
 
@@ -110,6 +110,8 @@ export interface RunRecord {
   /** Comments of people with write access, read at the trigger, for the prompt. */
   comments: PromptComment[];
   checks: CheckRecord[];
+  /** The agent's newest line of output while it runs (redacted). */
+  progress: string | null;
 }
 
 export interface RunOutcomeFields {
@@ -156,6 +158,7 @@ export interface RunRow {
   pull_request_state: PullRequestState | null;
   comments: PromptComment[] | null;
   checks: CheckRecord[] | null;
+  progress: string | null;
 }
 
 export function toRun(row: RunRow): RunRecord {
@@ -192,5 +195,6 @@ export function toRun(row: RunRow): RunRecord {
     pullRequestState: row.pull_request_state ?? (row.pull_request_number === null ? null : 'open'),
     comments: row.comments ?? [],
     checks: row.checks ?? [],
+    progress: row.progress ?? null,
   };
 }

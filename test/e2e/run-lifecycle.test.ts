@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/store/records.ts';
 import { processesUnder } from '../support/processes.ts';
-import { addLabel, lastRun, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
+import { addLabel, eventually, lastRun, openIssue, startStack, statusComment, statusShowing, type Stack } from '../support/stack.ts';
 
 const agent = (script: string, timeout: number | string = 60_000) => ({ kind: 'command' as const, command: ['sh', '-c', script], timeout: typeof timeout === 'number' ? timeout : 60_000, passEnv: [], env: {} });
 
@@ -15,7 +15,10 @@ describe('run lifecycle', () => {
       agents: {
         stuck: agent('echo started; sleep 120', 1500),
         busy: agent('echo draft > draft.txt; echo working; sleep 120'),
+        steps: agent('for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do echo "step $i of 16"; sleep 0.5; done'),
+        silent: { ...agent('sleep 120'), stallTimeout: 1500 },
       },
+      env: { SWITCHYARD_PROGRESS_INTERVAL: '1s', SWITCHYARD_STATUS_INTERVAL: '1s' },
     });
   });
   afterAll(async () => {
@@ -29,6 +32,29 @@ describe('run lifecycle', () => {
     expect(status).toMatch(/time limit of 1\.5 s and was stopped after 1\.\d s/);
     expect(status).toContain('started');
     expect((await lastRun(stack, issue))?.state).toBe('timed_out');
+  });
+
+  it('keeps the running comment current: the time it has run, since when, and the agent\'s last line', async () => {
+    const issue = await openIssue(stack, 'Report progress', 'Count to sixteen.');
+    await addLabel(stack, issue, 'agent:steps');
+    const status = await statusShowing(stack, issue, 'Last output: ` step');
+    expect(status).toMatch(/Running\*\* for \d+\.\d s \(since \d\d:\d\d:\d\d UTC\)/);
+    expect(status).toMatch(/Last output: ` step \d+ of 16 `/);
+    // The comment keeps moving while the agent runs, and the last line goes once it has ended.
+    const first = /step (\d+) of 16/.exec(status)?.[1];
+    await eventually(async () => {
+      const step = /step (\d+) of 16/.exec((await statusComment(stack, issue)) ?? '')?.[1];
+      return step && step !== first ? true : undefined;
+    }, 15_000, 'a later step in the comment');
+    expect(await statusShowing(stack, issue, 'Succeeded', 30_000)).not.toContain('Last output');
+  });
+
+  it('ends an agent that goes silent as stalled, and says for how long', async () => {
+    const issue = await openIssue(stack, 'Goes quiet', 'Wait for nothing.');
+    await addLabel(stack, issue, 'agent:silent');
+    const status = await statusShowing(stack, issue, 'Stalled');
+    expect(status).toMatch(/printed nothing and changed no file for 1\.5 s and was stopped after \d/);
+    expect((await lastRun(stack, issue))?.state).toBe('stalled');
   });
 
   it('cancels a running agent when its label is removed, and keeps its work on the branch', async () => {

@@ -61,6 +61,25 @@ describe('runner isolation', () => {
     expect((await git('show', `${req.branch}:half.txt`)).stdout).toBe('half');
   });
 
+  it('ends an agent that prints nothing and changes no file as stalled, and keeps what it did', async () => {
+    const req = request(['sh', '-c', 'echo partial > partial.txt; sleep 60'], { stallMs: 700 });
+    const outcome = await runner().execute(req);
+    expect(outcome.state).toBe('stalled');
+    expect(outcome.reason).toMatch(/printed nothing and changed no file for 0.7 s and was stopped after \d/);
+    expect(outcome).toMatchObject({ changed: true, pushed: true });
+    expect(await processesUnder(dataDir)).toEqual([]);
+  });
+
+  it('leaves an agent alone that works quietly on files or keeps printing, and passes on its newest line', async () => {
+    const lines: string[] = [];
+    const quiet = await runner().execute(request(['sh', '-c', 'for i in 1 2 3 4 5 6 7 8; do echo $i > count.txt; sleep 0.25; done'], { stallMs: 700 }));
+    expect(quiet.state).toBe('succeeded');
+    const chatty = await runner().execute(request(['sh', '-c', `for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "step $i with ${token}"; sleep 0.25; done`], { stallMs: 700, onProgress: (line) => lines.push(line) }));
+    expect(chatty.state).toBe('succeeded');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((line) => /^step \d+ with \[REDACTED\]$/.test(line))).toBe(true);
+  });
+
   it('cancels a running agent through its signal', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('label removed')), 300);
