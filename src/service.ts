@@ -27,6 +27,7 @@ import { Store, type RunRecord } from './store/records.ts';
 import { startWebServer, type WebServer } from './web/server.ts';
 import { CancelRegistry, executeRunJob } from './worker.ts';
 import { startReconciler, type Reconciler } from './reconciler.ts';
+import { pushRescuedWork } from './rescue.ts';
 
 export interface Roles {
   web: boolean;
@@ -150,7 +151,8 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   if (roles.worker) {
     const orphans = await killOrphanedRuns(settings.dataDir);
     const pruned = await cache.pruneOrphans();
-    if (pruned.length > 0 || orphans.groups.length > 0) log.warn({ worktrees: pruned, processGroups: orphans.groups }, 'cleaned up after runs interrupted by a previous process');
+    if (pruned.length > 0 || orphans.groups.length > 0) log.warn({ worktrees: pruned.map((p) => p.path), processGroups: orphans.groups }, 'cleaned up after runs interrupted by a previous process');
+    await pushRescuedWork(pruned, { store, cache, tokenFor, status, redactor, log });
     const sandbox = {
       kind: settings.sandbox,
       dataDir: settings.dataDir,

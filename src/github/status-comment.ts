@@ -24,6 +24,8 @@ export interface StatusView {
   startedAt?: Date | undefined;
   /** The agent's newest line of output, while it runs. */
   progress?: string | undefined;
+  /** Where the work of an interrupted attempt was pushed. */
+  rescuedBranch?: string | undefined;
   pullRequest?: { number: number; url: string } | undefined;
   diffStat?: DiffStat | undefined | null;
   /** A branch that holds the work of a run that did not succeed. */
@@ -112,6 +114,7 @@ export function renderStatus(view: StatusView): string {
   if (view.reason) lines.push('', view.reason);
   if (view.state === 'running' && view.progress) lines.push('', `Last output: ${codeSpan(view.progress)}`);
   if (view.pullRequestState === 'closed') lines.push('', 'A later run pushes to the same branch but opens no new pull request; comment `/agent retry` to run again and open a new one.');
+  if (view.rescuedBranch) lines.push('', `The work of an interrupted attempt was kept on branch \`${view.rescuedBranch}\`.`);
   if (view.keptBranch) lines.push('', `Work kept on branch \`${view.keptBranch}\`; no pull request was opened for it.`);
   if (view.checks && view.checks.length > 0) lines.push('', checksTable(view.checks));
   if (view.pullRequest) lines.push('', `Review it: ${view.pullRequest.url}`);
@@ -144,6 +147,7 @@ export function statusViewOf(run: RunRecord, note: string | undefined, now: numb
     note,
     startedAt: run.startedAt ?? undefined,
     progress: run.state === 'running' ? (run.progress ?? undefined) : undefined,
+    rescuedBranch: run.rescuedBranch ?? undefined,
   };
 }
 

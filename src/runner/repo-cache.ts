@@ -41,6 +41,14 @@ export interface PrepareOptions {
 
 const LOCK_PREFIX = 'switchyard pid=';
 
+/** A worktree cleaned up after its process died, and the commit that keeps what it held, if anything. */
+export interface PrunedWorktree {
+  path: string;
+  repo: Pick<RepoRef, 'owner' | 'name' | 'fullName'>;
+  branch: string | undefined;
+  rescuedSha: string | undefined;
+}
+
 /** The whole config of a mirror: no remote, no hook, nothing an agent could have added. */
 const MIRROR_CONFIG = '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n';
 
@@ -177,8 +185,8 @@ export class RepoCache {
    * live processes are not touched, nor any path outside Switchyard's own worktree folders (an
    * agent can rewrite where git thinks its worktree is). Returns the paths it cleaned up.
    */
-  async pruneOrphans(keep: readonly string[] = []): Promise<string[]> {
-    const pruned: string[] = [];
+  async pruneOrphans(keep: readonly string[] = []): Promise<PrunedWorktree[]> {
+    const pruned: PrunedWorktree[] = [];
     const mirrorsRoot = join(this.root, 'mirrors');
     if (!existsSync(mirrorsRoot)) return pruned;
     for (const owner of await readdir(mirrorsRoot)) {
@@ -194,7 +202,7 @@ export class RepoCache {
             const pid = Number(/pid=(\d+)/.exec(worktree.lock ?? '')?.[1]);
             if (pid && isAlive(pid) && pid !== process.pid) continue;
             if (!pid && worktree.lock !== undefined) continue;
-            await rescue(mirror, worktree.path, worktree.branch, join(this.root, 'runs'));
+            const rescuedSha = await rescue(mirror, worktree.path, worktree.branch, join(this.root, 'runs'));
             const pooled = worktree.path.startsWith(join(this.root, 'pool'));
             if (pooled && existsSync(worktree.path)) {
               const base = (await git.raw(['rev-parse', `refs/heads/${worktree.branch ?? 'HEAD'}^{commit}`]).catch(() => '')).trim();
@@ -208,7 +216,7 @@ export class RepoCache {
               await this.#remove(git, worktree.path);
             }
             if (worktree.branch) await deleteIfEmpty(git, worktree.branch);
-            pruned.push(worktree.path);
+            pruned.push({ path: worktree.path, repo, branch: worktree.branch, rescuedSha });
           }
           await git.raw(['worktree', 'prune']);
         });
@@ -302,16 +310,19 @@ async function replaceFile(path: string, text: string): Promise<void> {
 }
 
 /** Commits whatever an interrupted run left in its worktree onto its branch, so that the branch keeps it. */
-async function rescue(mirror: string, path: string, branch: string | undefined, scratch: string): Promise<void> {
-  if (!branch || !existsSync(path)) return;
+async function rescue(mirror: string, path: string, branch: string | undefined, scratch: string): Promise<string | undefined> {
+  if (!branch || !existsSync(path)) return undefined;
   const git = trustedGit({ gitDir: mirror });
   try {
     const head = (await git.raw(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`])).trim();
     await mkdir(scratch, { recursive: true });
     const result = await snapshot({ mirror, worktree: path, indexFile: join(scratch, `rescue-${basename(path)}.index`), baseSha: head, identity: RESCUER, message: 'wip: work of an interrupted run, kept by Switchyard' });
-    if (result.commitSha) await git.raw(['update-ref', `refs/heads/${branch}`, result.commitSha, head]);
+    if (!result.commitSha) return undefined;
+    await git.raw(['update-ref', `refs/heads/${branch}`, result.commitSha, head]);
+    return result.commitSha;
   } catch {
     // Nothing to rescue from a worktree git cannot read.
+    return undefined;
   }
 }
 

@@ -202,6 +202,16 @@ export class Store {
     return new Map(rows.map((r) => [r.id, r.cancel_reason ?? 'cancelled']));
   }
 
+  /** The newest run of an issue that works on `branch`. */
+  async runOfBranch(repo: string, branch: string): Promise<RunRecord | undefined> {
+    const rows = await this.#db.query<RunRow>('select * from switchyard_runs where repo = $1 and branch = $2 order by created_at desc limit 1', [repo, branch]);
+    return rows[0] ? toRun(rows[0]) : undefined;
+  }
+
+  async setRescuedBranch(id: string, branch: string): Promise<void> {
+    await this.#db.query('update switchyard_runs set rescued_branch = $2 where id = $1', [id, branch]);
+  }
+
   /** The agent's newest line of output, while the run runs. */
   async setProgress(id: string, line: string): Promise<void> {
     await this.#db.query(`update switchyard_runs set progress = $2 where id = $1 and state = 'running'`, [id, line]);

@@ -112,6 +112,8 @@ export interface RunRecord {
   checks: CheckRecord[];
   /** The agent's newest line of output while it runs (redacted). */
   progress: string | null;
+  /** Where the work of an interrupted attempt was pushed, when there was any. */
+  rescuedBranch: string | null;
 }
 
 export interface RunOutcomeFields {
@@ -159,6 +161,7 @@ export interface RunRow {
   comments: PromptComment[] | null;
   checks: CheckRecord[] | null;
   progress: string | null;
+  rescued_branch: string | null;
 }
 
 export function toRun(row: RunRow): RunRecord {
@@ -196,5 +199,6 @@ export function toRun(row: RunRow): RunRecord {
     comments: row.comments ?? [],
     checks: row.checks ?? [],
     progress: row.progress ?? null,
+    rescuedBranch: row.rescued_branch ?? null,
   };
 }

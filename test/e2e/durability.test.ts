@@ -18,6 +18,8 @@ const POSTGRES = process.env.SWITCHYARD_TEST_DATABASE_URL;
 
 const agents = (seconds: number): AgentCatalogue => ({
   slowish: { kind: 'command', command: ['sh', '-c', `sleep ${seconds}; echo "$SWITCHYARD_ISSUE_NUMBER" > "done-$SWITCHYARD_ISSUE_NUMBER.txt"`], timeout: 120_000, passEnv: [], env: {} },
+  // Writes a draft at once, then works on: an interruption leaves work behind.
+  drafty: { kind: 'command', command: ['sh', '-c', `echo draft > draft.txt; sleep ${seconds}`], timeout: 120_000, passEnv: [], env: {} },
 });
 
 interface Harness {
@@ -126,10 +128,17 @@ describe('durability', () => {
     const { stack, processes } = current;
     await processes.start('switchyard', 'all');
     const doomed = await openIssue(stack, 'Interrupted twice', 'Slowly.');
-    await addLabel(stack, doomed, 'agent:slowish');
+    await addLabel(stack, doomed, 'agent:drafty');
     await statusShowing(stack, doomed, 'Running');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     await processes.kill('switchyard', 'SIGKILL');
     await processes.start('switchyard', 'all');
+    // What the first attempt left is pushed to a branch of its own before the retry starts, and named.
+    const rescued = await statusShowing(stack, doomed, 'The work of an interrupted attempt was kept on branch', 60_000);
+    const branch = /kept on branch `([^`]+)`/.exec(rescued)?.[1] ?? '';
+    expect(branch).toMatch(/^agent\/1-interrupted-twice-rescued-[0-9a-f]{7}$/);
+    const { data: draft } = await stack.gh.rest.repos.getContent({ owner: OWNER, repo: REPO, path: 'draft.txt', ref: branch });
+    expect('content' in draft ? Buffer.from(draft.content, 'base64').toString().trim() : '').toBe('draft');
     await statusShowing(stack, doomed, 'attempt 2', 60_000);
     await eventually(async () => ((await statusComment(stack, doomed))?.includes('Running') ? true : undefined), 60_000, 'attempt 2 running');
     await processes.kill('switchyard', 'SIGKILL');
@@ -139,6 +148,7 @@ describe('durability', () => {
     const status = await statusShowing(stack, doomed, 'Failed', 90_000);
     const wrongForMs = Date.now() - killedAt;
     expect(status).toContain('Interrupted 2 times: the worker running it stopped');
+    expect(status).toContain('The work of an interrupted attempt was kept on branch');
     expect(status).toContain('no retry is left');
     // Its slot is free again: two more issues run side by side (concurrency 2) and succeed.
     const next = [await openIssue(stack, 'After the crash 1', 'Slowly.'), await openIssue(stack, 'After the crash 2', 'Slowly.')];

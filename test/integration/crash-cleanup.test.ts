@@ -53,7 +53,8 @@ describe('crash and restart', () => {
     const pruned = await cache.pruneOrphans();
 
     expect(orphans.runs.sort()).toEqual(['crash-1', 'crash-2', 'crash-3']);
-    expect(pruned.sort()).toEqual(runs.map((r) => cache.worktreeDir(repo, r.runId)).sort());
+    expect(pruned.map((p) => p.path).sort()).toEqual(runs.map((r) => cache.worktreeDir(repo, r.runId)).sort());
+    expect(pruned.every((p) => p.rescuedSha && p.branch)).toBe(true);
     await eventually(async () => ((await processesUnder(join(dataDir, 'worktrees'))).length === 0 ? true : undefined), 5_000, 'agents gone');
     const remaining = await cache.worktrees(repo);
     expect(remaining).toHaveLength(1);
