@@ -3,7 +3,7 @@
  * each with its own data directory, against the twin. With PostgreSQL (scale-out) or PGlite
  * (one `all` process). Processes can be killed and started again.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +72,11 @@ export class ProcessStack {
   constructor(options: ProcessStackOptions) {
     this.#options = options;
     this.webPort = freePort();
-    this.#work = mkdtemp(join(tmpdir(), 'switchyard-procs-'));
+    // Searchable by others: the sandbox runs agents as nobody, who must reach the data directories inside.
+    this.#work = mkdtemp(join(tmpdir(), 'switchyard-procs-')).then(async (dir) => {
+      await chmod(dir, 0o711);
+      return dir;
+    });
   }
 
   get dataDirs(): string[] {
