@@ -8,7 +8,7 @@
 import type { StatusReporter } from './github/status-reporter.ts';
 import type { Logger } from './log/logger.ts';
 import type { JobEngine } from './queue/jobs.ts';
-import { killOrphanedRuns } from './runner/orphans.ts';
+import { killMachineOrphans, killOrphanedRuns } from './runner/orphans.ts';
 import { reconcile, type Repair } from './scheduler/reconcile.ts';
 import type { RunRecord, Store } from './store/records.ts';
 
@@ -37,7 +37,8 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
   const sweep = async (): Promise<Repair[]> => {
     if (deps.dataDir) {
       const orphans = await killOrphanedRuns(deps.dataDir, { spareOwn: true });
-      if (orphans.groups.length > 0) deps.log.warn({ runs: orphans.runs, processGroups: orphans.groups }, 'killed the agents of runs whose Switchyard is gone');
+      const elsewhere = await killMachineOrphans();
+      if (orphans.groups.length + elsewhere.length > 0) deps.log.warn({ runs: orphans.runs, processGroups: [...orphans.groups, ...elsewhere] }, 'killed the agents of runs whose Switchyard is gone');
     }
     const dispatched = await deps.store.dispatchedRuns();
     if (dispatched.length === 0) return [];

@@ -17,7 +17,7 @@ import { closeFinishedBatches, planRepository } from './plan-job.ts';
 import { JobEngine } from './queue/jobs.ts';
 import { Runner } from './runner/execute.ts';
 import { RepoCache } from './runner/repo-cache.ts';
-import { killOrphanedRuns } from './runner/orphans.ts';
+import { killOrphanedRuns, killOwnAgents } from './runner/orphans.ts';
 import { checkSandbox, defaultSecretFiles } from './runner/sandbox.ts';
 import { BatchStore } from './store/batches.ts';
 import { openDatabase, type Database } from './store/db.ts';
@@ -28,6 +28,7 @@ import { startWebServer, type WebServer } from './web/server.ts';
 import { CancelRegistry, executeRunJob } from './worker.ts';
 import { startReconciler, type Reconciler } from './reconciler.ts';
 import { pushRescuedWork } from './rescue.ts';
+import { watchDatabase } from './database-watch.ts';
 
 export interface Roles {
   web: boolean;
@@ -148,6 +149,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     intervalMs: RECONCILE_INTERVAL_MS,
     graceMs: RECONCILE_INTERVAL_MS,
   });
+  let databaseWatch: { stop(): void } | undefined;
   if (roles.worker) {
     const orphans = await killOrphanedRuns(settings.dataDir);
     const pruned = await cache.pruneOrphans();
@@ -163,6 +165,18 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     };
     const runner = new Runner({ cache, identity: settings.gitAuthor, redactor, sandbox });
     cancels.watch(store, CANCEL_POLL_MS, log);
+    // PGlite lives in this process: only a database over the network can be lost.
+    if (db.kind === 'postgres') {
+      databaseWatch = watchDatabase({
+        db,
+        heartbeatMs: settings.heartbeatSeconds * 1000,
+        onLost: () => {
+          cancels.interruptAll();
+          void killOwnAgents(settings.dataDir);
+        },
+        log,
+      });
+    }
     await jobs.workRuns(settings.concurrency, async (delivery) => {
       await executeRunJob(delivery, {
         store,
@@ -205,6 +219,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     async stop(stopOptions = {}) {
       const graceMs = stopOptions.graceMs ?? settings.shutdownGraceMs;
       reconciler.stop();
+      databaseWatch?.stop();
       await web?.close();
       if (roles.worker) {
         await jobs.stopTakingRuns();

@@ -20,7 +20,7 @@ import { runChecks, type CheckResult } from './checks.ts';
 import { judge, notStarted } from './judge.ts';
 import { runProcess, type ProcessResult } from './process.ts';
 import { SWITCHYARD_DIR, type PreparedWorktree, type RepoCache } from './repo-cache.ts';
-import { recordOwner } from './orphans.ts';
+import { forgetOwner, recordOwner } from './orphans.ts';
 import { RunLog } from './run-log.ts';
 import { readInside } from './safe-read.ts';
 import { BRIDGE_SCRIPT, startEgressProxy, type EgressProxy } from './egress-proxy.ts';
@@ -190,6 +190,7 @@ export class Runner {
       runLog.close();
       if (worktree) await this.#cache.release(request.repo, worktree, request.keep).catch((error: unknown) => log.error({ err: error }, 'could not release worktree'));
       await rm(privateDir, { recursive: true, force: true });
+      forgetOwner(privateDir);
     }
   }
 

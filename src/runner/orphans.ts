@@ -1,12 +1,14 @@
 /**
  * Processes of runs whose Switchyard died (kill -9, a lost machine): each run records who owns
- * it and which process group its agent leads; at start-up, groups whose owner is gone are killed
- * and the run's private folder is removed. Runs of live processes are not touched.
+ * it and which process group its agent leads, in its private folder and in a folder of the
+ * machine's that every Switchyard process of the same user reads. At start-up, and in every
+ * reconciliation sweep, groups whose owner is gone are killed, whichever worker notices first;
+ * runs of live processes are not touched.
  */
-import { existsSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { isAlive } from './repo-cache.ts';
 
 interface Owner {
@@ -21,7 +23,55 @@ const OWNER_FILE = 'owner.json';
  * purpose: called the moment an agent starts, so that a crash right after cannot orphan it.
  */
 export function recordOwner(privateDir: string, groups: number[]): void {
-  writeFileSync(join(privateDir, OWNER_FILE), JSON.stringify({ pid: process.pid, groups } satisfies Owner));
+  const owner = JSON.stringify({ pid: process.pid, groups } satisfies Owner);
+  writeFileSync(join(privateDir, OWNER_FILE), owner);
+  const registry = machineRegistry();
+  if (registry) writeFileSync(join(registry, `${basename(privateDir)}.json`), owner, { mode: 0o600 });
+}
+
+/** Forgets a run that ended here: its agents are gone. */
+export function forgetOwner(privateDir: string): void {
+  const registry = machineRegistry();
+  if (registry) rmSync(join(registry, `${basename(privateDir)}.json`), { force: true });
+}
+
+/**
+ * The machine's folder of run owners for this user: private (0700) and owned by this user, or
+ * not used at all, so that nobody else can make Switchyard kill a process group of their choice.
+ */
+function machineRegistry(): string | undefined {
+  const dir = join(tmpdir(), `switchyard-agents-${process.getuid?.() ?? 'user'}`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stats = lstatSync(dir);
+    if (!stats.isDirectory() || (stats.mode & 0o077) !== 0 || (process.getuid && stats.uid !== process.getuid())) return undefined;
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Kills the agents of runs on this machine whose Switchyard is gone, whatever its data directory. */
+export async function killMachineOrphans(): Promise<number[]> {
+  const registry = machineRegistry();
+  const killed: number[] = [];
+  if (!registry) return killed;
+  for (const entry of await readdir(registry)) {
+    const path = join(registry, entry);
+    const owner = await readFile(path, 'utf8').then((text) => JSON.parse(text) as Owner, () => undefined);
+    if (owner && isAlive(owner.pid)) continue;
+    for (const group of owner?.groups ?? []) {
+      if (!Number.isInteger(group) || group <= 1) continue;
+      try {
+        process.kill(-group, 'SIGKILL');
+        killed.push(group);
+      } catch {
+        // Already gone.
+      }
+    }
+    await rm(path, { force: true });
+  }
+  return killed;
 }
 
 /**
@@ -56,4 +106,24 @@ export async function killOrphanedRuns(dataDir: string, options: { spareOwn?: bo
     result.runs.push(runId);
   }
   return result;
+}
+
+/** Kills the agents of this process's own runs at once (SIGKILL, no grace): it lost its database. */
+export async function killOwnAgents(dataDir: string): Promise<number[]> {
+  const runsDir = join(dataDir, 'runs');
+  const killed: number[] = [];
+  if (!existsSync(runsDir)) return killed;
+  for (const runId of await readdir(runsDir)) {
+    const owner = await readFile(join(runsDir, runId, OWNER_FILE), 'utf8').then((text) => JSON.parse(text) as Owner, () => undefined);
+    if (owner?.pid !== process.pid) continue;
+    for (const group of owner.groups) {
+      try {
+        process.kill(-group, 'SIGKILL');
+        killed.push(group);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  return killed;
 }

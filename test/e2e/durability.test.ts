@@ -3,6 +3,8 @@
  * These start Switchyard as separate processes and kill them for real.
  */
 import { writeFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { processesUnder } from '../support/processes.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, POSTGRES, pullsFor, type Harness } from '../support/crash-harness.ts';
 import { addLabel, eventually, OWNER, openIssue, REPO, statusComment, statusShowing } from '../support/stack.ts';
@@ -96,6 +98,49 @@ describe('durability', () => {
     for (const issue of next) await addLabel(stack, issue, 'agent:slowish');
     await eventually(async () => ((await Promise.all(next.map((i) => statusComment(stack, i)))).every((b) => b?.includes('Running')) ? true : undefined), 60_000, 'both running');
     console.log(JSON.stringify({ wrongAfterSecondCrashMs: wrongForMs }));
+  });
+
+  it.runIf(POSTGRES)('a worker that loses its database stops its agent before the retry starts elsewhere', async () => {
+    current = await harness({ database: true, concurrency: 1, agentSeconds: 40 });
+    const { stack, processes } = current;
+    // worker-1 reaches PostgreSQL through a proxy that the test cuts.
+    const upstream = new URL(POSTGRES ?? '');
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const server = connect(Number(upstream.port || 5432), upstream.hostname);
+      client.pipe(server).pipe(client);
+      for (const socket of [client, server]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => sockets.delete(socket));
+      }
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const viaProxy = new URL(processes.databaseUrl ?? '');
+    viaProxy.host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    await processes.start('web', 'web');
+    const doomed = await processes.start('worker-1', 'worker', { DATABASE_URL: viaProxy.toString() });
+    const issue = await openIssue(stack, 'Loses its database', 'Slowly.');
+    await addLabel(stack, issue, 'agent:slowish');
+    await statusShowing(stack, issue, 'Running');
+    await processes.start('worker-2', 'worker');
+
+    proxy.close();
+    for (const socket of sockets) socket.destroy();
+    const cutAt = Date.now();
+    const lostLine = await eventually(async () => doomed.lines.find((l) => l.includes('lost the database')), 30_000, 'worker-1 noticing');
+    // Killed at once, without a grace period: by the time pg-boss could fail the job, it is gone.
+    const lostAt = (JSON.parse(lostLine) as { time?: number }).time ?? 0;
+    await eventually(async () => ((await processesUnder(doomed.dataDir)).length === 0 ? true : undefined), 3_000, 'worker-1\'s agent gone');
+    const agentGoneAt = Date.now();
+    const retried = await statusShowing(stack, issue, 'attempt 2', 60_000);
+    expect(retried).toContain('Running');
+    // The retry on worker-2 started after worker-1 had killed its agent: the two never overlapped.
+    const retryStarted = processes.processes.get('worker-2')?.lines.find((l) => l.includes('retrying an interrupted run'));
+    const retryAt = (JSON.parse(retryStarted ?? '{}') as { time?: number }).time ?? 0;
+    expect(retryAt).toBeGreaterThan(lostAt);
+    expect(lostAt - cutAt).toBeLessThan(5_000);
+    console.log(JSON.stringify({ agentStoppedAfterCutMs: agentGoneAt - cutAt }));
   });
 
   it.runIf(POSTGRES)('on SIGTERM lets a worker finish within its grace period, hands back what is left, and exits 0', async () => {

@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killOrphanedRuns } from '../../src/runner/orphans.ts';
+import { killMachineOrphans, killOrphanedRuns } from '../../src/runner/orphans.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
 import type { RepoRef } from '../../src/store/records.ts';
 import { processesUnder } from '../support/processes.ts';
@@ -65,5 +65,21 @@ describe('crash and restart', () => {
       expect(stdout).toBe(`work-${n}`);
     }
     expect(await readdir(join(dataDir, 'runs'))).toEqual([]);
+  });
+
+  it('lets any Switchyard on the machine kill the agents of one that died, whatever its data directory', async () => {
+    const env = { ...process.env, SWITCHYARD_CHILD: JSON.stringify({ dataDir, repo, token, mode: 'runs', runs: [{ runId: 'elsewhere-1', issue: 9, command: ['sh', '-c', 'echo started > started.txt; sleep 600'] }] }) };
+    const cache = new RepoCache(dataDir);
+    const doomed = execa('node', [CHILD], { env, reject: false });
+    await eventually(async () => (existsSync(join(cache.worktreeDir(repo, 'elsewhere-1'), 'started.txt')) ? true : undefined), 30_000, 'agent at work');
+    const agents = await processesUnder(cache.worktreeDir(repo, 'elsewhere-1'));
+    expect(agents.length).toBeGreaterThan(0);
+    doomed.kill('SIGKILL');
+    await doomed;
+    // This process is another worker: it never reads that data directory, only the machine's registry.
+    const killed = await killMachineOrphans();
+    expect(killed.length).toBeGreaterThan(0);
+    await eventually(async () => ((await processesUnder(cache.worktreeDir(repo, 'elsewhere-1'))).length === 0 ? true : undefined), 5_000, 'agents gone');
+    expect(await killMachineOrphans()).toEqual([]);
   });
 });

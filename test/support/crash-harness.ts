@@ -31,7 +31,8 @@ export async function harness(options: { database: boolean; concurrency: number;
   await gh.rest.repos.createForAuthenticatedUser({ name: REPO, auto_init: true });
   await pushFiles(twin, OWNER, REPO, { 'src/a.txt': 'a\n' });
   twin.install(OWNER);
-  const database = options.database && POSTGRES ? await freshDatabase(POSTGRES) : undefined;
+  const url = process.env.SWITCHYARD_TEST_DATABASE_URL;
+  const database = options.database && url ? await freshDatabase(url) : undefined;
   const sharedDataDir = database ? undefined : await mkdtemp(join(tmpdir(), 'switchyard-embedded-'));
   const processes = new ProcessStack({
     twin,

@@ -79,6 +79,10 @@ export class ProcessStack {
     });
   }
 
+  get databaseUrl(): string | undefined {
+    return this.#options.databaseUrl;
+  }
+
   get dataDirs(): string[] {
     return [...new Set([...this.processes.values()].map((p) => p.dataDir))];
   }
@@ -115,10 +119,10 @@ export class ProcessStack {
   }
 
   /** Starts a process and waits until it is ready (web: /healthz answers; worker: it says so). */
-  async start(name: string, role: 'web' | 'worker' | 'all'): Promise<SwitchyardProcess> {
+  async start(name: string, role: 'web' | 'worker' | 'all', env: Record<string, string> = {}): Promise<SwitchyardProcess> {
     const previous = this.processes.get(name);
     const dataDir = previous?.dataDir ?? this.#options.sharedDataDir ?? (await mkdtemp(join(await this.#work, `${name}-`)));
-    const subprocess = execa('node', [MAIN, role], { env: await this.#environment(role, dataDir), extendEnv: false, reject: false, buffer: false, stdin: 'ignore' });
+    const subprocess = execa('node', [MAIN, role], { env: { ...(await this.#environment(role, dataDir)), ...env }, extendEnv: false, reject: false, buffer: false, stdin: 'ignore' });
     const entry: SwitchyardProcess = { name, role, dataDir, subprocess, lines: [], exited: false };
     void subprocess.then(() => {
       entry.exited = true;
