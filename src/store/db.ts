@@ -54,6 +54,9 @@ class PostgresDatabase implements Database {
   constructor(url: string) {
     this.#url = url;
     this.#pool = new pg.Pool({ connectionString: url, max: 5 });
+    // An idle connection that breaks (the server restarts, the network goes) is dropped by the
+    // pool and the next query opens a new one; without a listener it would end the process.
+    this.#pool.on('error', () => undefined);
   }
 
   async query<Row extends object>(text: string, params: unknown[] = []): Promise<Row[]> {
