@@ -14,7 +14,12 @@ import { addLabel, eventually, openIssue, statusComment, statusShowing } from '.
 const AGENT_SECONDS = 60;
 
 async function timeUntil(current: Harness, issue: number, truth: RegExp, from: number): Promise<number> {
-  await eventually(async () => (truth.test((await statusComment(current.stack, issue)) ?? '') ? true : undefined), 120_000, `comment matching ${truth.source}`);
+  let seen = '';
+  try {
+    await eventually(async () => truth.test((seen = (await statusComment(current.stack, issue)) ?? '')) || undefined, 120_000, `comment matching ${truth.source}`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nlast comment:\n${seen}\nlast log lines:\n${current.processes.logs.slice(-15).join('\n')}`, { cause: error });
+  }
   return (Date.now() - from) / 1000;
 }
 

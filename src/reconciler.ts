@@ -10,12 +10,14 @@ import type { Logger } from './log/logger.ts';
 import type { JobEngine } from './queue/jobs.ts';
 import { killMachineOrphans, killOrphanedRuns } from './runner/orphans.ts';
 import { reconcile, type Repair } from './scheduler/reconcile.ts';
+import type { GitHubRecords } from './store/github-records.ts';
 import type { RunRecord, Store } from './store/records.ts';
 
 export interface ReconcilerDeps {
   store: Store;
   jobs: Pick<JobEngine, 'runJobs' | 'cancelRunJobs'>;
   status: Pick<StatusReporter, 'refresh'>;
+  records: Pick<GitHubRecords, 'setNote'>;
   /** A run was ended here: plan its repository again. */
   onEnded: (run: RunRecord) => Promise<void>;
   /** A worker's data directory: agents of dead owners found there are killed. */
@@ -52,6 +54,8 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
       made.push(repair);
       if (repair.action === 'cancel' && repair.cancelJob) await deps.jobs.cancelRunJobs(repair.runId);
       await deps.store.endAttempt(ended.id, ended.attempt, ended.state);
+      // Notes (such as "retrying as attempt 2") belonged to the run that just ended.
+      await deps.records.setNote(ended.repo, ended.issueNumber, null);
       deps.log.warn({ run: ended.id, repo: ended.repo, issue: ended.issueNumber, state: ended.state, reason: repair.reason }, 'reconciliation ended a run that nothing else would');
       void deps.status.refresh({ repo: ended.repo, issueNumber: ended.issueNumber });
       await deps.onEnded(ended);

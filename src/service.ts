@@ -143,6 +143,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     store,
     jobs,
     status,
+    records,
     onEnded: afterRun,
     dataDir: roles.worker ? settings.dataDir : undefined,
     log,

@@ -210,7 +210,9 @@ export class JobEngine {
       const found = await this.boss.findJobs<RunJob>(QUEUES.run, { data: { runId } });
       const newest = found.sort((a, b) => b.createdOn.getTime() - a.createdOn.getTime())[0];
       if (!newest) continue;
-      const output = newest.output as { message?: unknown } | null | undefined;
+      // pg-boss keeps a failure as `{ value: { message } }` (its own, such as a heartbeat timeout) or `{ message }`.
+      const raw = newest.output as { message?: unknown; value?: { message?: unknown } } | null | undefined;
+      const output = raw?.value ?? raw;
       views.set(runId, {
         state: newest.state,
         retryCount: newest.retryCount,
