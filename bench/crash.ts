@@ -8,6 +8,7 @@
  *   true again when the other worker runs attempt 2.
  * Last line: JSON with the seconds of each.
  */
+import { writeFile } from 'node:fs/promises';
 import { harness, type Harness } from '../test/support/crash-harness.ts';
 import { addLabel, eventually, openIssue, statusComment, statusShowing } from '../test/support/stack.ts';
 
@@ -18,6 +19,7 @@ async function timeUntil(current: Harness, issue: number, truth: RegExp, from: n
   try {
     await eventually(async () => truth.test((seen = (await statusComment(current.stack, issue)) ?? '')) || undefined, 120_000, `comment matching ${truth.source}`);
   } catch (error) {
+    if (process.env.BENCH_LOGS) await writeFile(process.env.BENCH_LOGS, current.processes.logs.join("\n"));
     throw new Error(`${(error as Error).message}\nlast comment:\n${seen}\nlast log lines:\n${current.processes.logs.slice(-15).join('\n')}`, { cause: error });
   }
   return (Date.now() - from) / 1000;
@@ -39,7 +41,7 @@ async function embedded(twice: boolean): Promise<number> {
     await processes.kill('switchyard', 'SIGKILL');
     killedAt = Date.now();
     await processes.start('switchyard', 'all');
-    return timeUntil(current, issue, /\*\*Failed\*\*[\s\S]*Interrupted 2 times/, killedAt);
+    return await timeUntil(current, issue, /\*\*Failed\*\*[\s\S]*Interrupted 2 times/, killedAt);
   } finally {
     await current.cleanup();
   }

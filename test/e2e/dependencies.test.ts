@@ -63,7 +63,7 @@ describe('dependencies, merged release', () => {
 
   it('closes the batch with a plan report', async () => {
     const batchId = (await lastRun(stack, 1))?.batchId;
-    const report = await eventually(async () => (batchId ? await stack.batches.report(batchId) : undefined), 10_000, 'plan report');
+    const report = await eventually(async () => (batchId ? stack.batches.report(batchId) : undefined), 10_000, 'plan report');
     expect(report.runs).toHaveLength(5);
     expect(report.criticalPath.length).toBeGreaterThanOrEqual(4);
     expect(report.makespanMs).toBeGreaterThan(0);
