@@ -3,6 +3,7 @@
  * Without APP_ID and PRIVATE_KEY outside production, Probot's set-up wizard registers the app
  * from app.yml, exactly as `probot run` does.
  */
+import { existsSync } from 'node:fs';
 import { run } from 'probot';
 import { loadServerSettings, SettingsError } from './config/server.ts';
 import { startSwitchyard, type Roles } from './service.ts';
@@ -13,10 +14,21 @@ const ROLES: Record<string, Roles> = {
   worker: { web: false, worker: true },
 };
 
+/**
+ * Reads `.env` from the working directory, as `probot run` does: where Probot's set-up wizard
+ * writes APP_ID, PRIVATE_KEY and WEBHOOK_SECRET. Variables already set in the environment win.
+ */
+export function loadDotEnv(path = '.env'): boolean {
+  if (!existsSync(path)) return false;
+  process.loadEnvFile(path);
+  return true;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const role = argv[0] ?? 'all';
   const roles = ROLES[role];
   if (!roles) throw new SettingsError(`Unknown role "${role}": use web, worker or all.`);
+  loadDotEnv();
   const settings = loadServerSettings();
   if (!settings.appId || !settings.privateKey) {
     if (settings.production) throw new SettingsError('APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required in production.');

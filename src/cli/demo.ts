@@ -22,7 +22,8 @@ export interface DemoOptions {
   keep: boolean;
   verbose: boolean;
   dataDir: string;
-  port: number;
+  /** The twin's port; unset: 4010, or a free one when 4010 is taken. */
+  port: number | undefined;
   /** How many source files the sample repository holds. */
   repoFiles: number;
   /** Runs at once; the patch agent is light, so by default every issue of the batch. */
@@ -55,7 +56,7 @@ function median(values: number[]): number {
 export async function runDemo(options: DemoOptions): Promise<number> {
   const dataDir = resolve(options.dataDir);
   await rm(dataDir, { recursive: true, force: true });
-  const twin = await GitHubTwin.start({ dataDir: `${dataDir}/twin`, port: options.port });
+  const twin = await startTwin(`${dataDir}/twin`, options.port);
   const maintainer = twin.octokit(OWNER);
   const files = sampleFiles(options.repoFiles);
   await maintainer.rest.repos.createForAuthenticatedUser({ name: REPO, auto_init: true, description: 'Switchyard demo' });
@@ -71,7 +72,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     WEBHOOK_SECRET: twin.app.webhookSecret,
     GHE_HOST: twin.host,
     GHE_PROTOCOL: 'http',
-    PORT: options.keep ? String(options.port + 1) : '0',
+    PORT: options.keep ? String(Number(new URL(twin.url).port) + 1) : '0',
     HOST: '127.0.0.1',
     SWITCHYARD_DATA_DIR: `${dataDir}/app`,
     DATABASE_URL: undefined,
@@ -189,5 +190,19 @@ async function demoSandbox(dataDir: string): Promise<'bubblewrap' | 'none'> {
   } catch (error) {
     process.stderr.write(`Note: the demo runs its agent unsandboxed. ${(error as Error).message}\n`);
     return 'none';
+  }
+}
+
+const DEFAULT_PORT = 4010;
+
+/** The twin on the port asked for; unasked, on 4010 or, when that is taken, on a free one. */
+async function startTwin(dataDir: string, port: number | undefined): Promise<GitHubTwin> {
+  try {
+    return await GitHubTwin.start({ dataDir, port: port ?? DEFAULT_PORT });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    if (port !== undefined) throw new Error(`Port ${port} is in use: choose another with --port, or leave --port out to take a free one.`, { cause: error });
+    process.stderr.write(`Port ${DEFAULT_PORT} is in use: the twin takes a free port instead.\n`);
+    return GitHubTwin.start({ dataDir, port: 0 });
   }
 }

@@ -8,6 +8,23 @@ import { parseArgs } from 'node:util';
 import { main } from '../main.ts';
 import { runDemo } from './demo.ts';
 
+const DEMO_USAGE = `Usage: switchyard demo [options]
+
+Starts a local GitHub twin and Switchyard (embedded defaults, no credentials), opens issues whose
+bodies carry diffs in a sample repository, labels them agent:patch, and shows each run through to
+its pull request. The last line of output is JSON with the figures.
+
+Options:
+  --issues N         issues to open (1-50, default 5)
+  --concurrency N    runs at once (default: as many as issues)
+  --repo-files N     files in the sample repository (default 24)
+  --port P           the twin's port (default 4010, or a free one when 4010 is taken); the app listens on P+1 with --keep
+  --data-dir DIR     where the twin and the app keep their data (default .data/demo)
+  --keep             leave the twin and the app running, and print their URLs and a token to look around with
+  --verbose          the app's log on stderr
+  --github-pacing    pace writes as against github.com
+  -h, --help         this text`;
+
 const USAGE = `Usage:
   switchyard demo [--issues N] [--keep] [--verbose] [--port P] [--data-dir DIR] [--github-pacing] [--concurrency N] [--repo-files N]
   switchyard start            web and worker in one process (embedded default)
@@ -24,13 +41,18 @@ async function cli(argv: string[]): Promise<number> {
           issues: { type: 'string', default: '5' },
           keep: { type: 'boolean', default: false },
           verbose: { type: 'boolean', default: false },
-          port: { type: 'string', default: '4010' },
+          port: { type: 'string' },
           'data-dir': { type: 'string', default: '.data/demo' },
           'github-pacing': { type: 'boolean', default: false },
           concurrency: { type: 'string' },
           'repo-files': { type: 'string', default: '24' },
+          help: { type: 'boolean', short: 'h', default: false },
         },
       });
+      if (values.help) {
+        console.log(DEMO_USAGE);
+        return 0;
+      }
       const issues = Number(values.issues);
       if (!Number.isInteger(issues) || issues < 1 || issues > 50) throw new Error('--issues takes a whole number from 1 to 50');
       const concurrency = values.concurrency === undefined ? issues : Number(values.concurrency);
@@ -40,7 +62,7 @@ async function cli(argv: string[]): Promise<number> {
       return runDemo({
         // Every even issue edits a track of its own number, so the yard has at least that many.
         repoFiles: Math.max(repoFiles, issues),
-        concurrency, issues, keep: values.keep, verbose: values.verbose, port: Number(values.port), dataDir: values['data-dir'], githubPacing: values['github-pacing'] });
+        concurrency, issues, keep: values.keep, verbose: values.verbose, port: values.port === undefined ? undefined : Number(values.port), dataDir: values['data-dir'], githubPacing: values['github-pacing'] });
     }
     case 'start':
       await main(['all']);

@@ -125,7 +125,9 @@ function describe(error: z.ZodError, prefix = ''): string {
 
 /** Reads the server settings from an environment (default: `process.env`). */
 export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): ServerSettings {
-  const parsed = envSchema.safeParse(env);
+  // `LOG_FORMAT=` in a .env file (as .env.example and Probot's wizard leave them) means unset.
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = envSchema.safeParse(given);
   if (!parsed.success) throw new SettingsError(`Invalid server settings:\n${describe(parsed.error)}`);
   const values = parsed.data;
 
@@ -149,6 +151,8 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     // Probot convention: a key that does not fit one env line may be base64-encoded.
     privateKey = Buffer.from(privateKey, 'base64').toString('utf8');
   }
+  // Probot's wizard writes the key on one .env line, its newlines escaped as \n.
+  if (privateKey && !privateKey.includes('\n') && privateKey.includes('\\n')) privateKey = privateKey.replace(/\\n/g, '\n');
   const production = values.NODE_ENV === 'production';
   if (values.SWITCHYARD_AGENT_NETWORK === 'none' && values.SWITCHYARD_SANDBOX === 'none') {
     throw new SettingsError('Invalid server settings:\nSWITCHYARD_AGENT_NETWORK: "none" needs the sandbox; SWITCHYARD_SANDBOX=none cannot take an agent\'s network away');

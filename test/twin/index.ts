@@ -102,7 +102,10 @@ export class GitHubTwin {
     const twin = new GitHubTwin(dataDir, options.dataDir === undefined, manifest.default_events ?? [], options.webhookUrl);
     // Longer than clients keep idle sockets, so a reused socket is never closed under a request.
     twin.#server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve) => twin.#server.listen(options.port ?? 0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      twin.#server.once('error', reject);
+      twin.#server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    });
     twin.#port = (twin.#server.address() as AddressInfo).port;
     const urls = { api: `${twin.url}${API_PREFIX}`, web: twin.url };
     const webhooks = new WebhookSender(
