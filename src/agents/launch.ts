@@ -29,6 +29,8 @@ export interface Launch {
   stdinFile?: string | undefined;
   /** Where the agent's final message is found, for the pull request's summary. */
   summary?: { from: 'stdout' } | { from: 'file'; path: string } | undefined;
+  /** How standard output reports the run: plain text, or Claude Code's JSON result. */
+  output?: 'text' | 'claude-json' | undefined;
 }
 
 /** An environment variable holds at most 128 KiB on Linux; larger bodies go by file only. */
@@ -67,5 +69,5 @@ export function launchFor(agent: AgentDefinition, context: LaunchContext, ambien
   }
   if (agent.kind === 'command') return { argv: agent.command, env };
   const launch = PRESETS[agent.kind].launch({ promptFile: context.promptFile, summaryFile: context.summaryFile }, { model: agent.model, args: agent.args, executable: agent.executable });
-  return { argv: launch.argv, env, stdinFile: launch.stdinFile, summary: launch.summary };
+  return { argv: launch.argv, env, stdinFile: launch.stdinFile, summary: launch.summary, output: launch.output };
 }

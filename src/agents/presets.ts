@@ -30,6 +30,8 @@ export interface PresetLaunch {
   stdinFile: string | undefined;
   /** Where the agent's final message is: its standard output, or a file it writes. */
   summary: { from: 'stdout' } | { from: 'file'; path: string } | undefined;
+  /** How its standard output reports the run (final message, usage): as plain text, or as Claude Code's JSON result. */
+  output?: 'text' | 'claude-json' | undefined;
 }
 
 export interface Preset {
@@ -44,13 +46,17 @@ export const PROMPT_POINTER = 'Do the task described in the file .switchyard/pro
 const model = (flag: string, options: PresetOptions) => (options.model ? [flag, options.model] : []);
 
 export const PRESETS: Record<PresetName, Preset> = {
-  // Claude Code in print mode: the prompt on stdin, edits allowed without asking, the final message on stdout.
+  // Claude Code in print mode: the prompt on stdin, edits and commands allowed without asking
+  // (acceptEdits alone refuses every command headless, so it could not run the tests;
+  // bypassPermissions is refused to root), and a JSON result on stdout with the final message,
+  // tokens, turns and cost.
   claude: {
-    env: ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN'],
+    env: ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_BASE_URL'],
     launch: (files, options) => ({
-      argv: [options.executable ?? 'claude', '-p', '--output-format', 'text', '--permission-mode', 'acceptEdits', ...model('--model', options), ...(options.args ?? [])],
+      argv: [options.executable ?? 'claude', '-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash', ...model('--model', options), ...(options.args ?? [])],
       stdinFile: files.promptFile,
       summary: { from: 'stdout' },
+      output: 'claude-json',
     }),
   },
   // Codex: `exec -` reads the prompt from stdin; --full-auto lets it edit the workspace; the last message goes to a file.

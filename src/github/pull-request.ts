@@ -4,6 +4,7 @@ import { renderTitle } from '../config/repo.ts';
 import { repoParams, statusOf, type GitHubClient } from './client.ts';
 import { checksTable, formatDuration, type CheckView } from './status-comment.ts';
 import { stripInvisible } from '../agents/untrusted.ts';
+import { describeUsage, type AgentUsage } from '../agents/report.ts';
 
 export interface PullRequestInput {
   repo: RepoRef;
@@ -22,6 +23,8 @@ export interface PullRequestInput {
   checks: readonly CheckView[];
   /** Sentences the reviewer should read (files left out, …). */
   notes?: readonly string[];
+  /** Tokens, turns and cost, where the agent reported them. */
+  usage?: AgentUsage | undefined;
   draft?: boolean;
 }
 
@@ -59,6 +62,7 @@ export function pullRequestBody(input: PullRequestInput): string {
     '',
     `Switchyard ran the \`${input.agent}\` agent on #${input.issueNumber} (attempt ${input.attempt}, ${formatDuration(input.durationMs)}).`,
   ];
+  if (input.usage) lines.push('', `Usage: ${describeUsage(input.usage)}.`);
   if (input.checks.length > 0) lines.push('', checksTable(input.checks));
   if (input.diffStat) lines.push('', '```text', input.diffStat.text, '```');
   return `${lines.join('\n')}\n`;

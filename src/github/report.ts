@@ -69,6 +69,7 @@ export async function reportFinished(octokit: GitHubClient, deps: ReportDeps, ru
     pullRequestNumber: pullRequest?.number ?? null,
     pullRequestUrl: pullRequest?.url ?? null,
     keptBranch,
+    usage: outcome.usage ?? null,
   });
   // Answers to commands and notes about interruptions belonged to the run that just ended.
   await deps.records.setNote(run.repo, run.issueNumber, null);
@@ -94,6 +95,7 @@ async function openPullRequest(octokit: GitHubClient, deps: ReportDeps, run: Run
     summary: outcome.summary ?? summaryFor(run),
     checks: outcome.checks,
     notes: (outcome.refused.length > 0 || outcome.blocked.length > 0) && outcome.reason ? [outcome.reason] : [],
+    usage: outcome.usage,
     draft,
   });
   if (!pullRequest.created) return pullRequest;

@@ -2,6 +2,7 @@
  * The status comment's text: one per issue, found again by a hidden marker. It is a view of the
  * issue's newest run record, so whoever writes it last writes the newest state.
  */
+import { describeUsage, type AgentUsage } from '../agents/report.ts';
 import { LIVE_STATES, type DiffStat, type PullRequestState, type RunRecord, type RunState } from '../store/records.ts';
 
 export const STATUS_MARKER = '<!-- switchyard:status -->';
@@ -26,6 +27,8 @@ export interface StatusView {
   progress?: string | undefined;
   /** Where the work of an interrupted attempt was pushed. */
   rescuedBranch?: string | undefined;
+  /** Tokens, turns and cost, where the agent reported them. */
+  usage?: AgentUsage | undefined;
   pullRequest?: { number: number; url: string } | undefined;
   diffStat?: DiffStat | undefined | null;
   /** A branch that holds the work of a run that did not succeed. */
@@ -116,6 +119,7 @@ export function renderStatus(view: StatusView): string {
   if (view.pullRequestState === 'closed') lines.push('', 'A later run pushes to the same branch but opens no new pull request; comment `/agent retry` to run again and open a new one.');
   if (view.rescuedBranch) lines.push('', `The work of an interrupted attempt was kept on branch \`${view.rescuedBranch}\`.`);
   if (view.keptBranch) lines.push('', `Work kept on branch \`${view.keptBranch}\`; no pull request was opened for it.`);
+  if (view.usage) lines.push('', `Usage: ${describeUsage(view.usage)}.`);
   if (view.checks && view.checks.length > 0) lines.push('', checksTable(view.checks));
   if (view.pullRequest) lines.push('', `Review it: ${view.pullRequest.url}`);
   if (view.logTail) {
@@ -148,6 +152,7 @@ export function statusViewOf(run: RunRecord, note: string | undefined, now: numb
     startedAt: run.startedAt ?? undefined,
     progress: run.state === 'running' ? (run.progress ?? undefined) : undefined,
     rescuedBranch: run.rescuedBranch ?? undefined,
+    usage: run.usage ?? undefined,
   };
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { contextMarkdown, runContext } from '../agents/context.ts';
 import { extractDiff } from '../agents/diff.ts';
+import { parseClaudeResult, type AgentReport, type AgentUsage } from '../agents/report.ts';
 import { launchFor, type Launch, type LaunchContext } from '../agents/launch.ts';
 import { INSTRUCTION_FILES, MAX_INSTRUCTION_BYTES, renderPrompt } from '../agents/prompt.ts';
 import type { AgentDefinition } from '../config/agents.ts';
@@ -85,6 +86,8 @@ export interface RunOutcome {
   refused: string[];
   /** Destinations (`host:port`) the egress proxy refused. */
   blocked: string[];
+  /** Tokens, turns and cost, where the agent reports them. */
+  usage?: AgentUsage | undefined;
 }
 
 export interface RunnerOptions {
@@ -152,7 +155,9 @@ export class Runner {
       const launch = launchFor(request.agent, context);
       runLog.note(`agent ${request.agentName}, attempt ${request.attempt}`);
       const agentResult = await this.#runAgent(request, worktree, context, launch, wrap, runLog);
-      outcome.summary = await this.#summary(launch, agentResult);
+      const report = launch.output === 'claude-json' ? parseClaudeResult(agentResult.stdoutTail) : undefined;
+      outcome.usage = report?.usage;
+      outcome.summary = await this.#summary(launch, agentResult, report);
       outcome.agentMs = Math.round(agentResult.durationMs);
       outcome.logTail = this.#tail(agentResult.outputTail);
       Object.assign(outcome, judge(request, agentResult));
@@ -302,9 +307,10 @@ export class Runner {
   }
 
   /** The agent's final message, where its preset says to find it. */
-  async #summary({ summary }: Launch, result: ProcessResult): Promise<string | undefined> {
+  async #summary({ summary }: Launch, result: ProcessResult, report: AgentReport | undefined): Promise<string | undefined> {
     if (!summary || result.exitCode !== 0) return undefined;
-    const text = summary.from === 'stdout' ? result.stdoutTail : ((await readInside(dirname(dirname(summary.path)), summary.path, MAX_SUMMARY * 4))?.toString('utf8') ?? '');
+    const fromOutput = report ? (report.summary ?? '') : result.stdoutTail;
+    const text = summary.from === 'stdout' ? fromOutput : ((await readInside(dirname(dirname(summary.path)), summary.path, MAX_SUMMARY * 4))?.toString('utf8') ?? '');
     const clean = this.#redactor.redact(text).trim();
     if (!clean) return undefined;
     return clean.length > MAX_SUMMARY ? `${clean.slice(0, MAX_SUMMARY)}…` : clean;

@@ -106,7 +106,8 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
   const [file, ...args] = argv;
   if (!file) throw new Error('empty command');
   const tail = new Tail();
-  const stdoutTail = new Tail(16 * 1024);
+  // Large enough for a JSON result (Claude Code's) with its final message.
+  const stdoutTail = new Tail(64 * 1024);
   const started = performance.now();
   const stall = new AbortController();
   const watch = options.stallMs ? new StallWatch(options.cwd, options.stallMs, () => stall.abort(new Error('stalled'))) : undefined;

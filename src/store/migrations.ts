@@ -144,8 +144,8 @@ const MIGRATIONS: Migration[] = [
   },
   {
     version: 8,
-    name: 'the progress of a running run, and the branch that keeps an interrupted attempt\'s work',
-    sql: [`alter table switchyard_runs add column progress text, add column rescued_branch text`],
+    name: 'the progress of a running run, the branch that keeps an interrupted attempt\'s work, the agent\'s usage',
+    sql: [`alter table switchyard_runs add column progress text, add column rescued_branch text, add column usage jsonb`],
   },
 ];
 

@@ -309,7 +309,7 @@ export class Store {
   async finishRun(id: string, outcome: RunOutcomeFields): Promise<RunRecord> {
     const rows = await this.#db.query<RunRow>(
       `update switchyard_runs set state = $2, reason = $3, log_tail = $4, diff_stat = $5, agent_ms = $6,
-              pull_request_number = $7, pull_request_url = $8, kept_branch = $9,
+              pull_request_number = $7, pull_request_url = $8, kept_branch = $9, usage = $10,
               pull_request_state = case when $7::integer is null then null else 'open' end, finished_at = now()
        where id = $1 returning *`,
       [
@@ -322,6 +322,7 @@ export class Store {
         outcome.pullRequestNumber ?? null,
         outcome.pullRequestUrl ?? null,
         outcome.keptBranch ?? false,
+        outcome.usage ? JSON.stringify(outcome.usage) : null,
       ],
     );
     if (!rows[0]) throw new Error(`run ${id} does not exist`);

@@ -1,4 +1,5 @@
 /** The run record: what a run is, as the rest of Switchyard sees it, and its row in the database. */
+import type { AgentUsage } from '../agents/report.ts';
 export type RunState = 'queued' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled';
 
 export const LIVE_STATES: readonly RunState[] = ['queued', 'waiting', 'running'];
@@ -114,6 +115,8 @@ export interface RunRecord {
   progress: string | null;
   /** Where the work of an interrupted attempt was pushed, when there was any. */
   rescuedBranch: string | null;
+  /** Tokens, turns and cost, as the agent reported them. */
+  usage: AgentUsage | null;
 }
 
 export interface RunOutcomeFields {
@@ -125,6 +128,7 @@ export interface RunOutcomeFields {
   pullRequestNumber?: number | null;
   pullRequestUrl?: string | null;
   keptBranch?: boolean;
+  usage?: AgentUsage | null;
 }
 
 export interface RunRow {
@@ -162,6 +166,7 @@ export interface RunRow {
   checks: CheckRecord[] | null;
   progress: string | null;
   rescued_branch: string | null;
+  usage: AgentUsage | null;
 }
 
 export function toRun(row: RunRow): RunRecord {
@@ -200,5 +205,6 @@ export function toRun(row: RunRow): RunRecord {
     checks: row.checks ?? [],
     progress: row.progress ?? null,
     rescuedBranch: row.rescued_branch ?? null,
+    usage: row.usage ?? null,
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatus, STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { stripHidden } from '../../src/agents/untrusted.ts';
+import { describeUsage, parseClaudeResult } from '../../src/agents/report.ts';
 import { planOrder, planOverview, type OverviewRun } from '../../src/scheduler/overview.ts';
 import { defuseMentions } from '../../src/github/pull-request.ts';
 
@@ -106,5 +107,20 @@ describe('planOverview', () => {
 describe('pull request body', () => {
   it('defuses @mentions in the agent summary, and keeps e-mail addresses', () => {
     expect(defuseMentions('Thanks @octocat and @org/team; mail a@b.c')).toBe('Thanks @&#8203;octocat and @&#8203;org/team; mail a@b.c');
+  });
+});
+
+describe('what an agent reports', () => {
+  it('reads Claude Code\'s JSON result: the final message, tokens, turns and cost', () => {
+    const stdout = 'warming up\n{"type":"result","subtype":"success","is_error":false,"num_turns":3,"result":"Fixed it.","total_cost_usd":0.0123,"usage":{"input_tokens":200,"cache_read_input_tokens":1000,"cache_creation_input_tokens":34,"output_tokens":56}}\n';
+    const report = parseClaudeResult(stdout);
+    expect(report).toEqual({ summary: 'Fixed it.', usage: { inputTokens: 1234, outputTokens: 56, turns: 3, costUsd: 0.0123 } });
+    expect(describeUsage(report?.usage ?? { inputTokens: 0, outputTokens: 0 })).toBe('1,234 tokens in, 56 out · 3 turns · $0.0123');
+    expect(parseClaudeResult('plain text, no JSON')).toBeUndefined();
+  });
+
+  it('shows usage in the status comment of a finished run', () => {
+    const body = renderStatus({ agent: 'claude', attempt: 1, state: 'succeeded', usage: { inputTokens: 10, outputTokens: 2, turns: 1, costUsd: 1.5 } });
+    expect(body).toContain('Usage: 10 tokens in, 2 out · 1 turn · $1.50.');
   });
 });

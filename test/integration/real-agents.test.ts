@@ -1,0 +1,77 @@
+/**
+ * The presets against the real agent CLIs, installed from the npm registry, each talking to a
+ * scripted model server instead of a provider: the real binary reads a file, edits it with its
+ * own tools and runs a command; Switchyard commits and pushes what it did and reads its report.
+ * A CLI that is not installed is skipped with a note (.ci/run installs them).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentDefinition } from '../../src/config/agents.ts';
+import { Redactor } from '../../src/log/redact.ts';
+import { Runner } from '../../src/runner/execute.ts';
+import { RepoCache } from '../../src/runner/repo-cache.ts';
+import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
+import { startModelServer, type ModelServer } from '../support/model-server.ts';
+import { runRequest } from '../support/run-request.ts';
+
+function resolveBinary(specifier: string): string | undefined {
+  try {
+    const path = createRequire(import.meta.url).resolve(specifier);
+    return existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const CLAUDE = process.env.SWITCHYARD_CLAUDE_BIN ?? resolveBinary('@anthropic-ai/claude-code/bin/claude.exe');
+if (!CLAUDE) console.warn('real-agents: @anthropic-ai/claude-code is not installed; the Claude Code contract test is skipped');
+
+/** What keeps a CLI quiet and local: no telemetry, no update checks, no error reports. */
+const OFFLINE = { DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_ERROR_REPORTING: '1' };
+
+describe.runIf(CLAUDE)('the real Claude Code', () => {
+  let hosted: HostedRepo;
+  let model: ModelServer;
+  let cache: RepoCache;
+  const runId = 'claude-real-1';
+
+  beforeAll(async () => {
+    hosted = await hostRepo({ 'greeting.txt': 'hello\n', 'package.json': '{ "scripts": { "test": "node -e \\"process.exit(0)\\"" } }\n' }, 'switchyard-real-claude-');
+    cache = new RepoCache(hosted.dataDir);
+    const worktree = cache.worktreeDir(hosted.repo, runId);
+    model = await startModelServer([
+      { tool: 'Read', input: { file_path: join(worktree, 'greeting.txt') } },
+      { tool: 'Edit', input: { file_path: join(worktree, 'greeting.txt'), old_string: 'hello', new_string: 'hello, yard' } },
+      { tool: 'Bash', input: { command: 'npm test > test-output.txt 2>&1', description: 'Run the tests' } },
+      { text: 'Changed the greeting to "hello, yard" and ran the tests.' },
+    ]);
+  });
+  afterAll(async () => {
+    await model?.close();
+    await hosted?.stop();
+  });
+
+  it('edits the worktree with its own tools, runs a command, and reports tokens, turns and cost', async () => {
+    const agent = agentDefinition.parse({ kind: 'claude', executable: CLAUDE, env: { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'sk-ant-scripted', ...OFFLINE } });
+    const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox: { kind: 'none', dataDir: hosted.dataDir, secretFiles: [] } });
+    const started = performance.now();
+    const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, 41, ['claude'], { runId, agent, agentName: 'claude', timeoutMs: 120_000 }));
+    const seconds = (performance.now() - started) / 1000;
+    console.log(JSON.stringify({ agent: 'claude', run_s: Number(seconds.toFixed(2)), agent_s: outcome.agentMs / 1000, overhead_s: Number((seconds - outcome.agentMs / 1000).toFixed(2)) }));
+    expect(outcome.state, outcome.logTail).toBe('succeeded');
+    expect(outcome.pushed).toBe(true);
+    const show = (file: string) => execa('git', ['--git-dir', join(hosted.twin.dataDir, 'git/o/r.git'), 'show', `agent/41-issue-41:${file}`], { reject: false });
+    expect((await show('greeting.txt')).stdout).toBe('hello, yard');
+    // The command ran headless: acceptEdits alone would have refused it.
+    expect((await show('test-output.txt')).exitCode).toBe(0);
+    expect(outcome.summary).toBe('Changed the greeting to "hello, yard" and ran the tests.');
+    expect(outcome.usage).toMatchObject({ turns: 4, outputTokens: 120 });
+    expect(outcome.usage?.inputTokens).toBeGreaterThan(0);
+    expect(outcome.usage?.costUsd).toBeGreaterThan(0);
+    // Every scripted turn was asked for, and each tool result went back to the model.
+    expect(model.requests).toHaveLength(4);
+  });
+});
