@@ -8,10 +8,12 @@ COPY src ./src
 COPY test/twin ./test/twin
 RUN npm run build
 
-# Runtime stage: production dependencies, the compiled app, git, a non-root user.
+# Runtime stage: production dependencies, the compiled app, git, bubblewrap (the agents' sandbox), a non-root user.
+# The sandbox needs user namespaces: where the container runtime forbids them, the worker refuses to
+# start and says so (run with a seccomp profile that allows them, or choose SWITCHYARD_SANDBOX=none).
 FROM node:24-bookworm-slim
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends git ca-certificates \
+  && apt-get install -y --no-install-recommends git ca-certificates bubblewrap \
   && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

@@ -6,7 +6,6 @@
  */
 import { parseArgs } from 'node:util';
 import { main } from '../main.ts';
-import { runDemo } from './demo.ts';
 
 const DEMO_USAGE = `Usage: switchyard demo [options]
 
@@ -59,6 +58,11 @@ async function cli(argv: string[]): Promise<number> {
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency takes a whole number of at least 1');
       const repoFiles = Number(values['repo-files']);
       if (!Number.isInteger(repoFiles) || repoFiles < 8 || repoFiles > 100_000) throw new Error('--repo-files takes a whole number from 8 to 100000');
+      // Loaded only here: the demo needs the GitHub twin and its development dependencies
+      // (`npm ci`), which a production install (`npm ci --omit=dev`) does not have.
+      const { runDemo } = await import('./demo.ts').catch((error: unknown) => {
+        throw new Error(`The demo needs the development dependencies (the GitHub twin): run \`npm ci\` first. ${(error as Error).message}`, { cause: error });
+      });
       return runDemo({
         // Every even issue edits a track of its own number, so the yard has at least that many.
         repoFiles: Math.max(repoFiles, issues),
