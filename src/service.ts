@@ -24,7 +24,8 @@ import { openDatabase, type Database } from './store/db.ts';
 import { GitHubRecords } from './store/github-records.ts';
 import { migrate } from './store/migrations.ts';
 import { Store, type RunRecord } from './store/records.ts';
-import { startWebServer, type WebServer } from './web/server.ts';
+import { startHealthServer, startWebServer, type WebServer } from './web/server.ts';
+import { checkHealth } from './web/health.ts';
 import { CancelRegistry, executeRunJob } from './worker.ts';
 import { startReconciler, type Reconciler } from './reconciler.ts';
 import { pushRescuedWork } from './rescue.ts';
@@ -107,6 +108,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     await closeFinishedBatches({ store, batches, log }, [run], settings.concurrency);
   };
 
+  const healthOptions = { db, roles, disk: roles.worker ? { dir: settings.dataDir, minFreeBytes: settings.minFreeDiskBytes } : undefined };
   let web: WebServer | undefined;
   if (roles.web) {
     const intake: IntakeDeps = { store, records, batches, agents: settings.agents, clientFor, status, requestPlan, defaultWindowMs: settings.batchWindowMs, log };
@@ -135,7 +137,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
       webhookPath: settings.webhookPath,
       port: settings.port,
       host: settings.host,
-      health: async () => ({ database: db.kind, roles }),
+      health: () => checkHealth(healthOptions),
     });
     log.info({ url: web.url, webhookPath: settings.webhookPath, database: db.kind }, 'Switchyard is listening');
   }
@@ -198,7 +200,9 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         onHeld: (run) => requestPlan({ repo: run.repo, installationId: run.installationId }, 60_000),
       });
     });
-    log.info({ concurrency: settings.concurrency, agents: Object.keys(settings.agents), sandbox: settings.sandbox, sandboxUser: sandbox.user?.name, agentNetwork: settings.agentNetwork }, 'worker started');
+    // A worker alone has no web server: it serves /healthz on PORT, for its container's health check.
+    if (!roles.web) web = await startHealthServer({ port: settings.port, host: settings.host, health: () => checkHealth(healthOptions) });
+    log.info({ concurrency: settings.concurrency, agents: Object.keys(settings.agents), sandbox: settings.sandbox, sandboxUser: sandbox.user?.name, agentNetwork: settings.agentNetwork, health: roles.web ? undefined : web?.url }, 'worker started');
   }
 
   reconciler.sweep().catch((error: unknown) => log.warn({ err: error }, 'reconciliation sweep at start-up failed; the next one tries again'));

@@ -1,5 +1,5 @@
 /** The HTTP server: Probot's webhook middleware at the webhook path, and /healthz. */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNodeMiddleware, type ApplicationFunction, type Probot } from 'probot';
 
@@ -9,7 +9,7 @@ export interface WebServerOptions {
   webhookPath: string;
   port: number;
   host: string;
-  health: () => Promise<Record<string, unknown>>;
+  health: () => Promise<{ ok: boolean }>;
 }
 
 export interface WebServer {
@@ -20,17 +20,30 @@ export interface WebServer {
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const middleware = await createNodeMiddleware(options.appFn, { probot: options.probot, webhooksPath: options.webhookPath });
+  return listen(options, (req, res) => {
+    void middleware(req, res, () => {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
+    });
+  });
+}
+
+/** A worker's own server: `/healthz` only, so that a container runtime can tell a worker is well. */
+export async function startHealthServer(options: Pick<WebServerOptions, 'port' | 'host' | 'health'>): Promise<WebServer> {
+  return listen(options, (_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
+  });
+}
+
+async function listen(options: Pick<WebServerOptions, 'port' | 'host' | 'health'>, next: (req: IncomingMessage, res: ServerResponse) => void): Promise<WebServer> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') {
       options
         .health()
-        .then((body) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, ...body })))
+        .then((body) => res.writeHead(body.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)))
         .catch((error: unknown) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: String(error) })));
       return;
     }
-    void middleware(req, res, () => {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-    });
+    next(req, res);
   });
   // Longer than clients and proxies keep idle sockets, so a reused socket is never closed under a request.
   server.keepAliveTimeout = 65_000;

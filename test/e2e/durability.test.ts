@@ -125,6 +125,9 @@ describe('durability', () => {
     await statusShowing(stack, issue, 'Running');
     await processes.start('worker-2', 'worker');
 
+    // A worker alone serves /healthz too: ready while its database answers, 503 once it does not.
+    const health = (JSON.parse(doomed.lines.find((l) => l.includes('worker started')) ?? '{}') as { health?: string }).health ?? '';
+    expect((await fetch(`${health}/healthz`)).status).toBe(200);
     proxy.close();
     for (const socket of sockets) socket.destroy();
     const cutAt = Date.now();
@@ -133,6 +136,9 @@ describe('durability', () => {
     const lostAt = (JSON.parse(lostLine) as { time?: number }).time ?? 0;
     await eventually(async () => ((await processesUnder(doomed.dataDir)).length === 0 ? true : undefined), 3_000, 'worker-1\'s agent gone');
     const agentGoneAt = Date.now();
+    const unhealthy = await fetch(`${health}/healthz`);
+    expect(unhealthy.status).toBe(503);
+    expect(await unhealthy.text()).toContain('"database":{"ok":false');
     const retried = await statusShowing(stack, issue, 'attempt 2', 60_000);
     expect(retried).toContain('Running');
     // The retry on worker-2 started after worker-1 had killed its agent: the two never overlapped.

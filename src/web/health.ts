@@ -1,0 +1,42 @@
+/**
+ * Readiness, per role: the database answers (both roles), and a worker has room on its disk.
+ * `/healthz` answers 200 when every check passes and 503 naming the failing ones otherwise, so
+ * a load balancer or a container runtime takes an unhealthy process out.
+ */
+import { statfs } from 'node:fs/promises';
+import type { Roles } from '../service.ts';
+import type { Queryable } from '../store/db.ts';
+
+export interface HealthReport {
+  ok: boolean;
+  roles: Roles;
+  database: string;
+  checks: Record<string, { ok: boolean; detail: string }>;
+}
+
+export interface HealthOptions {
+  db: Queryable & { kind: string };
+  roles: Roles;
+  /** A worker's data directory and the free space a run needs. */
+  disk?: { dir: string; minFreeBytes: number } | undefined;
+  /** How long the database may take to answer. */
+  timeoutMs?: number;
+}
+
+export async function checkHealth(options: HealthOptions): Promise<HealthReport> {
+  const checks: HealthReport['checks'] = {};
+  const timeout = options.timeoutMs ?? 2_000;
+  try {
+    const started = performance.now();
+    await Promise.race([options.db.query('select 1'), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout).unref())]);
+    checks.database = { ok: true, detail: `${options.db.kind} answered in ${Math.round(performance.now() - started)} ms` };
+  } catch (error) {
+    checks.database = { ok: false, detail: `${options.db.kind}: ${(error as Error).message}` };
+  }
+  if (options.roles.worker && options.disk) {
+    const stats = await statfs(options.disk.dir).catch(() => undefined);
+    const free = stats ? stats.bavail * stats.bsize : 0;
+    checks.disk = { ok: free >= options.disk.minFreeBytes, detail: `${Math.round(free / 1024 / 1024)} MiB free in ${options.disk.dir}, ${Math.round(options.disk.minFreeBytes / 1024 / 1024)} MiB needed` };
+  }
+  return { ok: Object.values(checks).every((check) => check.ok), roles: options.roles, database: options.db.kind, checks };
+}
