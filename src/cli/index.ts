@@ -5,7 +5,9 @@
  *   switchyard start | web | worker                     the GitHub App (see src/main.ts)
  */
 import { parseArgs } from 'node:util';
-import { main } from '../main.ts';
+import { loadServerSettings } from '../config/server.ts';
+import { loadDotEnv, main } from '../main.ts';
+import { doctor, formatChecks } from './doctor.ts';
 
 const DEMO_USAGE = `Usage: switchyard demo [options]
 
@@ -28,7 +30,8 @@ const USAGE = `Usage:
   switchyard demo [--issues N] [--keep] [--verbose] [--port P] [--data-dir DIR] [--github-pacing] [--concurrency N] [--repo-files N]
   switchyard start            web and worker in one process (embedded default)
   switchyard web              webhooks and intake only
-  switchyard worker           runs only`;
+  switchyard worker           runs only
+  switchyard doctor           checks the credentials against GitHub, the key, the database, the sandbox, the disk and each agent`;
 
 async function cli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -67,6 +70,12 @@ async function cli(argv: string[]): Promise<number> {
         // Every even issue edits a track of its own number, so the yard has at least that many.
         repoFiles: Math.max(repoFiles, issues),
         concurrency, issues, keep: values.keep, verbose: values.verbose, port: values.port === undefined ? undefined : Number(values.port), dataDir: values['data-dir'], githubPacing: values['github-pacing'] });
+    }
+    case 'doctor': {
+      loadDotEnv();
+      const checks = await doctor(loadServerSettings());
+      console.log(formatChecks(checks));
+      return checks.every((check) => check.ok) ? 0 : 1;
     }
     case 'start':
       await main(['all']);
