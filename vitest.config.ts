@@ -31,8 +31,8 @@ export default defineConfig({
               test: {
                 name: 'e2e-postgres',
                 ...e2e,
-                // The durability and chaos tests start their own processes (both modes) and run once, in the e2e project.
-                exclude: ['test/e2e/durability.test.ts', 'test/e2e/chaos.test.ts'],
+                // These start their own processes (in both modes where it matters) and run once, in the e2e project.
+                exclude: ['test/e2e/durability.test.ts', 'test/e2e/chaos.test.ts', 'test/e2e/wizard.test.ts'],
                 env: { SWITCHYARD_TEST_MODE: 'postgres' },
               },
             },

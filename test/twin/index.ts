@@ -5,6 +5,7 @@
  * repositories over git's smart HTTP protocol, and sends signed webhooks on each state change.
  */
 import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -255,12 +256,42 @@ export class GitHubTwin {
       await this.#api(req, res, url);
       return;
     }
+    if (req.method === 'POST' && /^(\/organizations\/[^/]+)?\/settings\/apps\/new$/.test(url.pathname)) {
+      await this.#newAppFromManifest(req, res);
+      return;
+    }
     const gitPath = /^\/([^/]+)\/([^/]+)\.git(\/.*)$/.exec(url.pathname);
     if (gitPath) {
       this.#gitRequest(req, res, url, gitPath[1] ?? '', gitPath[2] ?? '', gitPath[3] ?? '');
       return;
     }
     res.writeHead(404).end('Not Found');
+  }
+
+  /**
+   * GitHub's page for registering an app from a manifest, as the form of Probot's set-up wizard
+   * posts to it: the person confirms, and GitHub redirects to the manifest's `redirect_url` with
+   * a code that `POST /app-manifests/{code}/conversions` turns into the app's credentials.
+   */
+  async #newAppFromManifest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = new URLSearchParams((await readBody(req)).toString('utf8'));
+    let manifest: Record<string, unknown>;
+    try {
+      manifest = JSON.parse(form.get('manifest') ?? '') as Record<string, unknown>;
+    } catch {
+      res.writeHead(422, { 'content-type': 'text/plain' }).end('The manifest is not valid JSON.');
+      return;
+    }
+    const redirect = typeof manifest.redirect_url === 'string' ? manifest.redirect_url : undefined;
+    if (!redirect) {
+      res.writeHead(422, { 'content-type': 'text/plain' }).end('The manifest has no redirect_url.');
+      return;
+    }
+    const code = randomBytes(10).toString('hex');
+    this.state.manifestCodes.set(code, manifest);
+    const target = new URL(redirect);
+    target.searchParams.set('code', code);
+    res.writeHead(302, { location: target.toString() }).end();
   }
 
   #gitRequest(req: IncomingMessage, res: ServerResponse, url: URL, owner: string, name: string, rest: string): void {

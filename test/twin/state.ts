@@ -118,6 +118,8 @@ export class TwinState {
   readonly installationTokens = new Map<string, { installation: TwinInstallation; expiresAt: Date; scope: TokenScope }>();
   readonly repos = new Map<string, TwinRepo>();
   readonly installations = new Map<number, TwinInstallation>();
+  /** Codes handed out by the app-manifest flow, with the manifest each was given for. */
+  readonly manifestCodes = new Map<string, Record<string, unknown>>();
   #nextId = 1000;
 
   nextId(): number {

@@ -89,6 +89,39 @@ export const appHandlers: Record<string, Handler> = {
     };
   },
 
+  // The end of the app-manifest flow: the code GitHub's web page handed to the redirect URL
+  // becomes the app's credentials (the twin has one app: these are its own).
+  'apps/create-from-manifest': (core, input) => {
+    const code = input.params.code ?? '';
+    const manifest = core.state.manifestCodes.get(code);
+    if (!manifest) throw new TwinError(404, 'Not Found');
+    core.state.manifestCodes.delete(code);
+    const hook = manifest.hook_attributes as { url?: string } | undefined;
+    if (hook?.url) core.app.webhookUrl = hook.url;
+    const now = new Date().toISOString();
+    return {
+      status: 201,
+      body: {
+        id: core.app.id,
+        slug: core.app.slug,
+        node_id: Buffer.from(`App:${core.app.id}`).toString('base64'),
+        owner: userJson(core.app.owner, core.urls),
+        name: typeof manifest.name === 'string' ? manifest.name : core.app.name,
+        description: typeof manifest.description === 'string' ? manifest.description : null,
+        external_url: typeof manifest.url === 'string' ? manifest.url : core.urls.web,
+        html_url: `${core.urls.web}/apps/${core.app.slug}`,
+        created_at: now,
+        updated_at: now,
+        permissions: { issues: 'write', pull_requests: 'write', contents: 'write', metadata: 'read' },
+        events: core.app.events,
+        client_id: 'Iv1.twin0123456789ab',
+        client_secret: 'twin-client-secret',
+        webhook_secret: core.app.webhookSecret,
+        pem: core.app.privateKey,
+      },
+    };
+  },
+
   'apps/revoke-installation-access-token': (core, input) => {
     if (input.actor?.kind !== 'installation') throw new TwinError(401, 'Bad credentials');
     const header = String(input.headers.authorization ?? '');
