@@ -4,7 +4,7 @@
  * so Switchyard's credentials and the installation token never reach it.
  */
 import type { AgentDefinition } from '../config/agents.ts';
-import { PRESETS } from './presets.ts';
+import { PRESETS, type AgentOutput } from './presets.ts';
 
 export interface LaunchContext {
   runId: string;
@@ -29,8 +29,10 @@ export interface Launch {
   stdinFile?: string | undefined;
   /** Where the agent's final message is found, for the pull request's summary. */
   summary?: { from: 'stdout' } | { from: 'file'; path: string } | undefined;
-  /** How standard output reports the run: plain text, or Claude Code's JSON result. */
-  output?: 'text' | 'claude-json' | undefined;
+  /** How standard output reports the run: plain text, or an agent's JSON result. */
+  output?: AgentOutput | undefined;
+  /** Files to write into the agent's private home first (relative paths). */
+  homeFiles?: Record<string, string> | undefined;
 }
 
 /** An environment variable holds at most 128 KiB on Linux; larger bodies go by file only. */
@@ -69,5 +71,6 @@ export function launchFor(agent: AgentDefinition, context: LaunchContext, ambien
   }
   if (agent.kind === 'command') return { argv: agent.command, env };
   const launch = PRESETS[agent.kind].launch({ promptFile: context.promptFile, summaryFile: context.summaryFile }, { model: agent.model, args: agent.args, executable: agent.executable });
-  return { argv: launch.argv, env, stdinFile: launch.stdinFile, summary: launch.summary, output: launch.output };
+  // The preset's fixed variables first: what the operator configured wins.
+  return { argv: launch.argv, env: { ...launch.env, ...env }, stdinFile: launch.stdinFile, summary: launch.summary, output: launch.output, homeFiles: launch.homeFiles };
 }

@@ -30,9 +30,15 @@ export interface PresetLaunch {
   stdinFile: string | undefined;
   /** Where the agent's final message is: its standard output, or a file it writes. */
   summary: { from: 'stdout' } | { from: 'file'; path: string } | undefined;
-  /** How its standard output reports the run (final message, usage): as plain text, or as Claude Code's JSON result. */
-  output?: 'text' | 'claude-json' | undefined;
+  /** How its standard output reports the run (final message, usage): plain text, or an agent's JSON result. */
+  output?: AgentOutput | undefined;
+  /** Fixed variables the agent needs to run headless. */
+  env?: Record<string, string> | undefined;
+  /** Files written into the agent's private home before it starts (its settings). */
+  homeFiles?: Record<string, string> | undefined;
 }
+
+export type AgentOutput = 'text' | 'claude-json' | 'gemini-json';
 
 export interface Preset {
   /** Environment variables the agent reads its credentials from; any one suffices. */
@@ -77,13 +83,19 @@ export const PRESETS: Record<PresetName, Preset> = {
       summary: undefined,
     }),
   },
-  // Gemini CLI: non-interactive when stdin is not a terminal; --yolo accepts its tool calls.
+  // Gemini CLI: non-interactive when stdin is not a terminal; --yolo accepts its tool calls, but
+  // only in a trusted folder (elsewhere it falls back to asking, and a headless run stalls), so
+  // the worktree is trusted. The API key is chosen as the way to sign in: with a gateway
+  // (GOOGLE_GEMINI_BASE_URL) the CLI would otherwise pick an auth type it then refuses.
   gemini: {
-    env: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+    env: ['GEMINI_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_GEMINI_BASE_URL'],
     launch: (files, options) => ({
-      argv: [options.executable ?? 'gemini', '--yolo', ...model('--model', options), ...(options.args ?? [])],
+      argv: [options.executable ?? 'gemini', '--yolo', '--output-format', 'json', ...model('--model', options), ...(options.args ?? [])],
       stdinFile: files.promptFile,
       summary: { from: 'stdout' },
+      output: 'gemini-json',
+      env: { GEMINI_CLI_TRUST_WORKSPACE: 'true' },
+      homeFiles: { '.gemini/settings.json': `${JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } })}\n` },
     }),
   },
   // opencode: `run` takes the message as an argument, so it is pointed at the prompt file.

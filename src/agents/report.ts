@@ -47,6 +47,37 @@ export function parseClaudeResult(stdout: string): AgentReport | undefined {
   return undefined;
 }
 
+/** Gemini CLI's `--output-format json`: `response`, and per-model `stats` of requests and tokens. */
+export function parseGeminiResult(stdout: string): AgentReport | undefined {
+  const start = stdout.indexOf('{');
+  if (start < 0) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout.slice(start));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const result = parsed as { response?: unknown; stats?: { models?: Record<string, { api?: { totalRequests?: unknown }; tokens?: { prompt?: unknown; candidates?: unknown } }> } };
+  const models = Object.values(result.stats?.models ?? {});
+  return {
+    summary: typeof result.response === 'string' ? result.response : undefined,
+    usage: models.length === 0 ? undefined : {
+      inputTokens: models.reduce((sum, m) => sum + count(m.tokens?.prompt), 0),
+      outputTokens: models.reduce((sum, m) => sum + count(m.tokens?.candidates), 0),
+      turns: models.reduce((sum, m) => sum + count(m.api?.totalRequests), 0),
+      costUsd: undefined,
+    },
+  };
+}
+
+/** What an agent's output reports, by the kind of output its preset asks for. */
+export function parseReport(output: string | undefined, stdout: string): AgentReport | undefined {
+  if (output === 'claude-json') return parseClaudeResult(stdout);
+  if (output === 'gemini-json') return parseGeminiResult(stdout);
+  return undefined;
+}
+
 /** One line for a comment or a pull request: `1,234 tokens in, 56 out · 3 turns · $0.0123`. */
 export function describeUsage(usage: AgentUsage): string {
   const parts = [`${usage.inputTokens.toLocaleString('en-US')} tokens in, ${usage.outputTokens.toLocaleString('en-US')} out`];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { contextMarkdown, runContext } from '../agents/context.ts';
 import { extractDiff } from '../agents/diff.ts';
-import { parseClaudeResult, type AgentReport, type AgentUsage } from '../agents/report.ts';
+import { parseReport, type AgentReport, type AgentUsage } from '../agents/report.ts';
 import { launchFor, type Launch, type LaunchContext } from '../agents/launch.ts';
 import { INSTRUCTION_FILES, MAX_INSTRUCTION_BYTES, renderPrompt } from '../agents/prompt.ts';
 import type { AgentDefinition } from '../config/agents.ts';
@@ -148,14 +148,18 @@ export class Runner {
         if (this.#sandbox.user) await chown(egress.socket, this.#sandbox.user.uid, this.#sandbox.user.gid);
       }
       const wrap = (argv: readonly string[]) => sandboxed(this.#sandbox, paths, argv, network, egress);
-      await grantPaths(this.#sandbox, paths);
 
       // One launch per run: the agent's argv and environment, which the checks share.
       const context = this.#launchContext(request, worktree, home);
       const launch = launchFor(request.agent, context);
+      for (const [relative, text] of Object.entries(launch.homeFiles ?? {})) {
+        await mkdir(dirname(join(home, relative)), { recursive: true });
+        await writeFile(join(home, relative), text);
+      }
+      await grantPaths(this.#sandbox, paths);
       runLog.note(`agent ${request.agentName}, attempt ${request.attempt}`);
       const agentResult = await this.#runAgent(request, worktree, context, launch, wrap, runLog);
-      const report = launch.output === 'claude-json' ? parseClaudeResult(agentResult.stdoutTail) : undefined;
+      const report = parseReport(launch.output, agentResult.stdoutTail);
       outcome.usage = report?.usage;
       outcome.summary = await this.#summary(launch, agentResult, report);
       outcome.agentMs = Math.round(agentResult.durationMs);

@@ -28,6 +28,8 @@ function resolveBinary(specifier: string): string | undefined {
 
 const CLAUDE = process.env.SWITCHYARD_CLAUDE_BIN ?? resolveBinary('@anthropic-ai/claude-code/bin/claude.exe');
 if (!CLAUDE) console.warn('real-agents: @anthropic-ai/claude-code is not installed; the Claude Code contract test is skipped');
+const GEMINI = process.env.SWITCHYARD_GEMINI_BIN ?? resolveBinary('@google/gemini-cli/bundle/gemini.js');
+if (!GEMINI) console.warn('real-agents: @google/gemini-cli is not installed; the Gemini CLI contract test is skipped');
 
 /** What keeps a CLI quiet and local: no telemetry, no update checks, no error reports. */
 const OFFLINE = { DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_ERROR_REPORTING: '1' };
@@ -73,5 +75,45 @@ describe.runIf(CLAUDE)('the real Claude Code', () => {
     expect(outcome.usage?.costUsd).toBeGreaterThan(0);
     // Every scripted turn was asked for, and each tool result went back to the model.
     expect(model.requests).toHaveLength(4);
+  });
+});
+
+describe.runIf(GEMINI)('the real Gemini CLI', () => {
+  let hosted: HostedRepo;
+  let model: ModelServer;
+  let cache: RepoCache;
+  const runId = 'gemini-real-1';
+
+  beforeAll(async () => {
+    hosted = await hostRepo({ 'greeting.txt': 'hello\n' }, 'switchyard-real-gemini-');
+    cache = new RepoCache(hosted.dataDir);
+    const worktree = cache.worktreeDir(hosted.repo, runId);
+    model = await startModelServer([
+      { tool: 'write_file', input: { file_path: join(worktree, 'greeting.txt'), content: 'hello, yard\n' } },
+      { tool: 'run_shell_command', input: { command: 'ls > listing.txt', description: 'List the files' } },
+      { text: 'Changed the greeting and listed the files.' },
+    ]);
+  });
+  afterAll(async () => {
+    await model?.close();
+    await hosted?.stop();
+  });
+
+  it('edits the worktree with its own tools headless, runs a command, and reports tokens and requests', async () => {
+    // An explicit model: without one the CLI first asks a router model that the scripted server does not play.
+    const agent = agentDefinition.parse({ kind: 'gemini', executable: GEMINI, model: 'gemini-2.5-flash', env: { GOOGLE_GEMINI_BASE_URL: model.url, GEMINI_API_KEY: 'scripted-key' } });
+    const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox: { kind: 'none', dataDir: hosted.dataDir, secretFiles: [] } });
+    const started = performance.now();
+    const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, 42, ['gemini'], { runId, agent, agentName: 'gemini', timeoutMs: 120_000 }));
+    const seconds = (performance.now() - started) / 1000;
+    console.log(JSON.stringify({ agent: 'gemini', run_s: Number(seconds.toFixed(2)), agent_s: outcome.agentMs / 1000, overhead_s: Number((seconds - outcome.agentMs / 1000).toFixed(2)) }));
+    expect(outcome.state, outcome.logTail).toBe('succeeded');
+    const show = (file: string) => execa('git', ['--git-dir', join(hosted.twin.dataDir, 'git/o/r.git'), 'show', `agent/42-issue-42:${file}`], { reject: false });
+    expect((await show('greeting.txt')).stdout).toBe('hello, yard');
+    // --yolo holds headless only in a trusted folder: the command ran.
+    expect((await show('listing.txt')).stdout).toContain('greeting.txt');
+    expect(outcome.summary).toBe('Changed the greeting and listed the files.');
+    expect(outcome.usage).toEqual({ inputTokens: 360, outputTokens: 90, turns: 3, costUsd: undefined });
+    expect(model.requests).toHaveLength(3);
   });
 });

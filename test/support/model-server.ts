@@ -1,8 +1,9 @@
 /**
  * A scripted model server for running real agent CLIs without a network: it speaks enough of
- * the Anthropic Messages API (streaming, tool use) for Claude Code to run a session whose every
- * turn the test chose: call a tool, then another, then finish with a message. It records what
- * the agent sent, so a test can check the tool results it got back.
+ * the Anthropic Messages API (streaming, tool use) for Claude Code, and of the Gemini API
+ * (`streamGenerateContent`, function calls) for Gemini CLI, to run a session whose every turn
+ * the test chose: call a tool, then another, then finish with a message. It records what the
+ * agent sent, so a test can check the tool results it got back.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,11 @@ interface MessagesRequest {
   model?: string;
   stream?: boolean;
   messages?: Array<{ role: string; content: unknown }>;
+  tools?: unknown[];
+}
+
+interface GeminiRequest {
+  contents?: Array<{ role?: string; parts?: Array<Record<string, unknown>> }>;
   tools?: unknown[];
 }
 
@@ -59,6 +65,10 @@ export async function startModelServer(script: readonly ScriptedTurn[]): Promise
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
       const url = req.url ?? '';
+      if (req.method === 'POST' && url.includes(':streamGenerateContent')) {
+        gemini(res, JSON.parse(body || '{}') as GeminiRequest);
+        return;
+      }
       if (req.method !== 'POST' || !url.startsWith('/v1/messages') || url.includes('count_tokens')) {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ input_tokens: 10 }));
         return;
@@ -77,6 +87,16 @@ export async function startModelServer(script: readonly ScriptedTurn[]): Promise
       stream(res, model, script[Math.min(index, script.length - 1)] ?? { text: 'Done.' }, index);
     });
   });
+  /** A Gemini turn: one server-sent event with the whole candidate. */
+  function gemini(res: ServerResponse, request: GeminiRequest): void {
+    const index = (request.contents ?? []).flatMap((content) => content.parts ?? []).filter((part) => 'functionResponse' in part).length;
+    if (request.tools?.length) requests.push({ messages: request.contents ?? [], tools: request.tools });
+    const turn = request.tools?.length ? (script[Math.min(index, script.length - 1)] ?? { text: 'Done.' }) : { text: 'ok' };
+    const part = 'tool' in turn ? { functionCall: { name: turn.tool, args: turn.input } } : { text: turn.text };
+    const chunk = { candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 120, candidatesTokenCount: 30, totalTokenCount: 150 }, modelVersion: 'scripted' };
+    res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${JSON.stringify(chunk)}\n\n`);
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatus, STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { stripHidden } from '../../src/agents/untrusted.ts';
-import { describeUsage, parseClaudeResult } from '../../src/agents/report.ts';
+import { describeUsage, parseClaudeResult, parseReport } from '../../src/agents/report.ts';
 import { planOrder, planOverview, type OverviewRun } from '../../src/scheduler/overview.ts';
 import { defuseMentions } from '../../src/github/pull-request.ts';
 
@@ -117,6 +117,12 @@ describe('what an agent reports', () => {
     expect(report).toEqual({ summary: 'Fixed it.', usage: { inputTokens: 1234, outputTokens: 56, turns: 3, costUsd: 0.0123 } });
     expect(describeUsage(report?.usage ?? { inputTokens: 0, outputTokens: 0 })).toBe('1,234 tokens in, 56 out · 3 turns · $0.0123');
     expect(parseClaudeResult('plain text, no JSON')).toBeUndefined();
+  });
+
+  it('reads Gemini CLI\'s JSON: the response, and tokens and requests summed over its models', () => {
+    const stdout = 'YOLO mode is enabled.\n{"session_id":"s","response":"Done.","stats":{"models":{"a":{"api":{"totalRequests":2},"tokens":{"prompt":100,"candidates":10}},"b":{"api":{"totalRequests":1},"tokens":{"prompt":5,"candidates":1}}}}}';
+    expect(parseReport('gemini-json', stdout)).toEqual({ summary: 'Done.', usage: { inputTokens: 105, outputTokens: 11, turns: 3, costUsd: undefined } });
+    expect(parseReport('text', stdout)).toBeUndefined();
   });
 
   it('shows usage in the status comment of a finished run', () => {
