@@ -6,18 +6,8 @@
  */
 import { schedule, DEFAULT_PRIORITY, type PlanItem } from '../src/scheduler/schedule.ts';
 import { lowerBound, simulateSwitchyard, simulateWaves, type SimTask } from '../src/scheduler/simulate.ts';
+import { seededRandom as random } from '../test/support/random.ts';
 
-/** mulberry32: a small seeded generator, so every run measures the same DAGs. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomDag(rand: () => number, size: number, edges: number): SimTask[] {
   const deps = Array.from({ length: size }, () => new Set<number>());

@@ -11,18 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { harness, POSTGRES, pullsFor, type Harness } from '../support/crash-harness.ts';
 import { processesUnder } from '../support/processes.ts';
 import { addLabel, eventually, openIssue, statusComment } from '../support/stack.ts';
+import { seededRandom as random } from '../support/random.ts';
 
-/** mulberry32: a small seeded generator, so a failing schedule can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const TERMINAL = /\*\*(Succeeded|Failed|Timed out|Stalled|Cancelled)\*\*/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

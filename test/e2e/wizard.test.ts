@@ -5,7 +5,6 @@
  * folder is Switchyard with those credentials: a label becomes a pull request.
  */
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -13,16 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newFileDiff, pushFiles } from '../support/git.ts';
 import { eventually } from '../support/stack.ts';
 import { GitHubTwin } from '../twin/index.ts';
+import { freePort } from '../support/processes-stack.ts';
 
 const CLI = new URL('../../bin/switchyard.js', import.meta.url).pathname;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('from the set-up wizard to a pull request', () => {
   let twin: GitHubTwin;

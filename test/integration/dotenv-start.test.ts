@@ -4,23 +4,16 @@
  * webhooks, also with the empty lines that .env.example leaves (`LOG_FORMAT=`).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/stack.ts';
 import { GitHubTwin } from '../twin/index.ts';
+import { freePort } from '../support/processes-stack.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('starting from the .env that the set-up wizard wrote', () => {
   let twin: GitHubTwin;
