@@ -145,7 +145,8 @@ describe('durability', () => {
     const retryStarted = processes.processes.get('worker-2')?.lines.find((l) => l.includes('retrying an interrupted run'));
     const retryAt = (JSON.parse(retryStarted ?? '{}') as { time?: number }).time ?? 0;
     expect(retryAt).toBeGreaterThan(lostAt);
-    expect(lostAt - cutAt).toBeLessThan(5_000);
+    // A quarter heartbeat (2.5 s) plus a ping; generous, for a loaded machine: the overlap check above is what matters.
+    expect(lostAt - cutAt).toBeLessThan(8_000);
     console.log(JSON.stringify({ agentStoppedAfterCutMs: agentGoneAt - cutAt }));
   });
 
