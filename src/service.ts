@@ -6,7 +6,7 @@ import { Probot, ProbotOctokit } from 'probot';
 import { switchyardApp } from './app.ts';
 import { secretsOf, type ServerSettings } from './config/server.ts';
 import { handleCancel } from './github/cancel.ts';
-import { tokenSource } from './github/client.ts';
+import { statusOf, tokenSource } from './github/client.ts';
 import { handleCommand } from './github/commands.ts';
 import { handleTrigger, type IntakeDeps } from './github/intake.ts';
 import { setUpRepositories } from './github/labels.ts';
@@ -26,6 +26,7 @@ import { migrate } from './store/migrations.ts';
 import { Store, type RunRecord } from './store/records.ts';
 import { startHealthServer, startWebServer, type WebServer } from './web/server.ts';
 import { checkHealth } from './web/health.ts';
+import { Metrics } from './web/metrics.ts';
 import { CancelRegistry, executeRunJob } from './worker.ts';
 import { startReconciler, type Reconciler } from './reconciler.ts';
 import { pushRescuedWork } from './rescue.ts';
@@ -97,7 +98,17 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     log: log.child({ name: 'probot' }),
     ...(settings.githubPacing ? {} : { Octokit: withoutPacing() }),
   });
-  const clientFor = (installationId: number) => probot.auth(installationId);
+  const metrics = new Metrics({ store, concurrency: settings.concurrency });
+  const clientFor = async (installationId: number) => {
+    const octokit = await probot.auth(installationId);
+    octokit.hook.after('request', (response, options) => metrics.githubAnswered(installationId, options.method, response.status, response.headers['x-ratelimit-remaining']));
+    octokit.hook.error('request', (error, options) => {
+      const status = statusOf(error);
+      if (status !== undefined) metrics.githubAnswered(installationId, options.method, status, undefined);
+      throw error;
+    });
+    return octokit;
+  };
   const tokenFor = tokenSource({ appId: settings.appId, privateKey: settings.privateKey, baseUrl: settings.baseUrl });
   const status = new StatusReporter({ store, records, clientFor, intervalMs: settings.statusIntervalMs, log });
   const cache = new RepoCache(settings.dataDir);
@@ -138,6 +149,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
       port: settings.port,
       host: settings.host,
       health: () => checkHealth(healthOptions),
+      metrics,
     });
     log.info({ url: web.url, webhookPath: settings.webhookPath, database: db.kind }, 'Switchyard is listening');
   }
@@ -195,13 +207,14 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         dataDir: settings.dataDir,
         minFreeDiskBytes: settings.minFreeDiskBytes,
         progressIntervalMs: settings.progressIntervalMs,
+        metrics,
         log,
         onFinished: afterRun,
         onHeld: (run) => requestPlan({ repo: run.repo, installationId: run.installationId }, 60_000),
       });
     });
     // A worker alone has no web server: it serves /healthz on PORT, for its container's health check.
-    if (!roles.web) web = await startHealthServer({ port: settings.port, host: settings.host, health: () => checkHealth(healthOptions) });
+    if (!roles.web) web = await startHealthServer({ port: settings.port, host: settings.host, health: () => checkHealth(healthOptions), metrics });
     log.info({ concurrency: settings.concurrency, agents: Object.keys(settings.agents), sandbox: settings.sandbox, sandboxUser: sandbox.user?.name, agentNetwork: settings.agentNetwork, health: roles.web ? undefined : web?.url }, 'worker started');
   }
 

@@ -17,6 +17,7 @@ import type { Redactor } from './log/redact.ts';
 import type { RunDelivery } from './queue/jobs.ts';
 import { failedOutcome, type RunOutcome, type Runner } from './runner/execute.ts';
 import type { RunRecord, Store } from './store/records.ts';
+import type { Metrics } from './web/metrics.ts';
 
 export interface RunWorkerDeps {
   store: Store;
@@ -38,6 +39,7 @@ export interface RunWorkerDeps {
   minFreeDiskBytes: number;
   /** How often a running run's status comment is brought up to date (elapsed time, last output). */
   progressIntervalMs: number;
+  metrics?: Metrics | undefined;
   log: Logger;
 }
 
@@ -138,6 +140,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     deps.log.info({ run: runId }, 'run is no longer queued; nothing to do');
     return undefined;
   }
+  deps.metrics?.runStarted(run);
   const log = deps.log.child({ run: run.id, repo: run.repo, issue: run.issueNumber, agent: run.agent });
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -231,6 +234,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
   }
   await deps.store.endAttempt(run.id, run.attempt, finished.state);
+  deps.metrics?.runFinished(finished, elapsed(), outcome.usage);
   await deps.onFinished(finished).catch((error: unknown) => log.error({ err: error }, 'could not plan after the run'));
   return finished;
 }

@@ -212,6 +212,12 @@ export class Store {
     await this.#db.query('update switchyard_runs set rescued_branch = $2 where id = $1', [id, branch]);
   }
 
+  /** How many runs are queued, waiting and running: for the metrics. */
+  async liveRunCounts(): Promise<Record<string, number>> {
+    const rows = await this.#db.query<{ state: string; count: string | number }>(`select state, count(*) as count from switchyard_runs where state in ('queued', 'waiting', 'running') group by state`);
+    return Object.fromEntries(rows.map((row) => [row.state, Number(row.count)]));
+  }
+
   /** The agent's newest line of output, while the run runs. */
   async setProgress(id: string, line: string): Promise<void> {
     await this.#db.query(`update switchyard_runs set progress = $2 where id = $1 and state = 'running'`, [id, line]);

@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNodeMiddleware, type ApplicationFunction, type Probot } from 'probot';
+import type { Metrics } from './metrics.ts';
 
 export interface WebServerOptions {
   probot: Probot;
@@ -10,6 +11,8 @@ export interface WebServerOptions {
   port: number;
   host: string;
   health: () => Promise<{ ok: boolean }>;
+  /** Served at /metrics, and told how long each webhook took to answer. */
+  metrics?: Metrics | undefined;
 }
 
 export interface WebServer {
@@ -21,6 +24,10 @@ export interface WebServer {
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const middleware = await createNodeMiddleware(options.appFn, { probot: options.probot, webhooksPath: options.webhookPath });
   return listen(options, (req, res) => {
+    if (options.metrics && req.method === 'POST' && req.url?.split('?')[0] === options.webhookPath) {
+      const started = performance.now();
+      res.on('finish', () => options.metrics?.webhookAnswered(res.statusCode, (performance.now() - started) / 1000));
+    }
     void middleware(req, res, () => {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
     });
@@ -28,14 +35,22 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 }
 
 /** A worker's own server: `/healthz` only, so that a container runtime can tell a worker is well. */
-export async function startHealthServer(options: Pick<WebServerOptions, 'port' | 'host' | 'health'>): Promise<WebServer> {
+export async function startHealthServer(options: Pick<WebServerOptions, 'port' | 'host' | 'health' | 'metrics'>): Promise<WebServer> {
   return listen(options, (_req, res) => {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
   });
 }
 
-async function listen(options: Pick<WebServerOptions, 'port' | 'host' | 'health'>, next: (req: IncomingMessage, res: ServerResponse) => void): Promise<WebServer> {
+async function listen(options: Pick<WebServerOptions, 'port' | 'host' | 'health' | 'metrics'>, next: (req: IncomingMessage, res: ServerResponse) => void): Promise<WebServer> {
   const server = createServer((req, res) => {
+    const metrics = options.metrics;
+    if (metrics && req.method === 'GET' && req.url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error)),
+      );
+      return;
+    }
     if (req.method === 'GET' && req.url === '/healthz') {
       options
         .health()

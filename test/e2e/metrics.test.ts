@@ -1,0 +1,33 @@
+/** `/metrics` after a run: what a Prometheus scrape of the web role sees. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newFileDiff } from '../support/git.ts';
+import { addLabel, eventually, openIssue, startStack, statusShowing, TEST_MODE, type Stack } from '../support/stack.ts';
+
+describe.skipIf(TEST_MODE === 'postgres')('metrics', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('counts runs by state and agent, their durations and queue waits, webhook answers and GitHub requests', async () => {
+    const issue = await openIssue(stack, 'Add a page', `\`\`\`diff\n${newFileDiff('docs/page.md', ['# Page'])}\`\`\`\n`);
+    await addLabel(stack, issue, 'agent:patch');
+    await statusShowing(stack, issue, 'Succeeded');
+    // The comment is written a moment before the worker counts the run.
+    const text = await eventually(async () => {
+      const response = await fetch(`${stack.app?.web?.url ?? ''}/metrics`);
+      const body = await response.text();
+      return response.status === 200 && body.includes('switchyard_runs_finished_total{state="succeeded",agent="patch"} 1') ? body : undefined;
+    }, 10_000, 'the finished run counted');
+    expect(text).toMatch(/switchyard_run_duration_seconds_count\{agent="patch",state="succeeded"\} 1/);
+    expect(text).toMatch(/switchyard_queue_wait_seconds_count\{agent="patch"\} 1/);
+    expect(text).toMatch(/switchyard_webhook_ack_seconds_count\{status="200"\} [1-9]/);
+    expect(text).toMatch(/switchyard_github_requests_total\{method="POST",status="201"\} [1-9]/);
+    expect(text).toMatch(/switchyard_runs\{state="running"\} 0/);
+    expect(text).toMatch(/switchyard_slot_utilisation 0/);
+    expect(text).toContain('switchyard_process_resident_memory_bytes');
+  });
+});
