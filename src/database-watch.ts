@@ -9,7 +9,7 @@
  * are gone before that.
  */
 import type { Logger } from './log/logger.ts';
-import type { Queryable } from './store/db.ts';
+import { pingDatabase, type Queryable } from './store/db.ts';
 
 export interface DatabaseWatchOptions {
   db: Queryable;
@@ -33,8 +33,7 @@ export function watchDatabase(options: DatabaseWatchOptions): { stop(): void } {
       return;
     }
     pinging = true;
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer')), every).unref());
-    Promise.race([options.db.query('select 1'), timeout])
+    pingDatabase(options.db, every)
       .then(() => {
         if (lost) options.log.warn('the database answers again');
         lastOk = Date.now();

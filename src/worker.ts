@@ -156,7 +156,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
   let outcome: RunOutcome;
   let config: RepoConfig = DEFAULT_CONFIG;
   let runToken: RunToken | undefined;
-  let progressTimer: NodeJS.Timeout | undefined;
+  let progress: { update(line: string): void; stop(): void } | undefined;
   try {
     void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
     const agent = deps.agents[run.agent];
@@ -170,17 +170,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     deps.redactor.add(token);
     const pool = config.runner.reuseWorktrees;
     log.info('run started');
-    let progress: string | undefined;
-    let recorded: string | undefined;
-    progressTimer = setInterval(() => {
-      const line = progress;
-      const write = line !== undefined && line !== recorded ? deps.store.setProgress(run.id, (recorded = line)) : Promise.resolve();
-      write.then(
-        () => void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber }),
-        (error: unknown) => log.warn({ err: error }, 'could not record progress'),
-      );
-    }, deps.progressIntervalMs);
-    progressTimer.unref();
+    progress = reportProgress(deps, run, log);
     outcome = await deps.runner.execute({
       runId: run.id,
       repo: run.trigger.repo,
@@ -193,7 +183,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
       attempt: run.attempt,
       timeoutMs: Math.min(agent.timeout, config.runner.timeout ?? Infinity),
       stallMs: agent.stallTimeout ?? DEFAULT_STALL_TIMEOUT,
-      onProgress: (line) => (progress = line),
+      onProgress: (line) => progress?.update(line),
       checks: { commands: config.checks.commands, timeoutMs: config.checks.timeoutMs ?? agent.timeout },
       poolSize: pool === true ? 2 : pool === false ? 0 : pool,
       keep: config.runner.keep,
@@ -206,7 +196,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     log.error({ err: error }, 'run crashed');
     outcome = crashOutcome(error);
   } finally {
-    clearInterval(progressTimer);
+    progress?.stop();
     deps.cancels.unregister(run.id);
     await runToken?.revoke().catch((error: unknown) => log.warn({ err: error }, 'could not revoke the run\'s token; it expires within the hour'));
   }
@@ -237,6 +227,28 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
   deps.metrics?.runFinished(finished, elapsed(), outcome.usage);
   await deps.onFinished(finished).catch((error: unknown) => log.error({ err: error }, 'could not plan after the run'));
   return finished;
+}
+
+/**
+ * Keeps a running run's comment current: every progress interval the agent's newest line (when
+ * it changed) goes to the record, and the comment is written again with the time so far.
+ */
+function reportProgress(deps: Pick<RunWorkerDeps, 'store' | 'status' | 'progressIntervalMs'>, run: RunRecord, log: Logger): { update(line: string): void; stop(): void } {
+  let latest: string | undefined;
+  let recorded: string | undefined;
+  const timer = setInterval(() => {
+    const line = latest;
+    const write = line !== undefined && line !== recorded ? deps.store.setProgress(run.id, (recorded = line)) : Promise.resolve();
+    write.then(
+      () => void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber }),
+      (error: unknown) => log.warn({ err: error }, 'could not record progress'),
+    );
+  }, deps.progressIntervalMs);
+  timer.unref();
+  return {
+    update: (line) => (latest = line),
+    stop: () => clearInterval(timer),
+  };
 }
 
 function crashOutcome(error: unknown): RunOutcome {

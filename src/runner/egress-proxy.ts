@@ -12,7 +12,15 @@ import { rm } from 'node:fs/promises';
 export interface EgressProxy {
   /** Refused destinations (`host:port`) with how often each was asked for, in first-seen order. */
   blocked(): Array<{ destination: string; count: number }>;
+  /** Stops the proxy and removes its socket. */
   close(): Promise<void>;
+}
+
+/** A sentence naming what the proxy refused, for the status comment; undefined when nothing was. */
+export function blockedSentence(blocked: ReadonlyArray<{ destination: string; count: number }>): string | undefined {
+  if (blocked.length === 0) return undefined;
+  const list = blocked.slice(0, 10).map((b) => `\`${b.destination}\`${b.count > 1 ? ` (${b.count}×)` : ''}`).join(', ');
+  return `The sandbox blocked network requests to ${list}${blocked.length > 10 ? ` and ${blocked.length - 10} more` : ''}: not on the agent's allow-list.`;
 }
 
 /** Whether `host` is allowed: an exact name, or a `*.example.com` pattern for its subdomains. */
@@ -72,11 +80,11 @@ export async function startEgressProxy(socketPath: string, allow: readonly strin
   });
   return {
     blocked: () => [...refused].map(([destination, count]) => ({ destination, count })),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(socketPath, { force: true });
+    },
   };
 }
 

@@ -24,7 +24,7 @@ import { SWITCHYARD_DIR, type PreparedWorktree, type RepoCache } from './repo-ca
 import { forgetOwner, recordOwner } from './orphans.ts';
 import { RunLog } from './run-log.ts';
 import { readInside } from './safe-read.ts';
-import { BRIDGE_SCRIPT, startEgressProxy, type EgressProxy } from './egress-proxy.ts';
+import { blockedSentence, BRIDGE_SCRIPT, startEgressProxy, type EgressProxy } from './egress-proxy.ts';
 import { grantPaths, sandboxed, type Egress, type SandboxSpec } from './sandbox.ts';
 import { pathHoldingSecret } from './secret-guard.ts';
 import { refusedMessage, snapshot } from './snapshot.ts';
@@ -141,12 +141,7 @@ export class Runner {
       await mkdir(home, { recursive: true });
       const paths = { worktree: worktree.path, home, mirror: this.#cache.mirrorDir(request.repo), worktreeGitDir: worktree.gitDir };
       const network = request.agent.network ?? this.#sandbox.network ?? 'open';
-      if (this.#sandbox.kind !== 'none' && typeof network === 'object') {
-        egress = { socket: join(tmpdir(), `switchyard-egress-${randomUUID().slice(0, 8)}.sock`), bridge: join(home, '.switchyard-bridge.mjs') };
-        await writeFile(egress.bridge, BRIDGE_SCRIPT);
-        proxy = await startEgressProxy(egress.socket, network.allow);
-        if (this.#sandbox.user) await chown(egress.socket, this.#sandbox.user.uid, this.#sandbox.user.gid);
-      }
+      if (this.#sandbox.kind !== 'none' && typeof network === 'object') ({ proxy, egress } = await this.#startEgress(home, network.allow));
       const wrap = (argv: readonly string[]) => sandboxed(this.#sandbox, paths, argv, network, egress);
 
       // One launch per run: the agent's argv and environment, which the checks share.
@@ -185,17 +180,13 @@ export class Runner {
       if (proxy) {
         const blocked = proxy.blocked();
         outcome.blocked = blocked.map((b) => b.destination);
-        if (blocked.length > 0) {
-          const list = blocked.slice(0, 10).map((b) => `\`${b.destination}\`${b.count > 1 ? ` (${b.count}×)` : ''}`).join(', ');
-          outcome.reason = [outcome.reason, `The sandbox blocked network requests to ${list}${blocked.length > 10 ? ` and ${blocked.length - 10} more` : ''}: not on the agent's allow-list.`].filter(Boolean).join(' ');
-        }
+        outcome.reason = [outcome.reason, blockedSentence(blocked)].filter(Boolean).join(' ') || undefined;
       }
       await this.#commitAndPush(request, worktree, privateDir, outcome);
       if (outcome.state === 'succeeded' && !outcome.changed) outcome.reason = 'The agent finished without changing any file.';
       return outcome;
     } finally {
       await proxy?.close();
-      if (egress) await rm(egress.socket, { force: true });
       runLog.close();
       if (worktree) await this.#cache.release(request.repo, worktree, request.keep).catch((error: unknown) => log.error({ err: error }, 'could not release worktree'));
       await rm(privateDir, { recursive: true, force: true });
@@ -269,6 +260,18 @@ export class Runner {
     });
   }
 
+  /**
+   * The run's egress proxy, on a short socket path outside the sandbox (a socket path holds at
+   * most 108 bytes), and the bridge script the sandbox runs in front of the agent.
+   */
+  async #startEgress(home: string, allow: readonly string[]): Promise<{ proxy: EgressProxy; egress: Egress }> {
+    const egress = { socket: join(tmpdir(), `switchyard-egress-${randomUUID().slice(0, 8)}.sock`), bridge: join(home, '.switchyard-bridge.mjs') };
+    await writeFile(egress.bridge, BRIDGE_SCRIPT);
+    const proxy = await startEgressProxy(egress.socket, allow);
+    if (this.#sandbox.user) await chown(egress.socket, this.#sandbox.user.uid, this.#sandbox.user.gid);
+    return { proxy, egress };
+  }
+
   /** The account agents and checks run as, when the sandbox names one. */
   #sandboxUser(): { uid: number; gid: number } | undefined {
     return this.#sandbox.kind === 'none' ? undefined : this.#sandbox.user;
@@ -280,7 +283,6 @@ export class Runner {
    */
   async #commitAndPush(request: RunRequest, worktree: PreparedWorktree, privateDir: string, outcome: RunOutcome): Promise<void> {
     const mirror = this.#cache.mirrorDir(request.repo);
-    await mkdir(privateDir, { recursive: true });
     // Outside the sandbox the agent could have written the mirror's config (a clean filter, say).
     await this.#cache.seal(request.repo);
     const result = await snapshot({ mirror, worktree: worktree.path, indexFile: join(privateDir, 'index'), baseSha: worktree.baseSha, identity: this.#identity, message: commitMessage(request, outcome.state) });

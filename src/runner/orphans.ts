@@ -58,17 +58,9 @@ export async function killMachineOrphans(): Promise<number[]> {
   if (!registry) return killed;
   for (const entry of await readdir(registry)) {
     const path = join(registry, entry);
-    const owner = await readFile(path, 'utf8').then((text) => JSON.parse(text) as Owner, () => undefined);
+    const owner = await readOwner(path);
     if (owner && isAlive(owner.pid)) continue;
-    for (const group of owner?.groups ?? []) {
-      if (!Number.isInteger(group) || group <= 1) continue;
-      try {
-        process.kill(-group, 'SIGKILL');
-        killed.push(group);
-      } catch {
-        // Already gone.
-      }
-    }
+    killed.push(...killGroups(owner?.groups ?? []));
     await rm(path, { force: true });
   }
   return killed;
@@ -85,23 +77,11 @@ export async function killOrphanedRuns(dataDir: string, options: { spareOwn?: bo
   if (!existsSync(runsDir)) return result;
   for (const runId of await readdir(runsDir)) {
     const dir = join(runsDir, runId);
-    let owner: Owner | undefined;
-    try {
-      owner = JSON.parse(await readFile(join(dir, OWNER_FILE), 'utf8')) as Owner;
-    } catch {
-      owner = undefined;
-    }
+    const owner = await readOwner(join(dir, OWNER_FILE));
     if (owner && (owner.pid !== process.pid || options.spareOwn) && isAlive(owner.pid)) continue;
     // A folder without an owner file yet belongs to a run that is just starting here.
     if (!owner && options.spareOwn) continue;
-    for (const group of owner?.groups ?? []) {
-      try {
-        process.kill(-group, 'SIGKILL');
-        result.groups.push(group);
-      } catch {
-        // The group is already gone.
-      }
-    }
+    result.groups.push(...killGroups(owner?.groups ?? []));
     await rm(dir, { recursive: true, force: true });
     result.runs.push(runId);
   }
@@ -114,16 +94,32 @@ export async function killOwnAgents(dataDir: string): Promise<number[]> {
   const killed: number[] = [];
   if (!existsSync(runsDir)) return killed;
   for (const runId of await readdir(runsDir)) {
-    const owner = await readFile(join(runsDir, runId, OWNER_FILE), 'utf8').then((text) => JSON.parse(text) as Owner, () => undefined);
-    if (owner?.pid !== process.pid) continue;
-    for (const group of owner.groups) {
-      try {
-        process.kill(-group, 'SIGKILL');
-        killed.push(group);
-      } catch {
-        // Already gone.
-      }
+    const owner = await readOwner(join(runsDir, runId, OWNER_FILE));
+    if (owner?.pid === process.pid) killed.push(...killGroups(owner.groups));
+  }
+  return killed;
+}
+
+/** SIGKILLs each process group (never 0 or 1); returns the ones that were still there. */
+function killGroups(groups: readonly number[]): number[] {
+  const killed: number[] = [];
+  for (const group of groups) {
+    if (!Number.isInteger(group) || group <= 1) continue;
+    try {
+      process.kill(-group, 'SIGKILL');
+      killed.push(group);
+    } catch {
+      // The group is already gone.
     }
   }
   return killed;
+}
+
+/** An owner record, or undefined when there is none (yet) or it cannot be read. */
+async function readOwner(path: string): Promise<Owner | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Owner;
+  } catch {
+    return undefined;
+  }
 }

@@ -12,6 +12,19 @@ export interface Queryable {
   query<Row extends object>(text: string, params?: unknown[]): Promise<Row[]>;
 }
 
+/** `select 1`, failing with `no answer within N ms` when the database does not answer in time. */
+export async function pingDatabase(db: Queryable, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([db.query('select 1'), silence]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `work` in one transaction on one connection. */

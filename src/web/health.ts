@@ -5,7 +5,7 @@
  */
 import { statfs } from 'node:fs/promises';
 import type { Roles } from '../service.ts';
-import type { Queryable } from '../store/db.ts';
+import { pingDatabase, type Queryable } from '../store/db.ts';
 
 export interface HealthReport {
   ok: boolean;
@@ -28,7 +28,7 @@ export async function checkHealth(options: HealthOptions): Promise<HealthReport>
   const timeout = options.timeoutMs ?? 2_000;
   try {
     const started = performance.now();
-    await Promise.race([options.db.query('select 1'), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeout} ms`)), timeout).unref())]);
+    await pingDatabase(options.db, timeout);
     checks.database = { ok: true, detail: `${options.db.kind} answered in ${Math.round(performance.now() - started)} ms` };
   } catch (error) {
     checks.database = { ok: false, detail: `${options.db.kind}: ${(error as Error).message}` };

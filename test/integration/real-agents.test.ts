@@ -9,9 +9,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentDefinition } from '../../src/config/agents.ts';
+import { agentDefinition, type AgentDefinition } from '../../src/config/agents.ts';
 import { Redactor } from '../../src/log/redact.ts';
-import { Runner } from '../../src/runner/execute.ts';
+import { Runner, type RunOutcome } from '../../src/runner/execute.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
 import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
 import { startModelServer, type ModelServer } from '../support/model-server.ts';
@@ -33,6 +33,16 @@ if (!GEMINI) console.warn('real-agents: @google/gemini-cli is not installed; the
 
 /** What keeps a CLI quiet and local: no telemetry, no update checks, no error reports. */
 const OFFLINE = { DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_ERROR_REPORTING: '1' };
+
+/** One run of `agent` through the real runner, and its figures on a line: the run, the agent, and what Switchyard added. */
+async function runTimed(hosted: HostedRepo, cache: RepoCache, agent: AgentDefinition, name: string, issue: number, runId: string): Promise<RunOutcome> {
+  const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox: { kind: 'none', dataDir: hosted.dataDir, secretFiles: [] } });
+  const started = performance.now();
+  const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, issue, [name], { runId, agent, agentName: name, timeoutMs: 120_000 }));
+  const seconds = (performance.now() - started) / 1000;
+  console.log(JSON.stringify({ agent: name, run_s: Number(seconds.toFixed(2)), agent_s: outcome.agentMs / 1000, overhead_s: Number((seconds - outcome.agentMs / 1000).toFixed(2)) }));
+  return outcome;
+}
 
 describe.runIf(CLAUDE)('the real Claude Code', () => {
   let hosted: HostedRepo;
@@ -58,11 +68,7 @@ describe.runIf(CLAUDE)('the real Claude Code', () => {
 
   it('edits the worktree with its own tools, runs a command, and reports tokens, turns and cost', async () => {
     const agent = agentDefinition.parse({ kind: 'claude', executable: CLAUDE, env: { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'sk-ant-scripted', ...OFFLINE } });
-    const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox: { kind: 'none', dataDir: hosted.dataDir, secretFiles: [] } });
-    const started = performance.now();
-    const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, 41, ['claude'], { runId, agent, agentName: 'claude', timeoutMs: 120_000 }));
-    const seconds = (performance.now() - started) / 1000;
-    console.log(JSON.stringify({ agent: 'claude', run_s: Number(seconds.toFixed(2)), agent_s: outcome.agentMs / 1000, overhead_s: Number((seconds - outcome.agentMs / 1000).toFixed(2)) }));
+    const outcome = await runTimed(hosted, cache, agent, 'claude', 41, runId);
     expect(outcome.state, outcome.logTail).toBe('succeeded');
     expect(outcome.pushed).toBe(true);
     const show = (file: string) => execa('git', ['--git-dir', join(hosted.twin.dataDir, 'git/o/r.git'), 'show', `agent/41-issue-41:${file}`], { reject: false });
@@ -102,11 +108,7 @@ describe.runIf(GEMINI)('the real Gemini CLI', () => {
   it('edits the worktree with its own tools headless, runs a command, and reports tokens and requests', async () => {
     // An explicit model: without one the CLI first asks a router model that the scripted server does not play.
     const agent = agentDefinition.parse({ kind: 'gemini', executable: GEMINI, model: 'gemini-2.5-flash', env: { GOOGLE_GEMINI_BASE_URL: model.url, GEMINI_API_KEY: 'scripted-key' } });
-    const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox: { kind: 'none', dataDir: hosted.dataDir, secretFiles: [] } });
-    const started = performance.now();
-    const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, 42, ['gemini'], { runId, agent, agentName: 'gemini', timeoutMs: 120_000 }));
-    const seconds = (performance.now() - started) / 1000;
-    console.log(JSON.stringify({ agent: 'gemini', run_s: Number(seconds.toFixed(2)), agent_s: outcome.agentMs / 1000, overhead_s: Number((seconds - outcome.agentMs / 1000).toFixed(2)) }));
+    const outcome = await runTimed(hosted, cache, agent, 'gemini', 42, runId);
     expect(outcome.state, outcome.logTail).toBe('succeeded');
     const show = (file: string) => execa('git', ['--git-dir', join(hosted.twin.dataDir, 'git/o/r.git'), 'show', `agent/42-issue-42:${file}`], { reject: false });
     expect((await show('greeting.txt')).stdout).toBe('hello, yard');
