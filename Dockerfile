@@ -24,6 +24,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY app.yml ./
+# Agent CLIs, from the npm registry, chosen at build time (versions pinned by whoever builds):
+#   docker build --build-arg AGENTS="@anthropic-ai/claude-code@2.1.330 @openai/codex@0.169.0" .
+# The presets find them on PATH as claude, codex, gemini and opencode. `switchyard doctor` checks them.
+ARG AGENTS=""
+RUN if [ -n "$AGENTS" ]; then npm install -g --no-audit --no-fund $AGENTS && npm cache clean --force; fi
 RUN useradd --create-home --uid 10001 switchyard && mkdir -p /data && chown switchyard:switchyard /data
 USER switchyard
 VOLUME ["/data"]

@@ -3,6 +3,7 @@
  * GitHub's issue dependencies, the state of referenced issues, limits), asks the pure scheduler,
  * and carries out its decisions: dispatch, hold with a reason, or stop a cycle.
  */
+import type { AgentCatalogue } from './config/agents.ts';
 import { configOfRun, defaultRepoConfig } from './config/repo.ts';
 import { repoParams, statusOf, type ClientFactory, type GitHubClient } from './github/client.ts';
 import type { StatusReporter } from './github/status-reporter.ts';
@@ -10,6 +11,7 @@ import type { Logger } from './log/logger.ts';
 import type { PlanJob, RunJob } from './queue/jobs.ts';
 import { parseDependencies } from './scheduler/dependencies.ts';
 import { predictFiles } from './scheduler/files.ts';
+import { startOfUtcDay, type DailySpend } from './scheduler/budget.ts';
 import { batchReport } from './scheduler/report.ts';
 import { schedule, type IssueFact, type PlanItem } from './scheduler/schedule.ts';
 import type { BatchStore } from './store/batches.ts';
@@ -24,6 +26,8 @@ export interface PlanDeps {
   requestPlan: (job: PlanJob, delayMs: number) => Promise<void>;
   /** Runs at once across Switchyard. */
   globalConcurrency: number;
+  /** The operator's agents, for their daily budgets. */
+  agents?: AgentCatalogue | undefined;
   log: Logger;
 }
 
@@ -104,12 +108,19 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
       foreign,
       files: predictFiles(run.trigger.issue.body),
       branch: run.branch,
+      agent: run.agent,
     });
   }
   const facts: Record<number, IssueFact> = {};
   for (const issue of referenced) facts[issue] = await issueFact(octokit, deps.store, repo, issue);
 
-  const { maxOpenPullRequests, runsPerHour } = config.limits;
+  const { maxOpenPullRequests, runsPerHour, maxCostPerDay } = config.limits;
+  const today = startOfUtcDay(new Date());
+  const agentSpend: Record<string, DailySpend> = {};
+  for (const name of new Set(items.map((item) => item.agent ?? ''))) {
+    const cap = deps.agents?.[name]?.maxCostPerDay;
+    if (cap) agentSpend[name] = { cap, spent: await deps.store.spentSince(today, { agent: name }) };
+  }
   const result = schedule({
     items,
     facts,
@@ -121,6 +132,10 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
       openPullRequests: maxOpenPullRequests === null ? 0 : await openSwitchyardPullRequests(octokit, repo),
       runsPerHour,
       startedLastHour: runsPerHour === null ? 0 : await deps.store.startedSince(repo.fullName, new Date(Date.now() - 60 * 60 * 1000)),
+      dailySpend: {
+        repository: maxCostPerDay === null ? undefined : { cap: maxCostPerDay, spent: await deps.store.spentSince(today, { repo: repo.fullName }) },
+        agents: agentSpend,
+      },
     },
   });
 

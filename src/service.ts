@@ -127,7 +127,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
       await handleTrigger(job.trigger, intake);
     });
     await jobs.workPlans((job) =>
-      planRepository(job, { store, batches, clientFor, status, enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue), requestPlan, globalConcurrency: settings.concurrency, log }),
+      planRepository(job, { store, batches, clientFor, status, enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue), requestPlan, globalConcurrency: settings.concurrency, agents: settings.agents, log }),
     );
     await jobs.workCancels((job) => handleCancel(job, { store, status, onEnded: afterRun, log }));
     const enqueueCancel = (job: Parameters<JobEngine['enqueueCancel']>[0]) => jobs.enqueueCancel(job);

@@ -15,6 +15,7 @@ import type { GitHubRecords } from './store/github-records.ts';
 import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
 import type { RunDelivery } from './queue/jobs.ts';
+import { runBudget, startOfUtcDay } from './scheduler/budget.ts';
 import { failedOutcome, type RunOutcome, type Runner } from './runner/execute.ts';
 import type { RunRecord, Store } from './store/records.ts';
 import type { Metrics } from './web/metrics.ts';
@@ -171,6 +172,16 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     const pool = config.runner.reuseWorktrees;
     log.info('run started');
     progress = reportProgress(deps, run, log);
+    const today = startOfUtcDay(new Date());
+    const budget = runBudget({
+      agentName: run.agent,
+      agent: agent,
+      repository: config.limits,
+      spentToday: {
+        agent: agent.maxCostPerDay ? await deps.store.spentSince(today, { agent: run.agent }) : 0,
+        repository: config.limits.maxCostPerDay ? await deps.store.spentSince(today, { repo: run.repo }) : 0,
+      },
+    });
     outcome = await deps.runner.execute({
       runId: run.id,
       repo: run.trigger.repo,
@@ -183,6 +194,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
       attempt: run.attempt,
       timeoutMs: Math.min(agent.timeout, config.runner.timeout ?? Infinity),
       stallMs: agent.stallTimeout ?? DEFAULT_STALL_TIMEOUT,
+      budget,
       onProgress: (line) => progress?.update(line),
       checks: { commands: config.checks.commands, timeoutMs: config.checks.timeoutMs ?? agent.timeout },
       poolSize: pool === true ? 2 : pool === false ? 0 : pool,

@@ -20,6 +20,8 @@ export interface LaunchContext {
   issueFile: string;
   diffFile: string;
   summaryFile: string;
+  /** The run's budget in US dollars, for an agent that can stop itself there. */
+  maxCostUsd?: number | undefined;
 }
 
 export interface Launch {
@@ -70,7 +72,7 @@ export function launchFor(agent: AgentDefinition, context: LaunchContext, ambien
     return { argv: ['git', 'apply', '--verbose', '--whitespace=nowarn', context.diffFile], env };
   }
   if (agent.kind === 'command') return { argv: agent.command, env };
-  const launch = PRESETS[agent.kind].launch({ promptFile: context.promptFile, summaryFile: context.summaryFile }, { model: agent.model, args: agent.args, executable: agent.executable });
+  const launch = PRESETS[agent.kind].launch({ promptFile: context.promptFile, summaryFile: context.summaryFile }, { model: agent.model, args: agent.args, executable: agent.executable, maxCostUsd: context.maxCostUsd });
   // The preset's fixed variables first: what the operator configured wins.
   return { argv: launch.argv, env: { ...launch.env, ...env }, stdinFile: launch.stdinFile, summary: launch.summary, output: launch.output, homeFiles: launch.homeFiles };
 }

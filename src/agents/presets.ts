@@ -22,6 +22,8 @@ export interface PresetOptions {
   args?: readonly string[] | undefined;
   /** The executable, when it is not on PATH under its usual name. */
   executable?: string | undefined;
+  /** The most the run may cost, in US dollars: passed to an agent that can stop itself there. */
+  maxCostUsd?: number | undefined;
 }
 
 export interface PresetLaunch {
@@ -38,7 +40,7 @@ export interface PresetLaunch {
   homeFiles?: Record<string, string> | undefined;
 }
 
-export type AgentOutput = 'text' | 'claude-json' | 'gemini-json';
+export type AgentOutput = 'text' | 'claude-json' | 'gemini-json' | 'codex-jsonl' | 'opencode-jsonl';
 
 export interface Preset {
   /** Environment variables the agent reads its credentials from; any one suffices. */
@@ -55,23 +57,35 @@ export const PRESETS: Record<PresetName, Preset> = {
   // Claude Code in print mode: the prompt on stdin, edits and commands allowed without asking
   // (acceptEdits alone refuses every command headless, so it could not run the tests;
   // bypassPermissions is refused to root), and a JSON result on stdout with the final message,
-  // tokens, turns and cost.
+  // tokens, turns and cost. A run budget becomes its own --max-budget-usd: it stops itself there.
   claude: {
     env: ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_BASE_URL'],
     launch: (files, options) => ({
-      argv: [options.executable ?? 'claude', '-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash', ...model('--model', options), ...(options.args ?? [])],
+      argv: [
+        options.executable ?? 'claude', '-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash',
+        ...(options.maxCostUsd === undefined ? [] : ['--max-budget-usd', String(options.maxCostUsd)]),
+        ...model('--model', options), ...(options.args ?? []),
+      ],
       stdinFile: files.promptFile,
       summary: { from: 'stdout' },
       output: 'claude-json',
     }),
   },
-  // Codex: `exec -` reads the prompt from stdin; --full-auto lets it edit the workspace; the last message goes to a file.
+  // Codex: `exec -` reads the prompt from stdin, events go to stdout as JSON lines (with the
+  // turn's token usage), the last message to a file. Its own sandbox is left off: it cannot nest
+  // inside Switchyard's (bwrap needs user namespaces, which the sandbox takes away), and the
+  // flag is meant for exactly this, an agent sandboxed from outside. --ephemeral keeps no session.
+  // A gateway is set with args: `-c openai_base_url="https://…/v1"`.
   codex: {
     env: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
     launch: (files, options) => ({
-      argv: [options.executable ?? 'codex', 'exec', '--full-auto', '--skip-git-repo-check', '--output-last-message', files.summaryFile, ...model('--model', options), ...(options.args ?? []), '-'],
+      argv: [
+        options.executable ?? 'codex', 'exec', '--dangerously-bypass-approvals-and-sandbox', '--skip-git-repo-check', '--ephemeral', '--json', '--output-last-message', files.summaryFile,
+        ...model('--model', options), ...(options.args ?? []), '-',
+      ],
       stdinFile: files.promptFile,
       summary: { from: 'file', path: files.summaryFile },
+      output: 'codex-jsonl',
     }),
   },
   // Aider: the prompt from a file, every question answered yes; Switchyard commits, so aider must not.
@@ -98,13 +112,18 @@ export const PRESETS: Record<PresetName, Preset> = {
       homeFiles: { '.gemini/settings.json': `${JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' } } })}\n` },
     }),
   },
-  // opencode: `run` takes the message as an argument, so it is pointed at the prompt file.
+  // opencode: `run` takes the message as an argument, so it is pointed at the prompt file; its
+  // events go to stdout as JSON lines, each step with its tokens and cost; --auto answers its
+  // permission questions, which nobody is there to answer. Providers and gateways come from
+  // OPENCODE_CONFIG_CONTENT or an opencode.json.
   opencode: {
-    env: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'OPENCODE_API_KEY'],
+    env: ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'OPENCODE_API_KEY', 'OPENCODE_CONFIG_CONTENT'],
     launch: (_files, options) => ({
-      argv: [options.executable ?? 'opencode', 'run', ...model('--model', options), ...(options.args ?? []), PROMPT_POINTER],
+      argv: [options.executable ?? 'opencode', 'run', '--format', 'json', '--auto', ...model('--model', options), ...(options.args ?? []), PROMPT_POINTER],
       stdinFile: undefined,
       summary: { from: 'stdout' },
+      output: 'opencode-jsonl',
+      env: { OPENCODE_DISABLE_AUTOUPDATE: 'true' },
     }),
   },
 };

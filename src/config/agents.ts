@@ -50,6 +50,10 @@ const common = {
   /** Fixed variables for the agent. */
   env: z.record(environmentName, z.string()).default({}),
   description: z.string().optional(),
+  /** US dollars one run may cost; a run that reaches it is stopped and its work kept. Needs an agent that reports cost. */
+  maxCostPerRun: z.number().positive().optional(),
+  /** US dollars the agent may spend in a UTC day across repositories; then its runs wait for the next day. */
+  maxCostPerDay: z.number().positive().optional(),
   /**
    * The agent's network, in the sandbox: `open`, `none` (loopback only), or `{ allow: [hosts] }`
    * (only through Switchyard's proxy, to these hosts; `*.example.com` for subdomains). Unset:

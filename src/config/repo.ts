@@ -68,9 +68,13 @@ export const repoConfigSchema = z
       .object({
         maxOpenPullRequests: z.number().int().min(1).nullable().default(null),
         runsPerHour: z.number().int().min(1).nullable().default(null),
+        /** US dollars one run in this repository may cost. */
+        maxCostPerRun: z.number().positive().nullable().default(null),
+        /** US dollars this repository's runs may spend in a UTC day; then its runs wait for the next day. */
+        maxCostPerDay: z.number().positive().nullable().default(null),
       })
       .strict()
-      .default({ maxOpenPullRequests: null, runsPerHour: null }),
+      .default({ maxOpenPullRequests: null, runsPerHour: null, maxCostPerRun: null, maxCostPerDay: null }),
     /** Commands run after the agent, in the worktree and sandbox: `npm ci`, `npm test`, … */
     checks: z
       .union([z.array(z.string().min(1)).max(20), z.object({ commands: z.array(z.string().min(1)).max(20), timeout: window.optional() }).strict()], {

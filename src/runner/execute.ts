@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { contextMarkdown, runContext } from '../agents/context.ts';
 import { extractDiff } from '../agents/diff.ts';
-import { parseReport, type AgentReport, type AgentUsage } from '../agents/report.ts';
+import { reportReader, type AgentReport, type AgentUsage, type ReportReader } from '../agents/report.ts';
+import { overBudgetReason, type RunBudget } from '../scheduler/budget.ts';
 import { launchFor, type Launch, type LaunchContext } from '../agents/launch.ts';
 import { INSTRUCTION_FILES, MAX_INSTRUCTION_BYTES, renderPrompt } from '../agents/prompt.ts';
 import type { AgentDefinition } from '../config/agents.ts';
@@ -45,6 +46,8 @@ export interface RunRequest {
   timeoutMs: number;
   /** No output and no changed file for this long ends the agent as stalled (unset: never). */
   stallMs?: number | undefined;
+  /** The most the run may cost: the agent is stopped, its work kept, when it reports more. */
+  budget?: RunBudget | undefined;
   /** The agent's newest line of output (redacted), at most every few seconds: its progress. */
   onProgress?: ((line: string) => void) | undefined;
   checks: { commands: readonly string[]; timeoutMs: number };
@@ -153,13 +156,19 @@ export class Runner {
       }
       await grantPaths(this.#sandbox, paths);
       runLog.note(`agent ${request.agentName}, attempt ${request.attempt}`);
-      const agentResult = await this.#runAgent(request, worktree, context, launch, wrap, runLog);
-      const report = parseReport(launch.output, agentResult.stdoutTail);
+      const reader = reportReader(launch.output);
+      const overBudget = new AbortController();
+      const agentResult = await this.#runAgent(request, worktree, context, launch, wrap, runLog, reader, overBudget);
+      const report = reader.report(agentResult.stdoutTail);
       outcome.usage = report?.usage;
       outcome.summary = await this.#summary(launch, agentResult, report);
       outcome.agentMs = Math.round(agentResult.durationMs);
       outcome.logTail = this.#tail(agentResult.outputTail);
       Object.assign(outcome, judge(request, agentResult));
+      const spent = report?.usage?.costUsd ?? reader.costSoFar();
+      if (request.budget && !request.signal?.aborted && (overBudget.signal.aborted || report?.overBudget || (spent ?? 0) > request.budget.maxCostUsd)) {
+        Object.assign(outcome, { state: 'failed', reason: overBudgetReason(request.budget, spent) });
+      }
       log.info({ state: outcome.state, agentMs: outcome.agentMs, exitCode: agentResult.exitCode }, 'agent finished');
 
       if (outcome.state === 'succeeded' && request.checks.commands.length > 0) {
@@ -210,10 +219,20 @@ export class Runner {
       summaryFile: join(dir, 'summary.md'),
       issueFile: join(dir, 'issue.md'),
       diffFile: join(dir, 'issue.diff'),
+      maxCostUsd: request.budget?.maxCostUsd,
     };
   }
 
-  async #runAgent(request: RunRequest, worktree: PreparedWorktree, context: LaunchContext, launch: Launch, wrap: (argv: readonly string[]) => string[], runLog: RunLog): Promise<ProcessResult> {
+  async #runAgent(
+    request: RunRequest,
+    worktree: PreparedWorktree,
+    context: LaunchContext,
+    launch: Launch,
+    wrap: (argv: readonly string[]) => string[],
+    runLog: RunLog,
+    reader: ReportReader,
+    overBudget: AbortController,
+  ): Promise<ProcessResult> {
     const home = context.home;
     await mkdir(join(worktree.path, SWITCHYARD_DIR), { recursive: true });
     const deadline = new Date(Date.now() + request.timeoutMs);
@@ -248,6 +267,11 @@ export class Runner {
       timeoutMs: request.timeoutMs,
       graceMs: this.#graceMs,
       onOutput: (text) => runLog.write(text),
+      onStdout: (text) => {
+        reader.push(text);
+        const spent = reader.costSoFar();
+        if (request.budget && spent !== undefined && spent > request.budget.maxCostUsd) overBudget.abort(new Error('over budget'));
+      },
       onSpawn: (pid) => {
         groups.push(pid);
         recordOwner(dirname(home), groups);
@@ -256,6 +280,7 @@ export class Runner {
       user: this.#sandboxUser(),
       stallMs: request.stallMs,
       onProgress: request.onProgress ? (line) => request.onProgress?.(this.#redactor.redact(line)) : undefined,
+      killNow: overBudget.signal,
       ...(request.signal ? { signal: request.signal } : {}),
     });
   }

@@ -16,6 +16,13 @@ export interface ProcessOptions {
   graceMs?: number;
   /** Called with each chunk of output, already decoded. */
   onOutput?: (text: string) => void;
+  /**
+   * Ends the process tree at once, with no grace: a reached budget allows no further model call
+   * (some agents finish their current step on SIGTERM, or ignore it while a tool runs).
+   */
+  killNow?: AbortSignal;
+  /** Called with each chunk of standard output alone: where an agent reports what it did. */
+  onStdout?: (text: string) => void;
   /** Called with the process id once it runs (it leads its own process group). */
   onSpawn?: (pid: number) => void;
   /** A file given as standard input (otherwise stdin is closed). */
@@ -131,6 +138,7 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
     cancelSignal,
   });
   if (subprocess.pid !== undefined) options.onSpawn?.(subprocess.pid);
+  options.killNow?.addEventListener('abort', () => subprocess.kill('SIGKILL'), { once: true });
   subprocess.all?.setEncoding('utf8');
   subprocess.all?.on('data', (chunk: string) => {
     tail.push(chunk);
@@ -139,7 +147,10 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
     options.onOutput?.(chunk);
   });
   subprocess.stdout?.setEncoding('utf8');
-  subprocess.stdout?.on('data', (chunk: string) => stdoutTail.push(chunk));
+  subprocess.stdout?.on('data', (chunk: string) => {
+    stdoutTail.push(chunk);
+    options.onStdout?.(chunk);
+  });
   const result = await subprocess.finally(() => {
     watch?.stop();
     progress.stop();

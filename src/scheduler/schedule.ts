@@ -7,6 +7,7 @@
  * (estimated from history), then age. There are no level-by-level barriers: a run starts the
  * moment its dependencies are satisfied and a slot is free.
  */
+import { dailyBudgetWait, type DailySpend } from './budget.ts';
 import { overlap } from './files.ts';
 import { buildGraph, formatCycle, type DependencyGraph } from './graph.ts';
 
@@ -29,6 +30,8 @@ export interface PlanItem {
   files: readonly string[];
   /** The branch the run works on. */
   branch: string;
+  /** The operator agent the run uses, for its daily budget. */
+  agent?: string | undefined;
 }
 
 /** What is known about a referenced issue outside the live runs. */
@@ -47,6 +50,8 @@ export interface Limits {
   openPullRequests: number;
   runsPerHour: number | null;
   startedLastHour: number;
+  /** Daily cost budgets and what has been spent of them today: the repository's, and each agent's that has one. */
+  dailySpend?: { repository?: DailySpend | undefined; agents?: Readonly<Record<string, DailySpend>> | undefined } | undefined;
 }
 
 export interface SchedulerState {
@@ -149,6 +154,12 @@ export function schedule(state: SchedulerState): Schedule {
     const conflict = occupied.map((other) => ({ other, path: overlap(item.files, other.files) })).find((c) => c.path !== undefined);
     if (conflict) {
       decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: `waits for #${conflict.other.issue}: both touch ${conflict.path ?? ''}.`, cause: 'conflict' });
+      continue;
+    }
+    const spent = limits.dailySpend;
+    const budget = dailyBudgetWait(item.agent ?? '', item.agent === undefined ? undefined : spent?.agents?.[item.agent], spent?.repository);
+    if (budget) {
+      decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: budget, cause: 'limit' });
       continue;
     }
     const limit = limitReached(slots, pullRequestBudget, hourBudget, state.limits, occupied.length);

@@ -151,6 +151,16 @@ export class Store {
     return Number(rows[0]?.count ?? 0);
   }
 
+  /** US dollars that runs finished since `since` reported spending, of one repository or one agent (or both). */
+  async spentSince(since: Date, of: { repo?: string; agent?: string }): Promise<number> {
+    const rows = await this.#db.query<{ spent: string | number | null }>(
+      `select coalesce(sum((usage->>'costUsd')::numeric), 0) as spent from switchyard_runs
+       where finished_at >= $1 and usage ? 'costUsd' and ($2::text is null or repo = $2) and ($3::text is null or agent = $3)`,
+      [since, of.repo ?? null, of.agent ?? null],
+    );
+    return Number(rows[0]?.spent ?? 0);
+  }
+
   /** Mean duration of the agent's last ten successful runs in the repository, if any. */
   async estimateMs(repo: string, agent: string): Promise<number | undefined> {
     const rows = await this.#db.query<{ ms: string | number | null }>(

@@ -29,10 +29,10 @@ interface StandInRecord {
 /** What each preset must be called with; `PROMPT` stands for the prompt file's path. */
 const CONTRACTS: Record<PresetName, { argv: (files: { prompt: string; summary: string }) => string[]; stdin: boolean; key: string; summary: boolean }> = {
   claude: { argv: () => ['-p', '--output-format', 'json', '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash', '--model', 'm-1'], stdin: true, key: 'ANTHROPIC_API_KEY', summary: true },
-  codex: { argv: (f) => ['exec', '--full-auto', '--skip-git-repo-check', '--output-last-message', f.summary, '--model', 'm-1', '-'], stdin: true, key: 'OPENAI_API_KEY', summary: true },
+  codex: { argv: (f) => ['exec', '--dangerously-bypass-approvals-and-sandbox', '--skip-git-repo-check', '--ephemeral', '--json', '--output-last-message', f.summary, '--model', 'm-1', '-'], stdin: true, key: 'OPENAI_API_KEY', summary: true },
   aider: { argv: (f) => ['--message-file', f.prompt, '--yes', '--no-auto-commits', '--no-check-update', '--no-pretty', '--model', 'm-1'], stdin: false, key: 'OPENAI_API_KEY', summary: false },
   gemini: { argv: () => ['--yolo', '--output-format', 'json', '--model', 'm-1'], stdin: true, key: 'GEMINI_API_KEY', summary: true },
-  opencode: { argv: () => ['run', '--model', 'm-1', PROMPT_POINTER], stdin: false, key: 'ANTHROPIC_API_KEY', summary: true },
+  opencode: { argv: () => ['run', '--format', 'json', '--auto', '--model', 'm-1', PROMPT_POINTER], stdin: false, key: 'ANTHROPIC_API_KEY', summary: true },
 };
 
 describe('agent presets', () => {

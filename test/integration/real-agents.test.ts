@@ -8,10 +8,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { agentDefinition, type AgentDefinition } from '../../src/config/agents.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { Runner, type RunOutcome } from '../../src/runner/execute.ts';
+import type { RunBudget } from '../../src/scheduler/budget.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
 import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
 import { startModelServer, type ModelServer } from '../support/model-server.ts';
@@ -30,15 +31,19 @@ const CLAUDE = process.env.SWITCHYARD_CLAUDE_BIN ?? resolveBinary('@anthropic-ai
 if (!CLAUDE) console.warn('real-agents: @anthropic-ai/claude-code is not installed; the Claude Code contract test is skipped');
 const GEMINI = process.env.SWITCHYARD_GEMINI_BIN ?? resolveBinary('@google/gemini-cli/bundle/gemini.js');
 if (!GEMINI) console.warn('real-agents: @google/gemini-cli is not installed; the Gemini CLI contract test is skipped');
+const CODEX = process.env.SWITCHYARD_CODEX_BIN ?? resolveBinary('@openai/codex/bin/codex.js');
+if (!CODEX) console.warn('real-agents: @openai/codex is not installed; the Codex contract test is skipped');
+const OPENCODE = process.env.SWITCHYARD_OPENCODE_BIN ?? resolveBinary('opencode-ai/bin/opencode.exe');
+if (!OPENCODE) console.warn('real-agents: opencode-ai is not installed; the opencode contract test is skipped');
 
 /** What keeps a CLI quiet and local: no telemetry, no update checks, no error reports. */
 const OFFLINE = { DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_ERROR_REPORTING: '1' };
 
 /** One run of `agent` through the real runner, and its figures on a line: the run, the agent, and what Switchyard added. */
-async function runTimed(hosted: HostedRepo, cache: RepoCache, agent: AgentDefinition, name: string, issue: number, runId: string): Promise<RunOutcome> {
+async function runTimed(hosted: HostedRepo, cache: RepoCache, agent: AgentDefinition, name: string, issue: number, runId: string, budget?: RunBudget): Promise<RunOutcome> {
   const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox: { kind: 'none', dataDir: hosted.dataDir, secretFiles: [] } });
   const started = performance.now();
-  const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, issue, [name], { runId, agent, agentName: name, timeoutMs: 120_000 }));
+  const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, issue, [name], { runId, agent, agentName: name, timeoutMs: 120_000, budget }));
   const seconds = (performance.now() - started) / 1000;
   console.log(JSON.stringify({ agent: name, run_s: Number(seconds.toFixed(2)), agent_s: outcome.agentMs / 1000, overhead_s: Number((seconds - outcome.agentMs / 1000).toFixed(2)) }));
   return outcome;
@@ -84,6 +89,33 @@ describe.runIf(CLAUDE)('the real Claude Code', () => {
   });
 });
 
+describe.runIf(CLAUDE)('the real Claude Code with a run budget', () => {
+  let hosted: HostedRepo;
+  let model: ModelServer;
+
+  beforeAll(async () => {
+    hosted = await hostRepo({ 'greeting.txt': 'hello\n' }, 'switchyard-real-claude-budget-');
+    const step = (n: number) => ({ tool: 'Bash', input: { command: `echo step ${n} >> steps.txt`, description: `Step ${n}` } });
+    model = await startModelServer([step(1), step(2), step(3), step(4), step(5), step(6), { text: 'All steps done.' }]);
+  });
+  afterAll(async () => {
+    await model?.close();
+    await hosted?.stop();
+  });
+
+  it('gets the budget as --max-budget-usd, stops itself there, and the run says so with its work kept', async () => {
+    const agent = agentDefinition.parse({ kind: 'claude', executable: CLAUDE, env: { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'sk-ant-scripted', ...OFFLINE } });
+    const budget = { maxCostUsd: 0.002, source: 'the $0.0020 a run of the claude agent may cost (maxCostPerRun)' };
+    const outcome = await runTimed(hosted, new RepoCache(hosted.dataDir), agent, 'claude', 46, 'claude-real-budget', budget);
+    expect(outcome.state, outcome.logTail).toBe('failed');
+    expect(outcome.reason).toMatch(/^Stopped at its budget\. It had spent \$0\.00\d+, over the \$0\.0020 a run of the claude agent may cost \(maxCostPerRun\)\./);
+    expect(outcome.pushed).toBe(true);
+    const steps = (await shownFrom(hosted, 'agent/46-issue-46')('steps.txt')).stdout.split('\n');
+    expect(steps.length).toBeGreaterThanOrEqual(1);
+    expect(steps.length).toBeLessThan(6);
+  });
+});
+
 describe.runIf(GEMINI)('the real Gemini CLI', () => {
   let hosted: HostedRepo;
   let model: ModelServer;
@@ -117,5 +149,105 @@ describe.runIf(GEMINI)('the real Gemini CLI', () => {
     expect(outcome.summary).toBe('Changed the greeting and listed the files.');
     expect(outcome.usage).toEqual({ inputTokens: 360, outputTokens: 90, turns: 3, costUsd: undefined });
     expect(model.requests).toHaveLength(3);
+  });
+});
+
+/** A file of the pushed branch, as the twin's repository has it. */
+function shownFrom(hosted: HostedRepo, branch: string) {
+  return (file: string) => execa('git', ['--git-dir', join(hosted.twin.dataDir, 'git/o/r.git'), 'show', `${branch}:${file}`], { reject: false });
+}
+
+describe.runIf(CODEX)('the real Codex', () => {
+  let hosted: HostedRepo;
+  let model: ModelServer;
+  let cache: RepoCache;
+
+  beforeAll(async () => {
+    hosted = await hostRepo({ 'greeting.txt': 'hello\n' }, 'switchyard-real-codex-');
+    cache = new RepoCache(hosted.dataDir);
+    model = await startModelServer([
+      { tool: 'exec_command', input: { cmd: "printf 'hello, yard\\n' > greeting.txt" } },
+      { tool: 'exec_command', input: { cmd: 'ls > listing.txt' } },
+      { text: 'Changed the greeting and listed the files.' },
+    ]);
+  });
+  afterAll(async () => {
+    await model?.close();
+    await hosted?.stop();
+  });
+
+  it('runs commands headless through the Responses API, writes its last message, and reports tokens', async () => {
+    // A custom provider: the gateway of the operator's choice, over HTTP (no WebSocket attempts).
+    const provider = `model_providers.gateway={ name = "gateway", base_url = "${model.url}/v1", env_key = "OPENAI_API_KEY", wire_api = "responses" }`;
+    const agent = agentDefinition.parse({ kind: 'codex', executable: CODEX, model: 'scripted', args: ['-c', 'model_provider="gateway"', '-c', provider], env: { OPENAI_API_KEY: 'sk-scripted' } });
+    const outcome = await runTimed(hosted, cache, agent, 'codex', 43, 'codex-real-1');
+    expect(outcome.state, outcome.logTail).toBe('succeeded');
+    const show = shownFrom(hosted, 'agent/43-issue-43');
+    expect((await show('greeting.txt')).stdout).toBe('hello, yard');
+    expect((await show('listing.txt')).stdout).toContain('greeting.txt');
+    expect(outcome.summary).toBe('Changed the greeting and listed the files.');
+    expect(outcome.usage).toEqual({ inputTokens: 360, outputTokens: 90 });
+    expect(model.requests).toHaveLength(3);
+  });
+});
+
+describe.runIf(OPENCODE)('the real opencode', () => {
+  let hosted: HostedRepo;
+  let model: ModelServer;
+  let cache: RepoCache;
+
+  beforeAll(async () => {
+    hosted = await hostRepo({ 'greeting.txt': 'hello\n' }, 'switchyard-real-opencode-');
+    cache = new RepoCache(hosted.dataDir);
+  });
+  afterEach(async () => {
+    await model?.close();
+  });
+  afterAll(async () => {
+    await hosted?.stop();
+  });
+
+  /** opencode with its bundled Anthropic provider pointed at the scripted server. */
+  const opencode = (maxCostPerRun?: number) =>
+    agentDefinition.parse({
+      kind: 'opencode',
+      executable: OPENCODE,
+      model: 'anthropic/claude-sonnet-4-5',
+      ...(maxCostPerRun ? { maxCostPerRun } : {}),
+      env: { OPENCODE_CONFIG_CONTENT: JSON.stringify({ provider: { anthropic: { options: { baseURL: `${model.url}/v1`, apiKey: 'sk-ant-scripted' } } } }), OPENCODE_DISABLE_MODELS_FETCH: 'true' },
+    });
+
+  it('edits the worktree and runs a command headless, and reports steps, tokens and cost', async () => {
+    model = await startModelServer([
+      { tool: 'bash', input: { command: "printf 'hello, yard\\n' > greeting.txt", description: 'Change the greeting' } },
+      { tool: 'bash', input: { command: 'ls > listing.txt', description: 'List the files' } },
+      { text: 'Changed the greeting and listed the files.' },
+    ]);
+    const outcome = await runTimed(hosted, cache, opencode(), 'opencode', 44, 'opencode-real-1');
+    expect(outcome.state, outcome.logTail).toBe('succeeded');
+    const show = shownFrom(hosted, 'agent/44-issue-44');
+    expect((await show('greeting.txt')).stdout).toBe('hello, yard');
+    expect((await show('listing.txt')).stdout).toContain('greeting.txt');
+    expect(outcome.summary).toBe('Changed the greeting and listed the files.');
+    expect(outcome.usage).toMatchObject({ inputTokens: 360, outputTokens: 90, turns: 3 });
+    expect(outcome.usage?.costUsd).toBeGreaterThan(0);
+  });
+
+  it('is stopped by Switchyard when the cost it reports passes the run\'s budget, and its work is kept', async () => {
+    const step = (n: number) => ({ tool: 'bash', input: { command: `echo step ${n} >> steps.txt && sleep 1`, description: `Step ${n}` } });
+    model = await startModelServer([step(1), step(2), step(3), step(4), step(5), step(6), step(7), step(8), { text: 'All steps done.' }]);
+    // Each scripted step costs the same; the budget holds a little more than two of them.
+    const agent = opencode();
+    const budget = { maxCostUsd: 0.002, source: 'the $0.0020 a run of the opencode agent may cost (maxCostPerRun)' };
+    const outcome = await runTimed(hosted, cache, agent, 'opencode', 45, 'opencode-real-2', budget);
+    expect(outcome.state, outcome.logTail).toBe('failed');
+    expect(outcome.reason).toMatch(/^Stopped at its budget\. It had spent \$0\.00\d+, over the \$0\.0020 a run of the opencode agent may cost \(maxCostPerRun\)\. The work it had done is kept on the branch\.$/);
+    expect(outcome.pushed).toBe(true);
+    const steps = (await shownFrom(hosted, 'agent/45-issue-45')('steps.txt')).stdout.split('\n');
+    // The third step's cost passes the budget; the agent is killed before it can spend much more
+    // (a fourth step may have begun in the moment it took).
+    expect(steps[0]).toBe('step 1');
+    expect(steps.length).toBeGreaterThanOrEqual(3);
+    expect(steps.length).toBeLessThanOrEqual(4);
   });
 });

@@ -1,12 +1,14 @@
 /**
  * A scripted model server for running real agent CLIs without a network: it speaks enough of
- * the Anthropic Messages API (streaming, tool use) for Claude Code, and of the Gemini API
- * (`streamGenerateContent`, function calls) for Gemini CLI, to run a session whose every turn
+ * the Anthropic Messages API (streaming, tool use) for Claude Code, of the Gemini API
+ * (`streamGenerateContent`, function calls) for Gemini CLI, and of the OpenAI Responses API
+ * (streaming, function calls; zstd request bodies) for Codex, to run a session whose every turn
  * the test chose: call a tool, then another, then finish with a message. It records what the
  * agent sent, so a test can check the tool results it got back.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { zstdDecompressSync } from 'node:zlib';
 
 /** One model turn: a tool call (`tool` and its `input`), or the final text. */
 export type ScriptedTurn = { tool: string; input: Record<string, unknown> } | { text: string };
@@ -27,6 +29,12 @@ interface MessagesRequest {
 
 interface GeminiRequest {
   contents?: Array<{ role?: string; parts?: Array<Record<string, unknown>> }>;
+  tools?: unknown[];
+}
+
+interface ResponsesRequest {
+  model?: string;
+  input?: Array<{ type?: string }>;
   tools?: unknown[];
 }
 
@@ -61,10 +69,16 @@ function stream(res: ServerResponse, model: string, turn: ScriptedTurn, index: n
 export async function startModelServer(script: readonly ScriptedTurn[]): Promise<ModelServer> {
   const requests: ModelServer['requests'] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const body = (req.headers['content-encoding'] === 'zstd' ? zstdDecompressSync(raw) : raw).toString();
       const url = req.url ?? '';
+      if (req.method === 'POST' && url.endsWith('/responses')) {
+        responses(res, JSON.parse(body || '{}') as ResponsesRequest);
+        return;
+      }
       if (req.method === 'POST' && url.includes(':streamGenerateContent')) {
         gemini(res, JSON.parse(body || '{}') as GeminiRequest);
         return;
@@ -95,6 +109,27 @@ export async function startModelServer(script: readonly ScriptedTurn[]): Promise
     const part = 'tool' in turn ? { functionCall: { name: turn.tool, args: turn.input } } : { text: turn.text };
     const chunk = { candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 120, candidatesTokenCount: 30, totalTokenCount: 150 }, modelVersion: 'scripted' };
     res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${JSON.stringify(chunk)}\n\n`);
+  }
+
+  /** A Responses turn: the output item, then the completed response with its usage. */
+  function responses(res: ServerResponse, request: ResponsesRequest): void {
+    const input = request.input ?? [];
+    const index = input.filter((item) => item.type === 'function_call_output').length;
+    if (request.tools?.length) requests.push({ messages: input, tools: request.tools });
+    const turn = request.tools?.length ? (script[Math.min(index, script.length - 1)] ?? { text: 'Done.' }) : { text: 'ok' };
+    const item = 'tool' in turn
+      ? { type: 'function_call', id: `fc_scripted_${index}`, call_id: `call_scripted_${index}`, name: turn.tool, arguments: JSON.stringify(turn.input), status: 'completed' }
+      : { type: 'message', id: `msg_scripted_${index}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: turn.text, annotations: [] }] };
+    const response = { id: `resp_scripted_${index}`, object: 'response', status: 'completed', model: request.model ?? 'scripted', output: [item] };
+    const events: Array<[string, object]> = [
+      ['response.created', { response: { ...response, status: 'in_progress', output: [] } }],
+      ['response.output_item.added', { output_index: 0, item }],
+      ['response.output_item.done', { output_index: 0, item }],
+      ['response.completed', { response: { ...response, usage: { input_tokens: 120, input_tokens_details: { cached_tokens: 20 }, output_tokens: 30, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 150 } } }],
+    ];
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const [event, data] of events) res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
+    res.end();
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatus, STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { stripHidden } from '../../src/agents/untrusted.ts';
-import { describeUsage, parseClaudeResult, parseReport } from '../../src/agents/report.ts';
+import { describeUsage, parseClaudeResult, reportReader } from '../../src/agents/report.ts';
 import { planOrder, planOverview, type OverviewRun } from '../../src/scheduler/overview.ts';
 import { defuseMentions } from '../../src/github/pull-request.ts';
 
@@ -114,15 +114,40 @@ describe('what an agent reports', () => {
   it('reads Claude Code\'s JSON result: the final message, tokens, turns and cost', () => {
     const stdout = 'warming up\n{"type":"result","subtype":"success","is_error":false,"num_turns":3,"result":"Fixed it.","total_cost_usd":0.0123,"usage":{"input_tokens":200,"cache_read_input_tokens":1000,"cache_creation_input_tokens":34,"output_tokens":56}}\n';
     const report = parseClaudeResult(stdout);
-    expect(report).toEqual({ summary: 'Fixed it.', usage: { inputTokens: 1234, outputTokens: 56, turns: 3, costUsd: 0.0123 } });
+    expect(report).toEqual({ summary: 'Fixed it.', overBudget: false, usage: { inputTokens: 1234, outputTokens: 56, turns: 3, costUsd: 0.0123 } });
     expect(describeUsage(report?.usage ?? { inputTokens: 0, outputTokens: 0 })).toBe('1,234 tokens in, 56 out · 3 turns · $0.0123');
     expect(parseClaudeResult('plain text, no JSON')).toBeUndefined();
   });
 
   it('reads Gemini CLI\'s JSON: the response, and tokens and requests summed over its models', () => {
     const stdout = 'YOLO mode is enabled.\n{"session_id":"s","response":"Done.","stats":{"models":{"a":{"api":{"totalRequests":2},"tokens":{"prompt":100,"candidates":10}},"b":{"api":{"totalRequests":1},"tokens":{"prompt":5,"candidates":1}}}}}';
-    expect(parseReport('gemini-json', stdout)).toEqual({ summary: 'Done.', usage: { inputTokens: 105, outputTokens: 11, turns: 3, costUsd: undefined } });
-    expect(parseReport('text', stdout)).toBeUndefined();
+    expect(reportReader('gemini-json').report(stdout)).toEqual({ summary: 'Done.', usage: { inputTokens: 105, outputTokens: 11, turns: 3, costUsd: undefined } });
+    expect(reportReader('text').report(stdout)).toBeUndefined();
+  });
+
+  it('reads Codex\'s JSON lines as they come: usage summed over its turns', () => {
+    const reader = reportReader('codex-jsonl');
+    const lines = '{"type":"turn.started"}\n{"type":"turn.completed","usage":{"input_tokens":360,"cached_input_tokens":60,"output_tokens":90}}\n{"type":"turn.completed","usage":{"input_tokens":40,"output_tokens":10}}';
+    // Split mid-line, as a pipe may deliver it; the last line has no newline.
+    reader.push(lines.slice(0, 50));
+    reader.push(lines.slice(50));
+    expect(reader.costSoFar()).toBeUndefined();
+    expect(reader.report('')).toEqual({ summary: undefined, usage: { inputTokens: 400, outputTokens: 100 } });
+    expect(reportReader('codex-jsonl').report('')).toBeUndefined();
+  });
+
+  it('reads opencode\'s JSON lines: cost so far, steps, tokens and the last step\'s text', () => {
+    const reader = reportReader('opencode-jsonl');
+    const step = (cost: number) => `{"type":"step_finish","part":{"tokens":{"input":100,"output":20,"cache":{"read":5,"write":0}},"cost":${cost}}}\n`;
+    reader.push('{"type":"step_start","part":{}}\n{"type":"text","part":{"text":"Looking."}}\n' + step(0.25));
+    expect(reader.costSoFar()).toBe(0.25);
+    reader.push('not json\n{"type":"step_start","part":{}}\n{"type":"text","part":{"text":"Fixed it."}}\n' + step(0.5));
+    expect(reader.costSoFar()).toBe(0.75);
+    expect(reader.report('')).toEqual({ summary: 'Fixed it.', usage: { inputTokens: 210, outputTokens: 40, turns: 2, costUsd: 0.75 } });
+  });
+
+  it('knows when Claude Code stopped itself at its budget', () => {
+    expect(parseClaudeResult('{"type":"result","subtype":"error_max_budget_usd","num_turns":2,"total_cost_usd":0.02,"usage":{}}')?.overBudget).toBe(true);
   });
 
   it('shows usage in the status comment of a finished run', () => {
