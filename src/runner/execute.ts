@@ -26,7 +26,7 @@ import { forgetOwner, recordOwner } from './orphans.ts';
 import { RunLog } from './run-log.ts';
 import { readInside } from './safe-read.ts';
 import { blockedSentence, BRIDGE_SCRIPT, startEgressProxy, type EgressProxy } from './egress-proxy.ts';
-import { grantPaths, sandboxed, type Egress, type SandboxSpec } from './sandbox.ts';
+import { grantPaths, handOver, sandboxed, type Egress, type SandboxSpec } from './sandbox.ts';
 import { pathHoldingSecret } from './secret-guard.ts';
 import { refusedMessage, snapshot } from './snapshot.ts';
 
@@ -259,6 +259,8 @@ export class Runner {
       if (!extraction.ok) return notStarted(extraction.problem);
       await writeFile(context.diffFile, extraction.diff);
     }
+    // Written after the worktree was handed to the sandbox's account: the agent writes its summary here.
+    await handOver(this.#sandbox, [join(worktree.path, SWITCHYARD_DIR)]);
     const groups: number[] = [];
     recordOwner(dirname(home), groups);
     return runProcess(wrap(launch.argv), {

@@ -89,14 +89,20 @@ export function sandboxed(spec: SandboxSpec, paths: RunPaths, argv: readonly str
  */
 export async function grantPaths(spec: SandboxSpec, paths: RunPaths): Promise<void> {
   if (spec.kind === 'none' || !spec.user) return;
-  const writable = [paths.worktree, paths.home, paths.worktreeGitDir].filter((path) => existsSync(path));
-  await execa('chown', ['-R', `${spec.user.uid}:${spec.user.gid}`, ...writable]);
+  await handOver(spec, [paths.worktree, paths.home, paths.worktreeGitDir]);
   for (const path of [paths.worktree, paths.home, paths.mirror]) {
     for (let dir = dirname(path); dir.startsWith(spec.dataDir) && dir !== dirname(spec.dataDir); dir = dirname(dir)) {
       const mode = statSync(dir).mode & 0o777;
       if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
     }
   }
+}
+
+/** Makes `paths` (recursively) the sandbox account's, where agents run as one: files Switchyard wrote for the agent to use. */
+export async function handOver(spec: SandboxSpec, paths: readonly string[]): Promise<void> {
+  if (spec.kind === 'none' || !spec.user) return;
+  const existing = paths.filter((path) => existsSync(path));
+  if (existing.length > 0) await execa('chown', ['-R', `${spec.user.uid}:${spec.user.gid}`, ...existing]);
 }
 
 /** Every folder on the way is searchable and the file readable for an account that owns none of them. */

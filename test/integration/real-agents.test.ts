@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { agentDefinition, type AgentDefinition } from '../../src/config/agents.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { Runner, type RunOutcome } from '../../src/runner/execute.ts';
+import { checkSandbox, type SandboxSpec } from '../../src/runner/sandbox.ts';
 import type { RunBudget } from '../../src/scheduler/budget.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
 import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
@@ -40,12 +41,26 @@ if (!OPENCODE) console.warn('real-agents: opencode-ai is not installed; the open
 const OFFLINE = { DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_ERROR_REPORTING: '1' };
 
 /** One run of `agent` through the real runner, and its figures on a line: the run, the agent, and what Switchyard added. */
+/**
+ * The sandbox an operator gets by default, where bubblewrap works here; the CLIs run unsandboxed
+ * only where it does not (a note says so).
+ */
+async function defaultSandbox(dataDir: string): Promise<SandboxSpec> {
+  try {
+    return { kind: 'bubblewrap', dataDir, secretFiles: [], ...(await checkSandbox('bubblewrap', { dataDir })) };
+  } catch (error) {
+    console.warn(`real-agents: bubblewrap does not work here (${(error as Error).message}); the CLIs run unsandboxed`);
+    return { kind: 'none', dataDir, secretFiles: [] };
+  }
+}
+
 async function runTimed(hosted: HostedRepo, cache: RepoCache, agent: AgentDefinition, name: string, issue: number, runId: string, budget?: RunBudget): Promise<RunOutcome> {
-  const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox: { kind: 'none', dataDir: hosted.dataDir, secretFiles: [] } });
+  const sandbox = await defaultSandbox(hosted.dataDir);
+  const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox });
   const started = performance.now();
   const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, issue, [name], { runId, agent, agentName: name, timeoutMs: 120_000, budget }));
   const seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ agent: name, run_s: Number(seconds.toFixed(2)), agent_s: outcome.agentMs / 1000, overhead_s: Number((seconds - outcome.agentMs / 1000).toFixed(2)) }));
+  console.log(JSON.stringify({ agent: name, sandbox: sandbox.kind, run_s: Number(seconds.toFixed(2)), agent_s: outcome.agentMs / 1000, overhead_s: Number((seconds - outcome.agentMs / 1000).toFixed(2)) }));
   return outcome;
 }
 
