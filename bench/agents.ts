@@ -1,0 +1,184 @@
+/**
+ * The operator path, measured: a cold start of `switchyard start` (embedded database, fresh data
+ * directory) to a ready `/healthz`, and runs of each real agent CLI that is installed against the
+ * scripted model server, through the real runner in the default sandbox: the run, the agent's
+ * part, and what Switchyard adds (worktree, token-free commit, push). Last line: JSON.
+ *
+ * The CLIs are SWITCHYARD_{CLAUDE,CODEX,GEMINI,OPENCODE}_BIN, or where `.ci/run` installs them (.ci/agents).
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { agentDefinition } from '../src/config/agents.ts';
+import { Redactor } from '../src/log/redact.ts';
+import { Runner } from '../src/runner/execute.ts';
+import { RepoCache } from '../src/runner/repo-cache.ts';
+import { checkSandbox, type SandboxSpec } from '../src/runner/sandbox.ts';
+import { hostRepo } from '../test/support/hosted-repo.ts';
+import { startModelServer, type ScriptedTurn } from '../test/support/model-server.ts';
+import { runRequest } from '../test/support/run-request.ts';
+
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 3);
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Number((sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(2));
+};
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/** Seconds from spawning `switchyard start` to its first 200 from /healthz. */
+async function coldStart(): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-start-'));
+  // Reachable by the sandbox's account, as a real data directory would be.
+  await chmod(dir, 0o755);
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  await writeFile(join(dir, 'app.pem'), privateKey.export({ type: 'pkcs1', format: 'pem' }));
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, ['bin/switchyard.js', 'start'], {
+    env: { PATH: process.env.PATH, APP_ID: '1', PRIVATE_KEY_PATH: join(dir, 'app.pem'), WEBHOOK_SECRET: 'bench', SWITCHYARD_DATA_DIR: join(dir, 'data'), PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`switchyard start exited with ${child.exitCode}: ${stderr}`);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      if (ok) return (performance.now() - started) / 1000;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface Contender {
+  name: string;
+  bin: string | undefined;
+  script: (worktree: string) => ScriptedTurn[];
+  agent: (bin: string, url: string) => unknown;
+}
+
+/** A CLI where `.ci/run` installs it. */
+const installed = (path: string) => [join('.ci/agents/node_modules', path)].map((file) => resolve(file)).find((file) => existsSync(file));
+
+const OFFLINE = { DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_ERROR_REPORTING: '1' };
+
+const CONTENDERS: Contender[] = [
+  {
+    name: 'claude',
+    bin: process.env.SWITCHYARD_CLAUDE_BIN ?? installed('@anthropic-ai/claude-code/bin/claude.exe'),
+    script: (worktree) => [
+      { tool: 'Edit', input: { file_path: join(worktree, 'greeting.txt'), old_string: 'hello', new_string: 'hello, yard' } },
+      { tool: 'Bash', input: { command: 'ls > listing.txt', description: 'List' } },
+      { text: 'Done.' },
+    ],
+    agent: (bin, url) => ({ kind: 'claude', executable: bin, env: { ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: 'sk-ant-bench', ...OFFLINE } }),
+  },
+  {
+    name: 'codex',
+    bin: process.env.SWITCHYARD_CODEX_BIN ?? installed('@openai/codex/bin/codex.js'),
+    script: () => [{ tool: 'exec_command', input: { cmd: "printf 'hello, yard\\n' > greeting.txt" } }, { tool: 'exec_command', input: { cmd: 'ls > listing.txt' } }, { text: 'Done.' }],
+    agent: (bin, url) => ({
+      kind: 'codex',
+      executable: bin,
+      model: 'scripted',
+      args: ['-c', 'model_provider="gateway"', '-c', `model_providers.gateway={ name = "gateway", base_url = "${url}/v1", env_key = "OPENAI_API_KEY", wire_api = "responses" }`],
+      env: { OPENAI_API_KEY: 'sk-bench' },
+    }),
+  },
+  {
+    name: 'gemini',
+    bin: process.env.SWITCHYARD_GEMINI_BIN ?? installed('@google/gemini-cli/bundle/gemini.js'),
+    script: (worktree) => [
+      { tool: 'write_file', input: { file_path: join(worktree, 'greeting.txt'), content: 'hello, yard\n' } },
+      { tool: 'run_shell_command', input: { command: 'ls > listing.txt', description: 'List' } },
+      { text: 'Done.' },
+    ],
+    agent: (bin, url) => ({ kind: 'gemini', executable: bin, model: 'gemini-2.5-flash', env: { GOOGLE_GEMINI_BASE_URL: url, GEMINI_API_KEY: 'bench' } }),
+  },
+  {
+    name: 'opencode',
+    bin: process.env.SWITCHYARD_OPENCODE_BIN ?? installed('opencode-ai/bin/opencode.exe'),
+    script: () => [
+      { tool: 'bash', input: { command: "printf 'hello, yard\\n' > greeting.txt", description: 'Edit' } },
+      { tool: 'bash', input: { command: 'ls > listing.txt', description: 'List' } },
+      { text: 'Done.' },
+    ],
+    agent: (bin, url) => ({
+      kind: 'opencode',
+      executable: bin,
+      model: 'anthropic/claude-sonnet-4-5',
+      env: { OPENCODE_CONFIG_CONTENT: JSON.stringify({ provider: { anthropic: { options: { baseURL: `${url}/v1`, apiKey: 'sk-ant-bench' } } } }), OPENCODE_DISABLE_MODELS_FETCH: 'true' },
+    }),
+  },
+];
+
+async function sandboxFor(dataDir: string): Promise<SandboxSpec> {
+  try {
+    return { kind: 'bubblewrap', dataDir, secretFiles: [], ...(await checkSandbox('bubblewrap', { dataDir })) };
+  } catch {
+    return { kind: 'none', dataDir, secretFiles: [] };
+  }
+}
+
+const figures: Record<string, number | string> = {};
+const starts: number[] = [];
+for (let i = 0; i < SAMPLES; i++) starts.push(await coldStart());
+figures.cold_start_s = median(starts);
+console.log(`cold start to a ready /healthz: ${starts.map((s) => s.toFixed(2)).join(', ')} s`);
+
+const hosted = await hostRepo({ 'greeting.txt': 'hello\n' }, 'switchyard-bench-agents-');
+try {
+  const cache = new RepoCache(hosted.dataDir);
+  const sandbox = await sandboxFor(hosted.dataDir);
+  figures.sandbox = sandbox.kind;
+  let issue = 100;
+  for (const contender of CONTENDERS) {
+    if (!contender.bin) {
+      console.log(`${contender.name}: not installed (set SWITCHYARD_${contender.name.toUpperCase()}_BIN)`);
+      continue;
+    }
+    const runs: number[] = [];
+    const agentSeconds: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      issue += 1;
+      const runId = `bench-${contender.name}-${i}`;
+      const model = await startModelServer(contender.script(cache.worktreeDir(hosted.repo, runId)));
+      try {
+        const agent = agentDefinition.parse(contender.agent(contender.bin, model.url));
+        const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox });
+        const started = performance.now();
+        const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, issue, ['true'], { runId, agent, agentName: contender.name, timeoutMs: 120_000 }));
+        if (outcome.state !== 'succeeded' || !outcome.pushed) throw new Error(`${contender.name}: ${outcome.state} ${outcome.reason ?? ''}\n${outcome.logTail}`);
+        runs.push((performance.now() - started) / 1000);
+        agentSeconds.push(outcome.agentMs / 1000);
+      } finally {
+        await model.close();
+      }
+    }
+    const overhead = runs.map((run, i) => run - (agentSeconds[i] ?? 0));
+    figures[`${contender.name}_run_s`] = median(runs);
+    figures[`${contender.name}_agent_s`] = median(agentSeconds);
+    figures[`${contender.name}_overhead_s`] = median(overhead);
+    console.log(`${contender.name}: run ${median(runs)} s, of which the agent ${median(agentSeconds)} s and Switchyard ${median(overhead)} s (median of ${SAMPLES})`);
+  }
+} finally {
+  await hosted.stop();
+}
+console.log(JSON.stringify(figures));
