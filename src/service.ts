@@ -110,7 +110,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     return octokit;
   };
   const tokenFor = tokenSource({ appId: settings.appId, privateKey: settings.privateKey, baseUrl: settings.baseUrl });
-  const status = new StatusReporter({ store, records, clientFor, intervalMs: settings.statusIntervalMs, log });
+  const status = new StatusReporter({ store, records, clientFor, intervalMs: settings.statusIntervalMs, publicUrl: settings.publicUrl, log });
   const cache = new RepoCache(settings.dataDir);
   const cancels = new CancelRegistry();
   const requestPlan = (job: { repo: string; installationId: number }, delayMs = 0) => jobs.requestPlan(job, delayMs);
@@ -198,6 +198,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         runner,
         agents: settings.agents,
         operatorPrompt: settings.prompt,
+        publicUrl: settings.publicUrl,
         clientFor,
         tokenFor,
         status,

@@ -30,6 +30,8 @@ export interface RunWorkerDeps {
   agents: AgentCatalogue;
   /** The operator's instructions for every prompt. */
   operatorPrompt?: string | undefined;
+  /** Where the dashboard is reached, for links to run pages. */
+  publicUrl?: string | undefined;
   clientFor: ClientFactory;
   tokenFor: TokenSource;
   status: StatusReporter;
@@ -227,7 +229,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
 
   let finished: RunRecord;
   try {
-    finished = await reportFinished(octokit, { store: deps.store, records: deps.records, status: deps.status, log }, run, outcome, config, elapsed);
+    finished = await reportFinished(octokit, { store: deps.store, records: deps.records, status: deps.status, publicUrl: deps.publicUrl, log }, run, outcome, config, elapsed);
     log.info({ state: finished.state, ms: elapsed(), agentMs: outcome.agentMs, pr: finished.pullRequestUrl }, 'run finished');
   } catch (error) {
     // GitHub is unreachable: the record still reaches a terminal state.

@@ -33,5 +33,5 @@ export function extractDiff(body: string | null | undefined): DiffExtraction {
     }
     i = j;
   }
-  return { ok: false, problem: 'The issue body has no ```diff or ```patch block for the patch agent to apply.' };
+  return { ok: false, problem: 'The issue body has no fenced code block marked `diff` or `patch` for the patch agent to apply.' };
 }

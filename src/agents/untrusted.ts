@@ -16,3 +16,11 @@ export function stripHidden(text: string): string {
 export function stripInvisible(text: string): string {
   return text.replace(INVISIBLE, '');
 }
+
+/**
+ * An agent's summary is output that issue text may have steered: its @mentions are defused
+ * (as Renovate does) so that it cannot ping people.
+ */
+export function defuseMentions(text: string): string {
+  return text.replace(/(^|[^\w`])@(?=[A-Za-z0-9])/g, '$1@&#8203;');
+}

@@ -64,6 +64,8 @@ const envSchema = z.object({
   SWITCHYARD_PROGRESS_INTERVAL: z.string().default('30s'),
   SWITCHYARD_GIT_AUTHOR_NAME: z.string().default('switchyard[bot]'),
   SWITCHYARD_GIT_AUTHOR_EMAIL: z.string().default('switchyard[bot]@users.noreply.github.com'),
+  SWITCHYARD_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) address the web role is reached at' }).optional(),
+  SWITCHYARD_DASHBOARD_TOKEN: z.string().min(24, 'must be at least 24 characters (openssl rand -hex 24)').optional(),
 });
 
 export interface ServerSettings {
@@ -115,6 +117,10 @@ export interface ServerSettings {
   statusIntervalMs: number;
   /** How often a running run's comment is brought up to date: elapsed time and the agent's last line. */
   progressIntervalMs: number;
+  /** Where people reach the web role (its dashboard): status comments and pull requests link to run pages there. */
+  publicUrl: string | undefined;
+  /** The operator token that opens the dashboard; without it the dashboard is closed. */
+  dashboardToken: string | undefined;
 }
 
 export class SettingsError extends Error {}
@@ -196,6 +202,8 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     heartbeatSeconds: values.SWITCHYARD_HEARTBEAT_SECONDS,
     statusIntervalMs,
     progressIntervalMs,
+    publicUrl: values.SWITCHYARD_PUBLIC_URL?.replace(/\/+$/, ''),
+    dashboardToken: values.SWITCHYARD_DASHBOARD_TOKEN,
   };
 }
 
@@ -209,7 +217,7 @@ function durationSetting(name: string, value: string): number {
 
 /** Every secret value in the settings, for redaction. */
 export function secretsOf(settings: ServerSettings): string[] {
-  const secrets = [settings.privateKey, settings.webhookSecret === 'development' ? undefined : settings.webhookSecret];
+  const secrets = [settings.privateKey, settings.webhookSecret === 'development' ? undefined : settings.webhookSecret, settings.dashboardToken];
   if (settings.databaseUrl) {
     try {
       const password = new URL(settings.databaseUrl).password;

@@ -1,13 +1,15 @@
 /**
- * `/agent` commands in issue comments, from people with write access: `retry` (a new attempt on
- * the issue's branch and pull request), `cancel`, `status` and `plan` (both answered in the status
- * comment). Anything else, or a command from someone else, gets a short reply.
+ * `/agent` commands in comments on issues and on Switchyard's pull requests, from people with
+ * write access: `retry [instructions]` (a new attempt on the issue's branch and pull request),
+ * `cancel`, `status` and `plan` (answered in a reply that names the asker), and `help` (for
+ * anyone). Anything else, or a command from someone else, gets a short reply.
  */
 import type { Logger } from '../log/logger.ts';
 import type { CancelJob, CommandJob } from '../queue/jobs.ts';
 import { planOverview } from '../scheduler/overview.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
-import { LIVE_STATES, type RunRecord, type RunTrigger, type Store } from '../store/records.ts';
+import { LIVE_STATES, type IssueSnapshot, type PromptComment, type RunRecord, type RunTrigger, type Store } from '../store/records.ts';
+import { readIssueComments } from './comments.ts';
 import { repoParams, type ClientFactory, type GitHubClient } from './client.ts';
 import { handleTrigger, type IntakeDeps } from './intake.ts';
 import { COMMANDS, isCommand } from './command-line.ts';
@@ -42,12 +44,50 @@ function timeOfDay(date: Date): string {
   return `${date.toISOString().slice(11, 19)} UTC`;
 }
 
-export async function handleCommand(job: CommandJob, deps: CommandDeps): Promise<void> {
-  const log = deps.log.child({ repo: job.repo.fullName, issue: job.issue.number, command: job.name, sender: job.sender });
-  const octokit = await deps.clientFor(job.installationId);
-  const issue = { ...repoParams(job.repo), issue_number: job.issue.number };
-  const reply = (body: string) => octokit.rest.issues.createComment({ ...issue, body });
+/** `/agent help`: every command, and how a run starts. */
+export function helpMessage(sender: string): string {
+  return [
+    `@${sender}, Switchyard's commands (from people with write access; the first \`/agent\` line of a comment counts):`,
+    '',
+    '- `/agent retry [instructions]`: run the agent again on the issue\'s branch. On a pull request Switchyard opened, the agent also gets your instructions and the comments of people with write access on that pull request.',
+    '- `/agent cancel`: stop the issue\'s queued or running run; its work so far is kept on its branch.',
+    '- `/agent status`: the state of the issue\'s run, answered here.',
+    '- `/agent plan`: the repository\'s queue in planned order, and why each run waits.',
+    '- `/agent help`: this list.',
+    '',
+    'A run starts when someone with write access adds an `agent:<name>` label to an issue.',
+  ].join('\n');
+}
 
+export const NOT_OURS_MESSAGE = 'Switchyard did not open this pull request, so it has no run to act on. `/agent` commands work on issues and on the pull requests Switchyard opened.';
+
+/** The issue a command is about: the issue itself, or the one whose run opened the pull request. */
+async function subjectOf(job: CommandJob, deps: CommandDeps, octokit: GitHubClient): Promise<{ issue: IssueSnapshot; issueOpen: boolean } | undefined> {
+  if (job.pullRequest === undefined) return { issue: job.issue, issueOpen: job.issueOpen };
+  const run = await deps.store.runOfPullRequest(job.repo.fullName, job.pullRequest);
+  if (!run) return undefined;
+  const { data } = await octokit.rest.issues.get({ ...repoParams(job.repo), issue_number: run.issueNumber });
+  return { issue: { ...run.trigger.issue, title: data.title, body: data.body ?? '', labels: data.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))), comments: data.comments }, issueOpen: data.state !== 'closed' };
+}
+
+/** One line about a run for a reply: its state, attempt, agent, and reason or pull request. */
+function statusLine(run: RunRecord): string {
+  const parts = [`#${run.issueNumber}: ${run.state.replace('_', ' ')}`, `attempt ${run.attempt} of the \`${run.agent}\` agent`];
+  if (run.pullRequestNumber !== null) parts.push(`pull request #${run.pullRequestNumber}${run.pullRequestState && run.pullRequestState !== 'open' ? ` (${run.pullRequestState})` : ''}`);
+  const why = run.state === 'waiting' ? run.waitingReason : run.reason;
+  return `${parts.join(', ')}.${why ? ` ${why}` : ''}`;
+}
+
+export async function handleCommand(job: CommandJob, deps: CommandDeps): Promise<void> {
+  const log = deps.log.child({ repo: job.repo.fullName, issue: job.issue.number, command: job.name, sender: job.sender, pullRequest: job.pullRequest });
+  const octokit = await deps.clientFor(job.installationId);
+  // Answers go where the command was given, naming the asker, so that they are notified.
+  const reply = (body: string) => octokit.rest.issues.createComment({ ...repoParams(job.repo), issue_number: job.issue.number, body });
+
+  if (job.name === 'help') {
+    await reply(helpMessage(job.sender));
+    return;
+  }
   const decision = await fetchPermission(octokit, job.repo, job.sender);
   if (!decision.allowed) {
     log.info({ permission: decision.permission }, 'command refused');
@@ -59,36 +99,47 @@ export async function handleCommand(job: CommandJob, deps: CommandDeps): Promise
     return;
   }
   await octokit.rest.reactions.createForIssueComment({ ...repoParams(job.repo), comment_id: job.commentId, content: 'eyes' });
-  const latest = await deps.store.latestRunFor(job.repo.fullName, job.issue.number);
-  if (!latest) {
-    await reply(NO_RUN_MESSAGE);
+  const subject = await subjectOf(job, deps, octokit);
+  if (!subject) {
+    await reply(`@${job.sender}, ${NOT_OURS_MESSAGE}`);
     return;
   }
-  const target = { repo: latest.repo, issueNumber: latest.issueNumber };
-  const answer = async (note: string) => {
-    await deps.records.setNote(target.repo, target.issueNumber, note);
-    await deps.status.writeNow(target);
-  };
+  const latest = await deps.store.latestRunFor(job.repo.fullName, subject.issue.number);
+  if (!latest) {
+    await reply(`@${job.sender}, ${NO_RUN_MESSAGE}`);
+    return;
+  }
   const live = LIVE_STATES.includes(latest.state);
   log.info({ run: latest.id, state: latest.state }, 'command taken');
   switch (job.name) {
     case 'status':
-      return answer(`@${job.sender} asked for the status at ${timeOfDay(new Date())}.`);
+      await reply(`@${job.sender}, ${statusLine(latest)}`);
+      return;
     case 'plan':
-      return answer(await planNote(deps.store, latest, job.sender));
+      await reply(await planReply(deps.store, latest, job.sender));
+      return;
     case 'cancel':
-      if (!live) return answer(`@${job.sender}: nothing to cancel, the last run already ended.`);
+      if (!live) {
+        await reply(`@${job.sender}, nothing to cancel: the last run of #${latest.issueNumber} already ended.`);
+        return;
+      }
       await deps.enqueueCancel({ repo: latest.repo, issueNumber: latest.issueNumber, installationId: job.installationId, reason: `@${job.sender} asked with \`/agent cancel\`` });
       return;
     case 'retry':
-      if (live) return answer(`@${job.sender}: a run is already ${latest.state}; \`/agent cancel\` it first to start over.`);
-      if (!job.issueOpen) return answer(`@${job.sender}: the issue is closed; reopen it to retry.`);
-      await retry(job, latest, deps, octokit);
+      if (live) {
+        await reply(`@${job.sender}, a run of #${latest.issueNumber} is already ${latest.state}; \`/agent cancel\` it first to start over.`);
+        return;
+      }
+      if (!subject.issueOpen) {
+        await reply(`@${job.sender}, #${latest.issueNumber} is closed; reopen it to retry.`);
+        return;
+      }
+      await retry(job, subject.issue, latest, deps, octokit);
       return;
   }
 }
 
-async function planNote(store: Store, latest: RunRecord, sender: string): Promise<string> {
+async function planReply(store: Store, latest: RunRecord, sender: string): Promise<string> {
   const live = await store.liveRuns(latest.repo);
   const overview = planOverview(
     live.map((run) => ({
@@ -101,11 +152,21 @@ async function planNote(store: Store, latest: RunRecord, sender: string): Promis
       waitingReason: run.waitingReason,
     })),
   );
-  return `**Plan** (asked by @${sender} at ${timeOfDay(new Date())}):\n\n${overview}`;
+  return `@${sender}, the plan for ${latest.repo} at ${timeOfDay(new Date())}:\n\n${overview}`;
 }
 
-/** A new run of the same agent on the issue's branch: the open pull request is updated, a closed one replaced. */
-async function retry(job: CommandJob, latest: RunRecord, deps: CommandDeps, octokit: GitHubClient): Promise<void> {
+/**
+ * A new run of the same agent on the issue's branch: the open pull request is updated, a closed
+ * one replaced. The asker's instructions, and on a pull request the comments of writers there,
+ * join the prompt.
+ */
+async function retry(job: CommandJob, issue: IssueSnapshot, latest: RunRecord, deps: CommandDeps, octokit: GitHubClient): Promise<void> {
+  const extra: PromptComment[] = [];
+  if (job.pullRequest !== undefined) {
+    const review = await readIssueComments(octokit, job.repo, job.pullRequest, [job.sender]);
+    extra.push(...review.forPrompt.map((comment) => ({ ...comment, body: `(on pull request #${job.pullRequest}) ${comment.body}` })));
+  }
+  if (job.args) extra.push({ author: job.sender, body: `Instructions for this retry: ${job.args}` });
   const trigger: RunTrigger = {
     deliveryId: job.deliveryId,
     installationId: job.installationId,
@@ -113,9 +174,9 @@ async function retry(job: CommandJob, latest: RunRecord, deps: CommandDeps, octo
     label: latest.trigger.label,
     agent: latest.agent,
     repo: job.repo,
-    issue: job.issue,
+    issue,
     kind: 'retry',
   };
-  const run = await handleTrigger(trigger, { ...deps.intake, clientFor: async () => octokit }, { branch: latest.branch, attempt: latest.attempt + 1 });
+  const run = await handleTrigger(trigger, { ...deps.intake, clientFor: async () => octokit }, { branch: latest.branch, attempt: latest.attempt + 1, comments: extra });
   deps.log.info({ run: run?.id, previous: latest.id }, 'retry requested');
 }

@@ -10,7 +10,7 @@ import { runBranch } from '../runner/branch.ts';
 import { DEFAULT_PRIORITY } from '../scheduler/schedule.ts';
 import type { BatchStore } from '../store/batches.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
-import type { RunRecord, RunTrigger, Store } from '../store/records.ts';
+import type { PromptComment, RunRecord, RunTrigger, Store } from '../store/records.ts';
 import { repoParams, type ClientFactory } from './client.ts';
 import { readIssueComments } from './comments.ts';
 import { ensureLabels, labelSpecs } from './labels.ts';
@@ -34,6 +34,8 @@ export interface IntakeDeps {
 export interface Continuation {
   branch: string;
   attempt: number;
+  /** Comments for the prompt beyond the issue's own: a retry's instructions, a pull request's comments. */
+  comments?: PromptComment[] | undefined;
 }
 
 /** The branch and attempt number a new trigger continues from, when the issue had runs before. */
@@ -112,7 +114,7 @@ export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps, conti
   // One branch and one pull request per issue: a later trigger continues the earlier runs' branch.
   const previous = continuation ?? (await previousAttempt(deps.store, trigger));
   const branch = previous?.branch ?? runBranch(trigger.issue.number, trigger.issue.title);
-  let run = await deps.store.createRun(resolved, branch, { batchId: batch.id, priority, config: loaded.raw, attempt: previous?.attempt ?? 1, comments: comments.forPrompt });
+  let run = await deps.store.createRun(resolved, branch, { batchId: batch.id, priority, config: loaded.raw, attempt: previous?.attempt ?? 1, comments: [...comments.forPrompt, ...(continuation?.comments ?? [])] });
   if (!run) {
     const live = await deps.store.liveRunFor(trigger.repo.fullName, trigger.issue.number);
     if (live?.trigger.deliveryId !== trigger.deliveryId || live.state !== 'queued') {

@@ -3,7 +3,7 @@ import type { DiffStat, RepoRef } from '../store/records.ts';
 import { renderTitle } from '../config/repo.ts';
 import { repoParams, statusOf, type GitHubClient } from './client.ts';
 import { checksTable, formatDuration, type CheckView } from './status-comment.ts';
-import { stripInvisible } from '../agents/untrusted.ts';
+import { defuseMentions, stripInvisible } from '../agents/untrusted.ts';
 import { describeUsage, type AgentUsage } from '../agents/report.ts';
 
 export interface PullRequestInput {
@@ -26,6 +26,12 @@ export interface PullRequestInput {
   /** Tokens, turns and cost, where the agent reported them. */
   usage?: AgentUsage | undefined;
   draft?: boolean;
+  /** Who asked for the run, and with which label or command. */
+  requestedBy?: { login: string; how: string } | undefined;
+  /** The issue's status comment, on GitHub. */
+  statusUrl?: string | undefined;
+  /** The run's page on the dashboard. */
+  runUrl?: string | undefined;
 }
 
 export interface PullRequestRef {
@@ -45,13 +51,6 @@ export function pullRequestTitle(issueTitle: string, template = '{title}', value
   return title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 1)}…` : title;
 }
 
-/**
- * An agent's summary is output that issue text may have steered: its @mentions are defused
- * (as Renovate does) so that it cannot ping people.
- */
-export function defuseMentions(text: string): string {
-  return text.replace(/(^|[^\w`])@(?=[A-Za-z0-9])/g, '$1@&#8203;');
-}
 
 export function pullRequestBody(input: PullRequestInput): string {
   const lines = [
@@ -62,9 +61,13 @@ export function pullRequestBody(input: PullRequestInput): string {
     '',
     `Switchyard ran the \`${input.agent}\` agent on #${input.issueNumber} (attempt ${input.attempt}, ${formatDuration(input.durationMs)}).`,
   ];
+  if (input.requestedBy) lines.push('', `Requested by @${input.requestedBy.login} with ${input.requestedBy.how}.`);
+  const links = [input.statusUrl ? `[status on #${input.issueNumber}](${input.statusUrl})` : undefined, input.runUrl ? `[run log](${input.runUrl})` : undefined].filter(Boolean);
+  if (links.length > 0) lines.push('', `See the ${links.join(' and the ')}.`);
   if (input.usage) lines.push('', `Usage: ${describeUsage(input.usage)}.`);
   if (input.checks.length > 0) lines.push('', checksTable(input.checks));
   if (input.diffStat) lines.push('', '```text', input.diffStat.text, '```');
+  lines.push('', '<sub>Comment `/agent retry <instructions>` on this pull request to run the agent again on this branch, with your instructions and the review comments of people with write access. `/agent help` lists every command.</sub>');
   return `${lines.join('\n')}\n`;
 }
 

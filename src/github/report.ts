@@ -9,6 +9,7 @@ import type { RunOutcome } from '../runner/execute.ts';
 import type { RunRecord, Store } from '../store/records.ts';
 import { repoParams, statusOf, type GitHubClient } from './client.ts';
 import { openOrUpdatePullRequest, type PullRequestRef } from './pull-request.ts';
+import { runPageUrl } from './status-comment.ts';
 import type { StatusReporter } from './status-reporter.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
 
@@ -16,6 +17,8 @@ export interface ReportDeps {
   store: Store;
   records: GitHubRecords;
   status: StatusReporter;
+  /** Where the dashboard is reached, for links to the run's page. */
+  publicUrl?: string | undefined;
   log: Logger;
 }
 
@@ -70,6 +73,7 @@ export async function reportFinished(octokit: GitHubClient, deps: ReportDeps, ru
     pullRequestUrl: pullRequest?.url ?? null,
     keptBranch,
     usage: outcome.usage ?? null,
+    summary: outcome.summary ?? null,
   });
   // Answers to commands and notes about interruptions belonged to the run that just ended.
   await deps.records.setNote(run.repo, run.issueNumber, null);
@@ -81,6 +85,7 @@ export async function reportFinished(octokit: GitHubClient, deps: ReportDeps, ru
 async function openPullRequest(octokit: GitHubClient, deps: ReportDeps, run: RunRecord, outcome: RunOutcome, config: RepoConfig, durationMs: number): Promise<PullRequestRef> {
   const checksFailed = outcome.checks.some((c) => !c.passed);
   const draft = config.pullRequest.draft === 'always' || (config.pullRequest.draft === 'when-checks-fail' && checksFailed);
+  const { commentId } = await deps.records.status(run.repo, run.issueNumber);
   const pullRequest = await openOrUpdatePullRequest(octokit, {
     repo: run.trigger.repo,
     issueNumber: run.issueNumber,
@@ -97,6 +102,9 @@ async function openPullRequest(octokit: GitHubClient, deps: ReportDeps, run: Run
     notes: (outcome.refused.length > 0 || outcome.blocked.length > 0) && outcome.reason ? [outcome.reason] : [],
     usage: outcome.usage,
     draft,
+    requestedBy: { login: run.trigger.sender, how: run.trigger.kind === 'retry' ? '`/agent retry`' : `the \`${run.trigger.label}\` label` },
+    statusUrl: commentId ? `${run.trigger.issue.url}#issuecomment-${commentId}` : undefined,
+    runUrl: runPageUrl(deps.publicUrl, run.id),
   });
   if (!pullRequest.created) return pullRequest;
   const params = { ...repoParams(run.trigger.repo) };

@@ -3,6 +3,7 @@
  * issue's newest run record, so whoever writes it last writes the newest state.
  */
 import { describeUsage, type AgentUsage } from '../agents/report.ts';
+import { defuseMentions } from '../agents/untrusted.ts';
 import { LIVE_STATES, type DiffStat, type PullRequestState, type RunRecord, type RunState } from '../store/records.ts';
 
 export const STATUS_MARKER = '<!-- switchyard:status -->';
@@ -39,6 +40,10 @@ export interface StatusView {
   pullRequestState?: PullRequestState | null | undefined;
   /** An answer to a command, shown under the state. */
   note?: string | undefined;
+  /** The run's page on the dashboard, when Switchyard knows its public address. */
+  runUrl?: string | undefined;
+  /** What the agent said it did, for a finished run (its final message, shortened). */
+  summary?: string | undefined;
 }
 
 export interface CheckView {
@@ -85,6 +90,11 @@ function fenceFor(text: string): string {
   return '`'.repeat(Math.max(3, longest + 1));
 }
 
+/** `text` as a Markdown block quote. */
+function quote(text: string): string {
+  return text.split('\n').map((line) => (line ? `> ${line}` : '>')).join('\n');
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -93,9 +103,11 @@ export function describeDiff(stat: DiffStat): string {
   return `+${stat.insertions} −${stat.deletions} in ${plural(stat.files, 'file')}`;
 }
 
-/** The commands that make sense in a state, for the comment's footer. */
-export function commandsFor(state: RunState): string[] {
-  return LIVE_STATES.includes(state) ? ['/agent cancel', '/agent status', '/agent plan'] : ['/agent retry', '/agent status', '/agent plan'];
+/** The commands that make sense in a state, for the comment's footer: nothing to retry once the pull request is merged. */
+export function commandsFor(state: RunState, pullRequestState?: PullRequestState | null): string[] {
+  if (LIVE_STATES.includes(state)) return ['/agent cancel', '/agent status', '/agent plan', '/agent help'];
+  if (pullRequestState === 'merged') return ['/agent status', '/agent plan', '/agent help'];
+  return ['/agent retry', '/agent status', '/agent plan', '/agent help'];
 }
 
 export function renderStatus(view: StatusView): string {
@@ -119,20 +131,27 @@ export function renderStatus(view: StatusView): string {
   if (view.pullRequestState === 'closed') lines.push('', 'A later run pushes to the same branch but opens no new pull request; comment `/agent retry` to run again and open a new one.');
   if (view.rescuedBranch) lines.push('', `The work of an interrupted attempt was kept on branch \`${view.rescuedBranch}\`.`);
   if (view.keptBranch) lines.push('', `Work kept on branch \`${view.keptBranch}\`; no pull request was opened for it.`);
+  if (view.summary) lines.push('', '<details><summary>What the agent reported</summary>', '', quote(defuseMentions(view.summary)), '', '</details>');
   if (view.usage) lines.push('', `Usage: ${describeUsage(view.usage)}.`);
   if (view.checks && view.checks.length > 0) lines.push('', checksTable(view.checks));
-  if (view.pullRequest) lines.push('', `Review it: ${view.pullRequest.url}`);
+  if (view.pullRequest && !view.pullRequestState) lines.push('', `Review it: ${view.pullRequest.url}`);
+  if (view.runUrl) lines.push('', `[Run log and details](${view.runUrl})`);
   if (view.logTail) {
     const fence = fenceFor(view.logTail);
     lines.push('', '<details><summary>Agent output (last lines)</summary>', '', `${fence}text`, view.logTail, fence, '', '</details>');
   }
   if (view.note) lines.push('', view.note);
-  lines.push('', `<sub>Commands: ${commandsFor(view.state).map((c) => `\`${c}\``).join(' · ')}</sub>`);
+  lines.push('', `<sub>Commands: ${commandsFor(view.state, view.pullRequestState).map((c) => `\`${c}\``).join(' · ')}</sub>`);
   return `${lines.join('\n')}\n`;
 }
 
-/** The view of an issue's newest run at `now`. */
-export function statusViewOf(run: RunRecord, note: string | undefined, now: number): StatusView {
+/** A run's page on the dashboard at `publicUrl`. */
+export function runPageUrl(publicUrl: string | undefined, runId: string): string | undefined {
+  return publicUrl ? `${publicUrl}/dashboard/runs/${encodeURIComponent(runId)}` : undefined;
+}
+
+/** The view of an issue's newest run at `now`; `publicUrl` is where the dashboard is reached, if anywhere. */
+export function statusViewOf(run: RunRecord, note: string | undefined, now: number, publicUrl?: string): StatusView {
   const ended = !LIVE_STATES.includes(run.state);
   const waiting = run.state === 'waiting' && run.waitingReason ? `#${run.issueNumber} ${run.waitingReason}` : undefined;
   return {
@@ -153,6 +172,8 @@ export function statusViewOf(run: RunRecord, note: string | undefined, now: numb
     progress: run.state === 'running' ? (run.progress ?? undefined) : undefined,
     rescuedBranch: run.rescuedBranch ?? undefined,
     usage: run.usage ?? undefined,
+    summary: ended ? (run.summary ?? undefined) : undefined,
+    runUrl: runPageUrl(publicUrl, run.id),
   };
 }
 

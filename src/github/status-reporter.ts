@@ -24,6 +24,8 @@ export interface StatusReporterOptions {
   clientFor: ClientFactory;
   /** The least time between two writes to one issue. */
   intervalMs: number;
+  /** Where the dashboard is reached: comments link to each run's page there. */
+  publicUrl?: string | undefined;
   log: Logger;
 }
 
@@ -151,7 +153,7 @@ export class StatusReporter {
     const run = await store.latestRunFor(target.repo, target.issueNumber);
     if (!run) return;
     const octokit = await clientFor(run.installationId);
-    const body = renderStatus(statusViewOf(run, row.note, Date.now()));
+    const body = renderStatus(statusViewOf(run, row.note, Date.now(), this.#options.publicUrl));
     const bodyHash = createHash('sha256').update(body).digest('hex');
     let commentId = row.commentId;
     if (bodyHash !== row.bodyHash || commentId === undefined) commentId = await writeComment(octokit, run, commentId, body);

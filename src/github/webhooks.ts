@@ -43,11 +43,11 @@ export interface CommentPayload extends Omit<LabeledPayload, 'label'> {
 /** An `/agent …` comment on an issue becomes a command job. */
 export async function onIssueComment(payload: CommentPayload, deliveryId: string, deps: WebhookDeps): Promise<void> {
   const command = parseCommand(payload.comment.body);
-  if (!command || !payload.installation || payload.sender.type === 'Bot' || payload.issue.pull_request) return;
+  if (!command || !payload.installation || payload.sender.type === 'Bot') return;
   const { repo, issue } = snapshotOf(payload);
   const sender = payload.sender.login;
   const log = deps.log.child({ delivery: deliveryId, repo: repo.fullName, issue: issue.number });
-  const job: CommandJob = { deliveryId, installationId: payload.installation.id, repo, issue, sender, commentId: payload.comment.id, issueOpen: payload.issue.state !== 'closed', name: command.name };
+  const job: CommandJob = { deliveryId, installationId: payload.installation.id, repo, issue, sender, commentId: payload.comment.id, issueOpen: payload.issue.state !== 'closed', name: command.name, args: command.args, pullRequest: payload.issue.pull_request ? issue.number : undefined };
   if (!(await recordAndEnqueue(deps, deliveryId, 'issue_comment', () => deps.enqueueCommand(job)))) {
     log.info('redelivery of a recorded delivery ignored');
     return;

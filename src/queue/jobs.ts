@@ -33,6 +33,10 @@ export interface CommandJob {
   issueOpen: boolean;
   /** The word after `/agent`, lowercased (may be empty or unknown). */
   name: string;
+  /** What follows it: `/agent retry <instructions>`. */
+  args?: string | undefined;
+  /** The comment was made on this pull request (`issue` is then the pull request's own). */
+  pullRequest?: number | undefined;
 }
 
 /** Repositories the app was installed on: their labels are created. */

@@ -147,6 +147,31 @@ const MIGRATIONS: Migration[] = [
     name: 'the progress of a running run, the branch that keeps an interrupted attempt\'s work, the agent\'s usage',
     sql: [`alter table switchyard_runs add column progress text, add column rescued_branch text, add column usage jsonb`],
   },
+  {
+    version: 9,
+    name: "the agent's final message; run logs shipped for the dashboard; workers and their heartbeats",
+    sql: [
+      `alter table switchyard_runs add column summary text`,
+      `create table switchyard_run_logs (
+         run_id text not null,
+         seq bigserial,
+         attempt integer not null,
+         at timestamptz not null default now(),
+         chunk text not null,
+         primary key (run_id, seq)
+       )`,
+      `create table switchyard_workers (
+         id text primary key,
+         host text not null,
+         pid integer not null,
+         roles text not null,
+         slots integer not null,
+         running integer not null default 0,
+         started_at timestamptz not null default now(),
+         heartbeat_at timestamptz not null default now()
+       )`,
+    ],
+  },
 ];
 
 const LOCK_KEY = 7_311_964_201;

@@ -91,6 +91,12 @@ export class Store {
     return rows[0] ? toRun(rows[0]) : undefined;
   }
 
+  /** The newest run that opened or updated this pull request. */
+  async runOfPullRequest(repo: string, pullRequestNumber: number): Promise<RunRecord | undefined> {
+    const rows = await this.#db.query<RunRow>('select * from switchyard_runs where repo = $1 and pull_request_number = $2 order by created_at desc limit 1', [repo, pullRequestNumber]);
+    return rows[0] ? toRun(rows[0]) : undefined;
+  }
+
   async listRuns(filter: { repo?: string } = {}): Promise<RunRecord[]> {
     const rows = filter.repo
       ? await this.#db.query<RunRow>('select * from switchyard_runs where repo = $1 order by created_at', [filter.repo])
@@ -325,7 +331,7 @@ export class Store {
   async finishRun(id: string, outcome: RunOutcomeFields): Promise<RunRecord> {
     const rows = await this.#db.query<RunRow>(
       `update switchyard_runs set state = $2, reason = $3, log_tail = $4, diff_stat = $5, agent_ms = $6,
-              pull_request_number = $7, pull_request_url = $8, kept_branch = $9, usage = $10,
+              pull_request_number = $7, pull_request_url = $8, kept_branch = $9, usage = $10, summary = $11,
               pull_request_state = case when $7::integer is null then null else 'open' end, finished_at = now()
        where id = $1 returning *`,
       [
@@ -339,6 +345,7 @@ export class Store {
         outcome.pullRequestUrl ?? null,
         outcome.keptBranch ?? false,
         outcome.usage ? JSON.stringify(outcome.usage) : null,
+        outcome.summary ?? null,
       ],
     );
     if (!rows[0]) throw new Error(`run ${id} does not exist`);

@@ -117,6 +117,8 @@ export interface RunRecord {
   rescuedBranch: string | null;
   /** Tokens, turns and cost, as the agent reported them. */
   usage: AgentUsage | null;
+  /** What the agent said it did (its final message, redacted and shortened). */
+  summary: string | null;
 }
 
 export interface RunOutcomeFields {
@@ -129,6 +131,7 @@ export interface RunOutcomeFields {
   pullRequestUrl?: string | null;
   keptBranch?: boolean;
   usage?: AgentUsage | null;
+  summary?: string | null;
 }
 
 export interface RunRow {
@@ -167,6 +170,7 @@ export interface RunRow {
   progress: string | null;
   rescued_branch: string | null;
   usage: AgentUsage | null;
+  summary: string | null;
 }
 
 export function toRun(row: RunRow): RunRecord {
@@ -206,5 +210,6 @@ export function toRun(row: RunRow): RunRecord {
     progress: row.progress ?? null,
     rescuedBranch: row.rescued_branch ?? null,
     usage: row.usage ?? null,
+    summary: row.summary ?? null,
   };
 }

@@ -57,7 +57,7 @@ describe('failures and hostile input', () => {
     const issue = await openIssue(stack, 'No diff here', 'Please fix the greeting.');
     await addLabel(stack, issue, 'agent:patch');
     const status = await statusShowing(stack, issue, 'Failed');
-    expect(status).toContain('no ```diff or ```patch block');
+    expect(status).toContain('no fenced code block marked `diff` or `patch`');
   });
 
   it('fails an agent that exits non-zero, and redacts a token it prints from the comment and the logs', async () => {

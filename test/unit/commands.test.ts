@@ -4,12 +4,13 @@ import { unknownCommandMessage } from '../../src/github/commands.ts';
 
 describe('parseCommand', () => {
   it.each([
-    ['/agent retry', 'retry'],
-    ['Thanks!\n  /agent STATUS please', 'status'],
-    ['/agent', ''],
-    ['/agent frobnicate now', 'frobnicate'],
-  ])('reads %j as %j', (body, name) => {
-    expect(parseCommand(body)).toEqual({ name });
+    ['/agent retry', 'retry', ''],
+    ['Thanks!\n  /agent STATUS please', 'status', 'please'],
+    ['/agent', '', ''],
+    ['/agent frobnicate now', 'frobnicate', 'now'],
+    ['/agent retry use the blue one\nand keep the tests:\n```ts\nexpect(x).toBe(1)\n```', 'retry', 'use the blue one\nand keep the tests:\n```ts\nexpect(x).toBe(1)\n```'],
+  ])('reads %j as %j with arguments %j', (body, name, args) => {
+    expect(parseCommand(body)).toEqual({ name, args });
   });
 
   it.each([['no command here'], ['> /agent retry'], ['Use `/agent retry` to try again.'], ['```\n/agent retry\n```'], ['~~~md\n/agent cancel\n~~~\n'], ['/agents list'], [null]])('finds no command in %j', (body) => {

@@ -35,7 +35,7 @@ describe('extractDiff', () => {
   it('explains an empty body, a body without a block, and a block that is not a diff', () => {
     expect(extractDiff('')).toMatchObject({ ok: false, problem: expect.stringContaining('empty') });
     expect(extractDiff(null)).toMatchObject({ ok: false });
-    expect(extractDiff('Just words and `inline code`.')).toMatchObject({ ok: false, problem: expect.stringContaining('no ```diff or ```patch block') });
+    expect(extractDiff('Just words and `inline code`.')).toMatchObject({ ok: false, problem: expect.stringContaining('no fenced code block marked `diff` or `patch`') });
     expect(extractDiff('```diff\nhello world\n```')).toMatchObject({ ok: false, problem: expect.stringContaining('not a unified diff') });
   });
 });

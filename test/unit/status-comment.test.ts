@@ -3,7 +3,7 @@ import { renderStatus, STATUS_MARKER } from '../../src/github/status-comment.ts'
 import { stripHidden } from '../../src/agents/untrusted.ts';
 import { describeUsage, parseClaudeResult, reportReader } from '../../src/agents/report.ts';
 import { planOrder, planOverview, type OverviewRun } from '../../src/scheduler/overview.ts';
-import { defuseMentions } from '../../src/github/pull-request.ts';
+import { defuseMentions } from '../../src/agents/untrusted.ts';
 
 describe('renderStatus', () => {
   it('starts with the marker and shows each state', () => {
@@ -52,7 +52,14 @@ describe('the status comment as a view of the run', () => {
   it('shows a merge, a pull request closed without merging, and the commands that apply', () => {
     const merged = renderStatus({ agent: 'patch', attempt: 1, state: 'succeeded', elapsedMs: 1000, pullRequest: pr, pullRequestState: 'merged' });
     expect(merged).toContain('🎉 **Merged** — pull request #9 was merged');
-    expect(merged).toContain('`/agent retry` · `/agent status` · `/agent plan`');
+    // Nothing to review or retry once merged.
+    expect(merged).toContain('<sub>Commands: `/agent status` · `/agent plan` · `/agent help`</sub>');
+    expect(merged).not.toContain('Review it');
+    const open = renderStatus({ agent: 'patch', attempt: 1, state: 'succeeded', elapsedMs: 1000, pullRequest: pr, runUrl: 'https://yard.example/dashboard/runs/r1', summary: 'Fixed it, thanks @octocat.' });
+    expect(open).toContain('Review it: https://github.com/o/r/pull/9');
+    expect(open).toContain('[Run log and details](https://yard.example/dashboard/runs/r1)');
+    expect(open).toContain('<details><summary>What the agent reported</summary>\n\n> Fixed it, thanks @&#8203;octocat.\n\n</details>');
+    expect(open).toContain('`/agent retry` · `/agent status` · `/agent plan` · `/agent help`');
     const closed = renderStatus({ agent: 'patch', attempt: 1, state: 'succeeded', elapsedMs: 1000, pullRequest: pr, pullRequestState: 'closed' });
     expect(closed).toContain('pull request #9 was closed without merging');
     expect(closed).toContain('comment `/agent retry` to run again and open a new one');
