@@ -2,6 +2,7 @@
  * Composition: one Switchyard process with the web role (webhooks, intake, planning, cancels),
  * the worker role (runs), or both — the embedded default.
  */
+import { hostname } from 'node:os';
 import { Probot, ProbotOctokit } from 'probot';
 import { switchyardApp } from './app.ts';
 import { secretsOf, type ServerSettings } from './config/server.ts';
@@ -27,7 +28,9 @@ import { Store, type RunRecord } from './store/records.ts';
 import { startHealthServer, startWebServer, type WebServer } from './web/server.ts';
 import { checkHealth } from './web/health.ts';
 import { Metrics } from './web/metrics.ts';
-import { CancelRegistry, executeRunJob } from './worker.ts';
+import { CancelRegistry, executeRunJob, WORKER_ID } from './worker.ts';
+import { ObservabilityStore } from './store/observability.ts';
+import { dashboardRoutes } from './web/dashboard/routes.ts';
 import { startReconciler, type Reconciler } from './reconciler.ts';
 import { pushRescuedWork } from './rescue.ts';
 import { watchDatabase } from './database-watch.ts';
@@ -85,6 +88,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   const db = await openDatabase(settings);
   await migrate(db);
   const store = new Store(db);
+  const observability = new ObservabilityStore(db);
   const records = new GitHubRecords(db);
   const batches = new BatchStore(db);
   const jobs = new JobEngine({ db, log, runRetries: settings.runRetries, heartbeatSeconds: settings.heartbeatSeconds });
@@ -121,6 +125,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
 
   const healthOptions = { db, roles, disk: roles.worker ? { dir: settings.dataDir, minFreeBytes: settings.minFreeDiskBytes } : undefined };
   let web: WebServer | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
   if (roles.web) {
     const intake: IntakeDeps = { store, records, batches, agents: settings.agents, clientFor, status, requestPlan, defaultWindowMs: settings.batchWindowMs, log };
     await jobs.workIntake(async (job) => {
@@ -150,8 +155,12 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
       host: settings.host,
       health: () => checkHealth(healthOptions),
       metrics,
+      dashboard: dashboardRoutes({ store, observability, token: settings.dashboardToken, secureCookies: settings.publicUrl?.startsWith('https:') ?? false, log }),
     });
-    log.info({ url: web.url, webhookPath: settings.webhookPath, database: db.kind }, 'Switchyard is listening');
+    log.info({ url: web.url, webhookPath: settings.webhookPath, database: db.kind, dashboard: settings.dashboardToken ? `${settings.publicUrl ?? web.url}/dashboard` : 'off' }, 'Switchyard is listening');
+    // The dashboard keeps a week of run logs.
+    pruneTimer = setInterval(() => void observability.pruneLogs(new Date(Date.now() - LOG_RETENTION_MS)).catch((error: unknown) => log.warn({ err: error }, 'old run logs not pruned')), 60 * 60 * 1000);
+    pruneTimer.unref();
   }
   const reconciler = startReconciler({
     store,
@@ -165,6 +174,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     graceMs: RECONCILE_INTERVAL_MS,
   });
   let databaseWatch: { stop(): void } | undefined;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
   if (roles.worker) {
     const orphans = await killOrphanedRuns(settings.dataDir);
     const pruned = await cache.pruneOrphans();
@@ -199,6 +209,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         agents: settings.agents,
         operatorPrompt: settings.prompt,
         publicUrl: settings.publicUrl,
+        observability,
         clientFor,
         tokenFor,
         status,
@@ -214,6 +225,14 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         onHeld: (run) => requestPlan({ repo: run.repo, installationId: run.installationId }, 60_000),
       });
     });
+    // A heartbeat in the database: the dashboard lists live workers and what they run.
+    const beat = () =>
+      observability
+        .heartbeat({ id: WORKER_ID, host: hostname(), pid: process.pid, roles: Object.entries(roles).filter(([, on]) => on).map(([role]) => role).join('+'), slots: settings.concurrency, running: cancels.size })
+        .catch((error: unknown) => log.debug({ err: error }, 'worker heartbeat not written'));
+    await beat();
+    heartbeatTimer = setInterval(() => void beat(), WORKER_HEARTBEAT_MS);
+    heartbeatTimer.unref();
     // A worker alone has no web server: it serves /healthz on PORT, for its container's health check.
     if (!roles.web) web = await startHealthServer({ port: settings.port, host: settings.host, health: () => checkHealth(healthOptions), metrics });
     log.info({ concurrency: settings.concurrency, agents: Object.keys(settings.agents), sandbox: settings.sandbox, sandboxUser: sandbox.user?.name, agentNetwork: settings.agentNetwork, health: roles.web ? undefined : web?.url }, 'worker started');
@@ -239,6 +258,8 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
       const graceMs = stopOptions.graceMs ?? settings.shutdownGraceMs;
       reconciler.stop();
       databaseWatch?.stop();
+      if (heartbeatTimer) clearInterval(heartbeatTimer);
+      if (pruneTimer) clearInterval(pruneTimer);
       await web?.close();
       if (roles.worker) {
         await jobs.stopTakingRuns();
@@ -248,12 +269,19 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         cancels.interruptAll();
       }
       cancels.stop();
+      if (roles.worker) await observability.removeWorker(WORKER_ID).catch(() => undefined);
       await jobs.stop(30_000);
       await status.drain();
       await db.close();
     },
   };
 }
+
+/** How long the dashboard keeps a finished run's log. */
+const LOG_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** How often a worker writes its heartbeat for the dashboard. */
+const WORKER_HEARTBEAT_MS = 5_000;
 
 /** Probot's Octokit with the throttling plugin's write pacing turned off (retries stay on). */
 function withoutPacing(): typeof ProbotOctokit {

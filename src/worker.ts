@@ -16,6 +16,7 @@ import type { Logger } from './log/logger.ts';
 import type { Redactor } from './log/redact.ts';
 import type { RunDelivery } from './queue/jobs.ts';
 import { runBudget, startOfUtcDay } from './scheduler/budget.ts';
+import { LogShipper, type ObservabilityStore } from './store/observability.ts';
 import { failedOutcome, type RunOutcome, type Runner } from './runner/execute.ts';
 import type { RunRecord, Store } from './store/records.ts';
 import type { Metrics } from './web/metrics.ts';
@@ -32,6 +33,8 @@ export interface RunWorkerDeps {
   operatorPrompt?: string | undefined;
   /** Where the dashboard is reached, for links to run pages. */
   publicUrl?: string | undefined;
+  /** Where run logs are shipped for the dashboard. */
+  observability?: ObservabilityStore | undefined;
   clientFor: ClientFactory;
   tokenFor: TokenSource;
   status: StatusReporter;
@@ -160,6 +163,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
   let config: RepoConfig = DEFAULT_CONFIG;
   let runToken: RunToken | undefined;
   let progress: { update(line: string): void; stop(): void } | undefined;
+  let shipper: LogShipper | undefined;
   try {
     void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
     const agent = deps.agents[run.agent];
@@ -174,6 +178,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     const pool = config.runner.reuseWorktrees;
     log.info('run started');
     progress = reportProgress(deps, run, log);
+    shipper = deps.observability ? new LogShipper(deps.observability, run.id, run.attempt, (error) => log.debug({ err: error }, 'a piece of the run log was not shipped')) : undefined;
     const today = startOfUtcDay(new Date());
     const budget = runBudget({
       agentName: run.agent,
@@ -197,6 +202,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
       timeoutMs: Math.min(agent.timeout, config.runner.timeout ?? Infinity),
       stallMs: agent.stallTimeout ?? DEFAULT_STALL_TIMEOUT,
       budget,
+      onLog: shipper ? (text) => shipper?.push(text) : undefined,
       onProgress: (line) => progress?.update(line),
       checks: { commands: config.checks.commands, timeoutMs: config.checks.timeoutMs ?? agent.timeout },
       poolSize: pool === true ? 2 : pool === false ? 0 : pool,
@@ -211,6 +217,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     outcome = crashOutcome(error);
   } finally {
     progress?.stop();
+    await shipper?.close();
     deps.cancels.unregister(run.id);
     await runToken?.revoke().catch((error: unknown) => log.warn({ err: error }, 'could not revoke the run\'s token; it expires within the hour'));
   }

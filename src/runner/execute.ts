@@ -48,6 +48,8 @@ export interface RunRequest {
   stallMs?: number | undefined;
   /** The most the run may cost: the agent is stopped, its work kept, when it reports more. */
   budget?: RunBudget | undefined;
+  /** Every piece of the run's log (the agent's and the checks' output, Switchyard's notes), redacted. */
+  onLog?: ((text: string) => void) | undefined;
   /** The agent's newest line of output (redacted), at most every few seconds: its progress. */
   onProgress?: ((line: string) => void) | undefined;
   checks: { commands: readonly string[]; timeoutMs: number };
@@ -128,7 +130,7 @@ export class Runner {
     let proxy: EgressProxy | undefined;
     let egress: Egress | undefined;
     const privateDir = join(this.#cache.root, 'runs', request.runId);
-    const runLog = new RunLog(join(this.#cache.root, 'logs', `${request.runId}.log`), this.#redactor);
+    const runLog = new RunLog(join(this.#cache.root, 'logs', `${request.runId}.log`), this.#redactor, undefined, request.onLog);
     outcome.logFile = runLog.path;
     try {
       try {

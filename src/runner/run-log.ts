@@ -15,10 +15,14 @@ export class RunLog {
   #pending = '';
   #size = 0;
 
-  constructor(path: string, redactor: Redactor, capBytes = DEFAULT_LOG_CAP_BYTES) {
+  readonly #onText: ((text: string) => void) | undefined;
+
+  /** `onText` gets every piece of the log as written, redacted: the dashboard's copy. */
+  constructor(path: string, redactor: Redactor, capBytes = DEFAULT_LOG_CAP_BYTES, onText?: (text: string) => void) {
     this.path = path;
     this.#redactor = redactor;
     this.#cap = capBytes;
+    this.#onText = onText;
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, '');
   }
@@ -51,6 +55,7 @@ export class RunLog {
   #flush(text: string): void {
     const clean = this.#redactor.redact(text);
     appendFileSync(this.path, clean);
+    this.#onText?.(clean);
     this.#size += Buffer.byteLength(clean);
     if (this.#size > this.#cap) {
       const kept = readFileSync(this.path).subarray(-Math.floor(this.#cap / 2));

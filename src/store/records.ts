@@ -97,6 +97,15 @@ export class Store {
     return rows[0] ? toRun(rows[0]) : undefined;
   }
 
+  /** Live runs, and runs created since `since`, newest first: what the dashboard shows. */
+  async dashboardRuns(since: Date, limit = 300): Promise<RunRecord[]> {
+    const rows = await this.#db.query<RunRow>(
+      `select * from switchyard_runs where state = any($1) or created_at >= $2 or finished_at >= $2 order by created_at desc limit $3`,
+      [LIVE_STATES, since, limit],
+    );
+    return rows.map(toRun);
+  }
+
   async listRuns(filter: { repo?: string } = {}): Promise<RunRecord[]> {
     const rows = filter.repo
       ? await this.#db.query<RunRow>('select * from switchyard_runs where repo = $1 order by created_at', [filter.repo])

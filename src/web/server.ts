@@ -1,4 +1,4 @@
-/** The HTTP server: Probot's webhook middleware at the webhook path, and /healthz. */
+/** The HTTP server: Probot's webhook middleware at the webhook path, /healthz, /metrics and the dashboard. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNodeMiddleware, type ApplicationFunction, type Probot } from 'probot';
@@ -13,6 +13,8 @@ export interface WebServerOptions {
   health: () => Promise<{ ok: boolean }>;
   /** Served at /metrics, and told how long each webhook took to answer. */
   metrics?: Metrics | undefined;
+  /** The dashboard's routes: true when it answered the request. */
+  dashboard?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
 }
 
 export interface WebServer {
@@ -28,6 +30,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       const started = performance.now();
       res.on('finish', () => options.metrics?.webhookAnswered(res.statusCode, (performance.now() - started) / 1000));
     }
+    if (options.dashboard?.(req, res)) return;
     void middleware(req, res, () => {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
     });
