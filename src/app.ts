@@ -1,7 +1,7 @@
 /** The Probot app function: registers handlers, nothing else. */
 import type { ApplicationFunction, Context } from 'probot';
 import { assertPayload } from './github/payload-guard.ts';
-import { onCancelEvent, onDependencyEvent, onInstalled, onIssueComment, onIssueLabeled, onPullRequestFate, type WebhookDeps } from './github/webhooks.ts';
+import { onCancelEvent, onDashboardEdited, onDependencyEvent, onInstalled, onIssueComment, onIssueLabeled, onPullRequestFate, type WebhookDeps } from './github/webhooks.ts';
 
 type Checked = 'issues' | 'issue_comment' | 'pull_request';
 
@@ -27,6 +27,8 @@ export function switchyardApp(deps: WebhookDeps): ApplicationFunction {
       }),
     );
     app.on('issue_comment.created', checked((context) => onIssueComment(context.payload, context.id, deps)));
+    // A retry box ticked on the repository's dashboard issue.
+    app.on('issues.edited', checked((context) => onDashboardEdited(context.payload, context.id, deps)));
     // Merged: a dependency may be satisfied. Closed either way: an open pull request slot is free.
     app.on(
       'pull_request.closed',

@@ -11,6 +11,7 @@ import { statusOf, tokenSource } from './github/client.ts';
 import { handleCommand } from './github/commands.ts';
 import { handleTrigger, type IntakeDeps } from './github/intake.ts';
 import { setUpRepositories } from './github/labels.ts';
+import { RepoDashboards } from './github/repo-dashboard.ts';
 import { StatusReporter } from './github/status-reporter.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { Redactor } from './log/redact.ts';
@@ -114,7 +115,8 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     return octokit;
   };
   const tokenFor = tokenSource({ appId: settings.appId, privateKey: settings.privateKey, baseUrl: settings.baseUrl });
-  const status = new StatusReporter({ store, records, clientFor, intervalMs: settings.statusIntervalMs, publicUrl: settings.publicUrl, log });
+  const dashboards = new RepoDashboards({ db, store, clientFor, intervalMs: settings.statusIntervalMs, log });
+  const status = new StatusReporter({ store, records, clientFor, intervalMs: settings.statusIntervalMs, publicUrl: settings.publicUrl, afterWrite: (run) => dashboards.refresh(run), log });
   const cache = new RepoCache(settings.dataDir);
   const cancels = new CancelRegistry();
   const requestPlan = (job: { repo: string; installationId: number }, delayMs = 0) => jobs.requestPlan(job, delayMs);
@@ -136,7 +138,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     );
     await jobs.workCancels((job) => handleCancel(job, { store, status, onEnded: afterRun, log }));
     const enqueueCancel = (job: Parameters<JobEngine['enqueueCancel']>[0]) => jobs.enqueueCancel(job);
-    await jobs.workCommands((job) => handleCommand(job, { store, records, clientFor, status, intake, enqueueCancel, log }));
+    await jobs.workCommands((job) => handleCommand(job, { store, records, clientFor, status, intake, enqueueCancel, dashboards, log }));
     await jobs.workSetup((job) => setUpRepositories(job, { clientFor, records, agents: settings.agents, log }));
     web = await startWebServer({
       probot,
@@ -272,6 +274,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
       if (roles.worker) await observability.removeWorker(WORKER_ID).catch(() => undefined);
       await jobs.stop(30_000);
       await status.drain();
+      dashboards.stop();
       await db.close();
     },
   };

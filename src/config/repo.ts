@@ -82,6 +82,8 @@ export const repoConfigSchema = z
       })
       .default([])
       .transform((value) => (Array.isArray(value) ? { commands: value, timeoutMs: undefined } : { commands: value.commands, timeoutMs: value.timeout })),
+    /** A dashboard issue (Renovate-style) that lists this repository's runs, with a box to retry each recent failure. */
+    dashboard: z.boolean().default(false),
     runner: z
       .object({
         /** Lowers the operator's agent timeout for this repository (never raises it). */

@@ -10,6 +10,7 @@ import { planOverview } from '../scheduler/overview.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
 import { LIVE_STATES, type IssueSnapshot, type PromptComment, type RunRecord, type RunTrigger, type Store } from '../store/records.ts';
 import { readIssueComments } from './comments.ts';
+import type { RepoDashboards } from './repo-dashboard.ts';
 import { repoParams, type ClientFactory, type GitHubClient } from './client.ts';
 import { handleTrigger, type IntakeDeps } from './intake.ts';
 import { COMMANDS, isCommand } from './command-line.ts';
@@ -37,6 +38,8 @@ export interface CommandDeps {
   status: StatusReporter;
   intake: IntakeDeps;
   enqueueCancel: (job: CancelJob) => Promise<void>;
+  /** The repositories' dashboard issues, rewritten after a box ticked there was handled. */
+  dashboards?: RepoDashboards | undefined;
   log: Logger;
 }
 
@@ -63,8 +66,8 @@ export const NOT_OURS_MESSAGE = 'Switchyard did not open this pull request, so i
 
 /** The issue a command is about: the issue itself, or the one whose run opened the pull request. */
 async function subjectOf(job: CommandJob, deps: CommandDeps, octokit: GitHubClient): Promise<{ issue: IssueSnapshot; issueOpen: boolean } | undefined> {
-  if (job.pullRequest === undefined) return { issue: job.issue, issueOpen: job.issueOpen };
-  const run = await deps.store.runOfPullRequest(job.repo.fullName, job.pullRequest);
+  if (job.pullRequest === undefined && job.target === undefined) return { issue: job.issue, issueOpen: job.issueOpen };
+  const run = job.target !== undefined ? await deps.store.latestRunFor(job.repo.fullName, job.target) : await deps.store.runOfPullRequest(job.repo.fullName, job.pullRequest ?? 0);
   if (!run) return undefined;
   const { data } = await octokit.rest.issues.get({ ...repoParams(job.repo), issue_number: run.issueNumber });
   return { issue: { ...run.trigger.issue, title: data.title, body: data.body ?? '', labels: data.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))), comments: data.comments }, issueOpen: data.state !== 'closed' };
@@ -79,6 +82,16 @@ function statusLine(run: RunRecord): string {
 }
 
 export async function handleCommand(job: CommandJob, deps: CommandDeps): Promise<void> {
+  try {
+    await takeCommand(job, deps);
+  } finally {
+    // A box ticked on the dashboard issue is cleared, whatever came of it.
+    const run = job.target === undefined ? undefined : await deps.store.latestRunFor(job.repo.fullName, job.target);
+    if (run) await deps.dashboards?.rewrite(run);
+  }
+}
+
+async function takeCommand(job: CommandJob, deps: CommandDeps): Promise<void> {
   const log = deps.log.child({ repo: job.repo.fullName, issue: job.issue.number, command: job.name, sender: job.sender, pullRequest: job.pullRequest });
   const octokit = await deps.clientFor(job.installationId);
   // Answers go where the command was given, naming the asker, so that they are notified.
@@ -98,7 +111,7 @@ export async function handleCommand(job: CommandJob, deps: CommandDeps): Promise
     await reply(unknownCommandMessage(job.sender, job.name));
     return;
   }
-  await octokit.rest.reactions.createForIssueComment({ ...repoParams(job.repo), comment_id: job.commentId, content: 'eyes' });
+  if (job.commentId !== undefined) await octokit.rest.reactions.createForIssueComment({ ...repoParams(job.repo), comment_id: job.commentId, content: 'eyes' });
   const subject = await subjectOf(job, deps, octokit);
   if (!subject) {
     await reply(`@${job.sender}, ${NOT_OURS_MESSAGE}`);

@@ -26,6 +26,8 @@ export interface StatusReporterOptions {
   intervalMs: number;
   /** Where the dashboard is reached: comments link to each run's page there. */
   publicUrl?: string | undefined;
+  /** Told of each run whose status was written (the repository's dashboard issue follows). */
+  afterWrite?: ((run: RunRecord) => void) | undefined;
   log: Logger;
 }
 
@@ -173,6 +175,7 @@ export class StatusReporter {
       label = wanted;
     }
     await records.saveStatus(target.repo, target.issueNumber, { commentId, bodyHash, label });
+    this.#options.afterWrite?.(run);
   }
 }
 

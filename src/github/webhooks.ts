@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.ts';
 import type { CancelJob, CommandJob, IntakeJob, PlanJob, SetupJob } from '../queue/jobs.ts';
 import type { PullRequestState, Store } from '../store/records.ts';
 import { parseCommand } from './command-line.ts';
+import { isDashboardBody, tickedRetries } from './repo-dashboard.ts';
 import type { StatusTarget } from './status-reporter.ts';
 import { parseTrigger, snapshotOf, type LabeledPayload } from './trigger.ts';
 
@@ -53,6 +54,18 @@ export async function onIssueComment(payload: CommentPayload, deliveryId: string
     return;
   }
   log.info({ command: command.name, sender }, 'command recorded');
+}
+
+/** A ticked retry box on the repository's dashboard issue becomes a retry command per ticked issue. */
+export async function onDashboardEdited(payload: Omit<CommentPayload, 'comment'> & { changes?: { body?: { from: string } | undefined } | undefined }, deliveryId: string, deps: WebhookDeps): Promise<void> {
+  if (!payload.installation || payload.sender.type === 'Bot' || !isDashboardBody(payload.issue.body)) return;
+  const ticked = tickedRetries(payload.changes?.body?.from ?? '', payload.issue.body ?? '');
+  if (ticked.length === 0) return;
+  const { repo, issue } = snapshotOf(payload);
+  for (const target of ticked) {
+    const job: CommandJob = { deliveryId: `${deliveryId}:${target}`, installationId: payload.installation.id, repo, issue, sender: payload.sender.login, commentId: undefined, issueOpen: true, name: 'retry', target };
+    if (await recordAndEnqueue(deps, job.deliveryId, 'issues', () => deps.enqueueCommand(job))) deps.log.info({ repo: repo.fullName, issue: target, sender: job.sender }, 'retry ticked on the dashboard');
+  }
 }
 
 /** A Switchyard pull request was merged, closed or reopened: the issue's status shows it. */

@@ -28,7 +28,8 @@ export interface CommandJob {
   repo: RepoRef;
   issue: IssueSnapshot;
   sender: string;
-  commentId: number;
+  /** The comment that gave the command (it gets a 👀); none for a box ticked on the dashboard issue. */
+  commentId: number | undefined;
   /** The issue was open when the comment was made (`/agent retry` needs it open). */
   issueOpen: boolean;
   /** The word after `/agent`, lowercased (may be empty or unknown). */
@@ -37,6 +38,8 @@ export interface CommandJob {
   args?: string | undefined;
   /** The comment was made on this pull request (`issue` is then the pull request's own). */
   pullRequest?: number | undefined;
+  /** The issue the command is about, when given elsewhere (a box ticked on the dashboard issue). */
+  target?: number | undefined;
 }
 
 /** Repositories the app was installed on: their labels are created. */

@@ -149,7 +149,7 @@ const MIGRATIONS: Migration[] = [
   },
   {
     version: 9,
-    name: "the agent's final message; run logs shipped for the dashboard; workers and their heartbeats",
+    name: "the agent's final message; run logs shipped for the dashboard; workers and their heartbeats; repository dashboard issues",
     sql: [
       `alter table switchyard_runs add column summary text`,
       `create table switchyard_run_logs (
@@ -169,6 +169,11 @@ const MIGRATIONS: Migration[] = [
          running integer not null default 0,
          started_at timestamptz not null default now(),
          heartbeat_at timestamptz not null default now()
+       )`,
+      `create table switchyard_repo_dashboards (
+         repo text primary key,
+         issue_number integer not null,
+         body_hash text
        )`,
     ],
   },

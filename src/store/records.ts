@@ -106,6 +106,15 @@ export class Store {
     return rows.map(toRun);
   }
 
+  /** The repository's runs that finished since `since`, newest first. */
+  async finishedSince(repo: string, since: Date, limit = 20): Promise<RunRecord[]> {
+    const rows = await this.#db.query<RunRow>(
+      `select * from switchyard_runs where repo = $1 and finished_at >= $2 and not (state = any($3)) order by finished_at desc limit $4`,
+      [repo, since, LIVE_STATES, limit],
+    );
+    return rows.map(toRun);
+  }
+
   async listRuns(filter: { repo?: string } = {}): Promise<RunRecord[]> {
     const rows = filter.repo
       ? await this.#db.query<RunRow>('select * from switchyard_runs where repo = $1 order by created_at', [filter.repo])

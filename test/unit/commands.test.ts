@@ -21,3 +21,13 @@ describe('parseCommand', () => {
     expect(unknownCommandMessage('a', 'x`y')).toContain('`/agent x\'y`');
   });
 });
+
+describe('the dashboard issue\'s retry boxes', () => {
+  it('finds the boxes that went from empty to ticked, and only those', async () => {
+    const { tickedRetries } = await import('../../src/github/repo-dashboard.ts');
+    const before = '- [ ] <!-- retry:3 --> #3 a\n- [x] <!-- retry:4 --> #4 b\n- [ ] <!-- retry:5 --> #5 c\n';
+    const after = '- [x] <!-- retry:3 --> #3 a\n- [x] <!-- retry:4 --> #4 b\n- [ ] <!-- retry:5 --> #5 c\n- [x] <!-- retry:6 --> #6 new\n';
+    expect(tickedRetries(before, after)).toEqual([3]);
+    expect(tickedRetries(after, before)).toEqual([]);
+  });
+});

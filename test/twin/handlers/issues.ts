@@ -68,8 +68,13 @@ export const issueHandlers: Record<string, Handler> = {
     const repo = core.repoFor(input, 'triage', 'issues');
     const issue = core.issueFor(repo, input);
     checkBodyLength(input.body.body);
+    const changes: Record<string, { from: string }> = {};
+    if (typeof input.body.title === 'string' && input.body.title !== issue.title) changes.title = { from: issue.title };
+    if (typeof input.body.body === 'string' && input.body.body !== issue.body) changes.body = { from: issue.body ?? '' };
     if (typeof input.body.title === 'string') issue.title = input.body.title;
     if (typeof input.body.body === 'string') issue.body = input.body.body;
+    // As GitHub does: an edit of the title or body is an `issues.edited` event with what it was before.
+    if (Object.keys(changes).length > 0) core.emitIssue('issues', 'edited', repo, issue, input, { changes });
     if (input.body.state === 'closed') {
       const reason = input.body.state_reason === 'not_planned' ? 'not_planned' : 'completed';
       closeIssue(core, repo, issue, input, reason);
