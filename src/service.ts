@@ -11,6 +11,7 @@ import { statusOf, tokenSource } from './github/client.ts';
 import { handleCommand } from './github/commands.ts';
 import { handleTrigger, type IntakeDeps } from './github/intake.ts';
 import { setUpRepositories } from './github/labels.ts';
+import { canReadRepository } from './github/permissions.ts';
 import { RepoDashboards } from './github/repo-dashboard.ts';
 import { StatusReporter } from './github/status-reporter.ts';
 import { createLogger, type Logger } from './log/logger.ts';
@@ -157,9 +158,18 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
       host: settings.host,
       health: () => checkHealth(healthOptions),
       metrics,
-      dashboard: dashboardRoutes({ store, observability, token: settings.dashboardToken, secureCookies: settings.publicUrl?.startsWith('https:') ?? false, log }),
+      dashboard: dashboardRoutes({
+        store,
+        observability,
+        token: settings.dashboardToken,
+        oauth: settings.oauth ? { ...settings.oauth, apiUrl: settings.baseUrl } : undefined,
+        publicUrl: settings.publicUrl,
+        canRead: async (login, repo, installationId) => canReadRepository(await clientFor(installationId), repo, login),
+        secureCookies: settings.publicUrl?.startsWith('https:') ?? false,
+        log,
+      }),
     });
-    log.info({ url: web.url, webhookPath: settings.webhookPath, database: db.kind, dashboard: settings.dashboardToken ? `${settings.publicUrl ?? web.url}/dashboard` : 'off' }, 'Switchyard is listening');
+    log.info({ url: web.url, webhookPath: settings.webhookPath, database: db.kind, dashboard: settings.dashboardToken || settings.oauth ? `${settings.publicUrl ?? web.url}/dashboard` : 'off' }, 'Switchyard is listening');
     // The dashboard keeps a week of run logs.
     pruneTimer = setInterval(() => void observability.pruneLogs(new Date(Date.now() - LOG_RETENTION_MS)).catch((error: unknown) => log.warn({ err: error }, 'old run logs not pruned')), 60 * 60 * 1000);
     pruneTimer.unref();

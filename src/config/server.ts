@@ -65,6 +65,8 @@ const envSchema = z.object({
   SWITCHYARD_GIT_AUTHOR_NAME: z.string().default('switchyard[bot]'),
   SWITCHYARD_GIT_AUTHOR_EMAIL: z.string().default('switchyard[bot]@users.noreply.github.com'),
   SWITCHYARD_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) address the web role is reached at' }).optional(),
+  GITHUB_CLIENT_ID: z.string().optional(),
+  GITHUB_CLIENT_SECRET: z.string().optional(),
   SWITCHYARD_DASHBOARD_TOKEN: z.string().min(24, 'must be at least 24 characters (openssl rand -hex 24)').optional(),
 });
 
@@ -119,8 +121,10 @@ export interface ServerSettings {
   progressIntervalMs: number;
   /** Where people reach the web role (its dashboard): status comments and pull requests link to run pages there. */
   publicUrl: string | undefined;
-  /** The operator token that opens the dashboard; without it the dashboard is closed. */
+  /** The operator token that opens the dashboard (everything on it). */
   dashboardToken: string | undefined;
+  /** The app's OAuth client (Probot's wizard writes it to .env): people sign in to the dashboard with GitHub. */
+  oauth: { clientId: string; clientSecret: string } | undefined;
 }
 
 export class SettingsError extends Error {}
@@ -204,6 +208,10 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     progressIntervalMs,
     publicUrl: values.SWITCHYARD_PUBLIC_URL?.replace(/\/+$/, ''),
     dashboardToken: values.SWITCHYARD_DASHBOARD_TOKEN,
+    oauth:
+      values.GITHUB_CLIENT_ID && values.GITHUB_CLIENT_SECRET
+        ? { clientId: values.GITHUB_CLIENT_ID, clientSecret: values.GITHUB_CLIENT_SECRET }
+        : undefined,
   };
 }
 
@@ -217,7 +225,7 @@ function durationSetting(name: string, value: string): number {
 
 /** Every secret value in the settings, for redaction. */
 export function secretsOf(settings: ServerSettings): string[] {
-  const secrets = [settings.privateKey, settings.webhookSecret === 'development' ? undefined : settings.webhookSecret, settings.dashboardToken];
+  const secrets = [settings.privateKey, settings.webhookSecret === 'development' ? undefined : settings.webhookSecret, settings.dashboardToken, settings.oauth?.clientSecret];
   if (settings.databaseUrl) {
     try {
       const password = new URL(settings.databaseUrl).password;

@@ -26,3 +26,15 @@ export async function fetchPermission(octokit: GitHubClient, repo: RepoRef, user
     throw error;
   }
 }
+
+/** Whether `username` may read the repository (any role but none), as GitHub tells the installation. */
+export async function canReadRepository(octokit: GitHubClient, fullName: string, username: string): Promise<boolean> {
+  const [owner = '', repo = ''] = fullName.split('/');
+  try {
+    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username });
+    return data.permission !== 'none';
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addLabel, eventually, lastRun, openIssue, startStack, statusShowing, TEST_MODE, type Stack } from '../support/stack.ts';
+import { TWIN_OAUTH_CLIENT } from '../twin/index.ts';
 
 const CHROMIUM = process.env.SWITCHYARD_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 if (!CHROMIUM) console.warn('dashboard e2e: chromium is not installed (Debian: apt-get install chromium); skipped');
@@ -24,13 +25,14 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
   let browser: Browser;
   let page: Page;
   let base: string;
+  let runId = '';
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${TEST_MODE}-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     stack = await startStack({
       agents: { chatty: { kind: 'command', command: CHATTY, timeout: 60_000, passEnv: [], env: {} } },
-      env: { SWITCHYARD_DASHBOARD_TOKEN: TOKEN, SWITCHYARD_PUBLIC_URL: 'https://yard.example' },
+      env: { SWITCHYARD_DASHBOARD_TOKEN: TOKEN, GITHUB_CLIENT_ID: TWIN_OAUTH_CLIENT.id, GITHUB_CLIENT_SECRET: TWIN_OAUTH_CLIENT.secret },
     });
     base = new URL(stack.twin.app.webhookUrl ?? '').origin;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -41,7 +43,7 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
     await stack?.stop();
   });
 
-  it('opens only with the operator token', async () => {
+  it('opens with the operator token and refuses a wrong one', async () => {
     await page.goto(`${base}/dashboard`);
     expect(new URL(page.url()).pathname).toBe('/dashboard/login');
     await page.fill('input[name=token]', 'not-the-token-at-all-not-at-all');
@@ -91,9 +93,32 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
     expect(log).not.toContain(token);
     expect(await page.locator('#attempts').textContent()).toContain('succeeded');
     await shot('run-finished');
+    runId = run.id;
+  });
 
-    // Comments link to the run's page at the public address.
-    const status = await statusShowing(stack, first, 'Succeeded');
-    expect(status).toContain(`[Run log and details](https://yard.example/dashboard/runs/${run.id})`);
+  it('lets people sign in with GitHub and shows them only the repositories they can read', async () => {
+    stack.twin.setPermission(stack.owner, stack.repo, 'reader', 'read');
+    const signIn = async (login: string) => {
+      const context = await browser.newContext();
+      const visitor = await context.newPage();
+      await visitor.goto(`${base}/dashboard`);
+      await visitor.click('#github-sign-in');
+      // GitHub's authorize page (the twin's asks who is signing in).
+      await visitor.fill('input[name=login]', login);
+      await visitor.click('button');
+      await visitor.waitForURL(`${base}/dashboard`);
+      return visitor;
+    };
+    const reader = await signIn('reader');
+    expect(await reader.locator('#viewer').textContent()).toBe('Signed in as @reader');
+    expect(await reader.locator('#recent').textContent()).toContain(`${stack.owner}/${stack.repo}#`);
+    await reader.screenshot({ path: join(ARTIFACTS, `${TEST_MODE}-github-reader.png`), fullPage: true });
+    const stranger = await signIn('stranger');
+    expect(await stranger.locator('#recent').textContent()).toContain('No run has finished in the last day.');
+    const hidden = await stranger.goto(`${base}/dashboard/runs/${runId}`);
+    expect(hidden?.status()).toBe(404);
+    // A forged state is refused.
+    const forged = await stranger.goto(`${base}/dashboard/login/github/callback?code=x&state=forged`);
+    expect(forged?.status()).toBe(400);
   });
 });

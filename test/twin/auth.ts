@@ -4,7 +4,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, si
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** A token in GitHub's format: a prefix (`ghp_`, `ghs_`) and 36 alphanumeric characters. */
-export function githubToken(prefix: 'ghp' | 'ghs'): string {
+export function githubToken(prefix: 'ghp' | 'ghs' | 'ghu'): string {
   const bytes = randomBytes(36);
   let body = '';
   for (const byte of bytes) body += ALPHANUMERIC[byte % ALPHANUMERIC.length];

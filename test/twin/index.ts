@@ -30,6 +30,9 @@ import { WebhookSender } from './webhooks.ts';
 export { sign } from './webhooks.ts';
 export type { Delivery } from './webhooks.ts';
 
+/** The twin app's OAuth client, the same in every twin (a test passes it as GITHUB_CLIENT_ID and _SECRET). */
+export const TWIN_OAUTH_CLIENT = { id: 'Iv1.twin0123456789ab', secret: 'twin-client-secret-5f2e9d' } as const;
+
 const HANDLERS: Record<string, Handler> = { ...appHandlers, ...repoHandlers, ...issueHandlers, ...pullHandlers, ...contentHandlers };
 const API_PREFIX = '/api/v3';
 
@@ -86,6 +89,8 @@ export class GitHubTwin {
       webhookSecret: githubToken('ghs').replace('ghs_', 'whsec_'),
       webhookUrl,
       events,
+      clientId: TWIN_OAUTH_CLIENT.id,
+      clientSecret: TWIN_OAUTH_CLIENT.secret,
     };
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
@@ -229,7 +234,7 @@ export class GitHubTwin {
   }
 
   #resolveToken(token: string): Actor | undefined {
-    if (token.startsWith('ghp_')) {
+    if (token.startsWith('ghp_') || token.startsWith('ghu_')) {
       const user = this.state.userTokens.get(token);
       return user ? { kind: 'user', user } : undefined;
     }
@@ -258,6 +263,14 @@ export class GitHubTwin {
     }
     if (req.method === 'POST' && /^(\/organizations\/[^/]+)?\/settings\/apps\/new$/.test(url.pathname)) {
       await this.#newAppFromManifest(req, res);
+      return;
+    }
+    if (url.pathname === '/login/oauth/authorize') {
+      await this.#authorize(req, res, url);
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/login/oauth/access_token') {
+      await this.#accessToken(req, res);
       return;
     }
     const gitPath = /^\/([^/]+)\/([^/]+)\.git(\/.*)$/.exec(url.pathname);
@@ -292,6 +305,47 @@ export class GitHubTwin {
     const target = new URL(redirect);
     target.searchParams.set('code', code);
     res.writeHead(302, { location: target.toString() }).end();
+  }
+
+  /**
+   * GitHub's "Authorize application" page of the OAuth web flow. The twin has no browser session,
+   * so the page asks who is signing in; confirming redirects to `redirect_uri` with a code and
+   * the caller's `state`.
+   */
+  async #authorize(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const form = req.method === 'POST' ? new URLSearchParams((await readBody(req)).toString('utf8')) : url.searchParams;
+    const clientId = form.get('client_id');
+    const redirect = form.get('redirect_uri');
+    if (clientId !== this.app.clientId || !redirect) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('The application does not exist, or redirect_uri is missing.');
+      return;
+    }
+    if (req.method !== 'POST') {
+      const hidden = ['client_id', 'redirect_uri', 'state'].map((name) => `<input type="hidden" name="${name}" value="${encodeURIComponent(form.get(name) ?? '')}">`).join('');
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Authorize ${this.app.name}</title><form method="post"><label>Sign in to GitHub as <input name="login"></label>${hidden}<button>Authorize ${this.app.name}</button></form>`);
+      return;
+    }
+    const user = this.state.addUser(form.get('login') ?? 'ghost');
+    const code = randomBytes(10).toString('hex');
+    this.state.oauthCodes.set(code, user);
+    const target = new URL(decodeURIComponent(redirect));
+    target.searchParams.set('code', code);
+    target.searchParams.set('state', decodeURIComponent(form.get('state') ?? ''));
+    res.writeHead(302, { location: target.toString() }).end();
+  }
+
+  /** Exchanges an OAuth code for a user-to-server token (`ghu_…`), with the app's client secret. */
+  async #accessToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const text = (await readBody(req)).toString('utf8');
+    const form = (req.headers['content-type'] ?? '').includes('json') ? new URLSearchParams(Object.entries(JSON.parse(text || '{}') as Record<string, string>)) : new URLSearchParams(text);
+    const user = this.state.oauthCodes.get(form.get('code') ?? '');
+    const answer = (body: object) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (form.get('client_id') !== this.app.clientId || form.get('client_secret') !== this.app.clientSecret) return void answer({ error: 'incorrect_client_credentials' });
+    if (!user) return void answer({ error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' });
+    this.state.oauthCodes.delete(form.get('code') ?? '');
+    const token = githubToken('ghu');
+    this.state.userTokens.set(token, user);
+    answer({ access_token: token, token_type: 'bearer', scope: '' });
   }
 
   #gitRequest(req: IncomingMessage, res: ServerResponse, url: URL, owner: string, name: string, rest: string): void {

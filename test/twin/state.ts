@@ -95,6 +95,9 @@ export interface TwinApp {
   webhookSecret: string;
   webhookUrl: string | undefined;
   events: string[];
+  /** The app's OAuth client: signing people in with GitHub. */
+  clientId: string;
+  clientSecret: string;
 }
 
 /**
@@ -120,6 +123,8 @@ export class TwinState {
   readonly installations = new Map<number, TwinInstallation>();
   /** Codes handed out by the app-manifest flow, with the manifest each was given for. */
   readonly manifestCodes = new Map<string, Record<string, unknown>>();
+  /** Codes of the OAuth web flow, each for the person who authorized it. */
+  readonly oauthCodes = new Map<string, TwinUser>();
   #nextId = 1000;
 
   nextId(): number {

@@ -36,18 +36,17 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:4px 8px;
 svg text{font:12px system-ui,sans-serif}
 `;
 
-export function page(title: string, body: string, options: { refreshSeconds?: number; signedIn?: boolean } = {}): string {
+export function page(title: string, body: string, options: { refreshSeconds?: number; viewer?: string } = {}): string {
   const refresh = options.refreshSeconds ? `<meta http-equiv="refresh" content="${options.refreshSeconds}">` : '';
-  const signOut = options.signedIn ? '<form method="post" action="/dashboard/logout" style="margin-left:auto"><button>Sign out</button></form>' : '';
+  const signOut = options.viewer ? `<form method="post" action="/dashboard/logout" style="margin-left:auto"><span id="viewer">Signed in as ${escapeHtml(options.viewer)}</span> <button>Sign out</button></form>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">${refresh}<title>${escapeHtml(title)} · Switchyard</title><style>${STYLE}</style></head><body><header><h1><a href="/dashboard">Switchyard</a></h1><span>${escapeHtml(title)}</span>${signOut}</header><main>${body}</main></body></html>`;
 }
 
-export function loginPage(problem: string | undefined): string {
+export function loginPage(ways: { token: boolean; github: boolean }, problem: string | undefined): string {
   const note = problem ? `<p role="alert" style="color:#cf222e">${escapeHtml(problem)}</p>` : '';
-  return page(
-    'Sign in',
-    `<section><h2>Sign in</h2><p class="muted">The dashboard shows runs, their logs and their costs. It opens with the operator token (<code>SWITCHYARD_DASHBOARD_TOKEN</code>).</p>${note}<form method="post" action="/dashboard/login"><label>Operator token <input type="password" name="token" autocomplete="current-password" required></label> <button>Sign in</button></form></section>`,
-  );
+  const github = ways.github ? '<p><a id="github-sign-in" href="/dashboard/login/github">Sign in with GitHub</a>: you see the repositories you can read.</p>' : '';
+  const token = ways.token ? '<form method="post" action="/dashboard/login"><label>Operator token <input type="password" name="token" autocomplete="current-password" required></label> <button>Sign in</button></form>' : '';
+  return page('Sign in', `<section><h2>Sign in</h2><p class="muted">The dashboard shows runs, their logs and their costs.</p>${note}${github}${token}</section>`);
 }
 
 export function stateBadge(state: RunState): string {
@@ -142,17 +141,18 @@ function recentSection(runs: readonly RunRecord[]): string {
   return `<section id="recent"><h2>Finished in the last day</h2>${table}</section>`;
 }
 
-export function overviewPage(data: { runs: readonly RunRecord[]; workers: readonly WorkerRecord[]; now: Date }): string {
-  return page('Runs', [workersSection(data.workers, data.now), queueSection(data.runs, data.now), graphSection(data.runs), timelineSection(data.runs, data.now), recentSection(data.runs)].join(''), { refreshSeconds: 5, signedIn: true });
+export function overviewPage(data: { runs: readonly RunRecord[]; workers: readonly WorkerRecord[]; now: Date; viewer: string }): string {
+  return page('Runs', [workersSection(data.workers, data.now), queueSection(data.runs, data.now), graphSection(data.runs), timelineSection(data.runs, data.now), recentSection(data.runs)].join(''), { refreshSeconds: 5, viewer: data.viewer });
 }
 
 export interface RunPageData {
   run: RunRecord;
   attempts: ReadonlyArray<{ attempt: number; worker: string; outcome: string | null }>;
   now: Date;
+  viewer: string;
 }
 
-export function runPage({ run, attempts, now }: RunPageData): string {
+export function runPage({ run, attempts, now, viewer }: RunPageData): string {
   const live = LIVE_STATES.includes(run.state);
   const facts: Array<[string, string]> = [
     ['issue', `<a href="${escapeHtml(run.trigger.issue.url)}">${escapeHtml(run.repo)}#${run.issueNumber}</a> ${escapeHtml(run.trigger.issue.title)}`],
@@ -180,6 +180,6 @@ source.addEventListener('end', () => { source.close(); if (${live ? 'true' : 'fa
   return page(
     `${run.repo}#${run.issueNumber}`,
     `<section id="run"><h2>Run ${escapeHtml(run.id)}</h2>${factTable}</section>${summary}<section id="attempts"><h2>Attempts</h2><table><tr><th>attempt</th><th>worker</th><th>outcome</th></tr>${attemptRows}</table></section>${checks ? `<section id="checks"><h2>Checks</h2><table>${checks}</table></section>` : ''}<section id="log-section"><h2>Log</h2><pre id="log" aria-label="run log"></pre></section>${script}`,
-    { signedIn: true },
+    { viewer },
   );
 }

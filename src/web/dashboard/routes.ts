@@ -1,20 +1,32 @@
 /**
  * The dashboard's HTTP side, served by the web role under /dashboard: sign-in with the operator
- * token, the overview, a page per run, and each run's log as server-sent events read from the
- * database (so a web role on another machine than the worker streams it too).
+ * token or with GitHub, the overview, a page per run, and each run's log as server-sent events
+ * read from the database (so a web role on another machine than the worker streams it too).
+ *
+ * The operator sees every repository. Someone signed in with GitHub sees the repositories they
+ * can read (as GitHub answers the installation), and nothing else; everyone else sees the
+ * sign-in page. The dashboard only shows: it changes nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { exchangeWebFlowCode, getWebFlowAuthorizationUrl } from '@octokit/oauth-methods';
+import { request as octokitRequest } from '@octokit/request';
 import type { Logger } from '../../log/logger.ts';
 import type { ObservabilityStore } from '../../store/observability.ts';
-import { LIVE_STATES, type Store } from '../../store/records.ts';
+import { LIVE_STATES, type RunRecord, type Store } from '../../store/records.ts';
 import { loginPage, overviewPage, page, runPage } from './pages.ts';
-import { hasSession, isOperatorToken, sessionCookie, SIGN_OUT_COOKIE } from './session.ts';
+import { isOperatorToken, oauthState, oauthStateMatches, sessionCookie, SIGN_OUT_COOKIE, viewerOf, type Viewer } from './session.ts';
 
 export interface DashboardOptions {
   store: Store;
   observability: ObservabilityStore;
-  /** The operator token; without one the dashboard is off. */
+  /** The operator token. */
   token: string | undefined;
+  /** The app's OAuth client, for signing in with GitHub, and GitHub's REST API root. */
+  oauth?: { clientId: string; clientSecret: string; apiUrl: string } | undefined;
+  /** Where the web role is reached (the OAuth callback goes there); the request's host otherwise. */
+  publicUrl?: string | undefined;
+  /** Whether a GitHub user may read a repository of an installation. */
+  canRead: (login: string, repo: string, installationId: number) => Promise<boolean>;
   /** Cookies marked Secure: the dashboard is reached over HTTPS. */
   secureCookies: boolean;
   log: Logger;
@@ -58,30 +70,58 @@ export function dashboardRoutes(options: DashboardOptions): (req: IncomingMessag
 }
 
 async function serve(options: DashboardOptions, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-  const { token } = options;
-  if (!token) {
-    html(res, 404, page('Dashboard', '<section><p>The dashboard is off. The operator turns it on by setting <code>SWITCHYARD_DASHBOARD_TOKEN</code>.</p></section>'));
+  const { token, oauth } = options;
+  // Sessions are signed with the operator token, or the OAuth client secret when there is none.
+  const key = token ?? oauth?.clientSecret;
+  if (!key) {
+    html(res, 404, page('Dashboard', '<section><p>The dashboard is off. The operator turns it on with <code>SWITCHYARD_DASHBOARD_TOKEN</code>, or with the app\'s <code>GITHUB_CLIENT_ID</code> and <code>GITHUB_CLIENT_SECRET</code> for signing in with GitHub.</p></section>'));
     return;
   }
+  const ways = { token: Boolean(token), github: Boolean(oauth) };
+  const request = oauth ? octokitRequest.defaults({ baseUrl: oauth.apiUrl }) : undefined;
+  const callbackUrl = `${options.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`}/dashboard/login/github/callback`;
   if (path === '/dashboard/login') {
-    if (req.method === 'POST') {
+    if (req.method === 'POST' && token) {
       const given = await formField(req, 'token');
       if (given && isOperatorToken(token, given)) {
-        redirect(res, '/dashboard', { 'set-cookie': sessionCookie(token, Date.now(), options.secureCookies) });
+        redirect(res, '/dashboard', { 'set-cookie': sessionCookie(key, { kind: 'operator' }, Date.now(), options.secureCookies) });
         return;
       }
       options.log.warn({ from: req.socket.remoteAddress }, 'dashboard sign-in refused');
-      html(res, 401, loginPage('That is not the operator token.'));
+      html(res, 401, loginPage(ways, 'That is not the operator token.'));
       return;
     }
-    html(res, 200, loginPage(undefined));
+    html(res, 200, loginPage(ways, undefined));
+    return;
+  }
+  if (path === '/dashboard/login/github' && oauth && request) {
+    const { state, cookie } = oauthState(options.secureCookies);
+    const { url } = getWebFlowAuthorizationUrl({ clientType: 'github-app', clientId: oauth.clientId, redirectUrl: callbackUrl, state, request });
+    redirect(res, url, { 'set-cookie': cookie });
+    return;
+  }
+  if (path === '/dashboard/login/github/callback' && oauth && request) {
+    const query = new URL(req.url ?? '', 'http://x').searchParams;
+    if (!oauthStateMatches(req.headers.cookie, query.get('state'))) {
+      html(res, 400, loginPage(ways, 'The sign-in with GitHub did not come back as it left; try again.'));
+      return;
+    }
+    try {
+      const { authentication } = await exchangeWebFlowCode({ clientType: 'github-app', clientId: oauth.clientId, clientSecret: oauth.clientSecret, code: query.get('code') ?? '', redirectUrl: callbackUrl, request });
+      const { data: user } = await request('GET /user', { headers: { authorization: `token ${authentication.token}` } });
+      redirect(res, '/dashboard', { 'set-cookie': sessionCookie(key, { kind: 'github', login: user.login }, Date.now(), options.secureCookies) });
+    } catch (error) {
+      options.log.warn({ err: error }, 'sign-in with GitHub failed');
+      html(res, 401, loginPage(ways, `GitHub did not confirm the sign-in: ${(error as Error).message}`));
+    }
     return;
   }
   if (path === '/dashboard/logout' && req.method === 'POST') {
     redirect(res, '/dashboard/login', { 'set-cookie': SIGN_OUT_COOKIE });
     return;
   }
-  if (!hasSession(token, req.headers.cookie, Date.now())) {
+  const viewer = viewerOf(key, req.headers.cookie, Date.now());
+  if (!viewer) {
     if (path.endsWith('/log')) res.writeHead(401, { 'content-type': 'text/plain' }).end('Sign in first.');
     else redirect(res, '/dashboard/login');
     return;
@@ -90,23 +130,43 @@ async function serve(options: DashboardOptions, req: IncomingMessage, res: Serve
     res.writeHead(405, { allow: 'GET' }).end();
     return;
   }
+  const visible = visibility(options, viewer);
   if (path === '/dashboard' || path === '/dashboard/') {
     const now = new Date();
-    const [runs, workers] = await Promise.all([options.store.dashboardRuns(new Date(now.getTime() - DAY_MS)), options.observability.workers(WORKER_FRESH_MS)]);
-    html(res, 200, overviewPage({ runs, workers, now }));
+    const [all, workers] = await Promise.all([options.store.dashboardRuns(new Date(now.getTime() - DAY_MS)), options.observability.workers(WORKER_FRESH_MS)]);
+    const runs = [];
+    for (const run of all) if (await visible(run)) runs.push(run);
+    html(res, 200, overviewPage({ runs, workers, now, viewer: viewerName(viewer) }));
     return;
   }
   const match = /^\/dashboard\/runs\/([^/]+)(\/log)?$/.exec(path);
-  const run = match ? await options.store.getRun(decodeURIComponent(match[1] ?? '')) : undefined;
+  const found = match ? await options.store.getRun(decodeURIComponent(match[1] ?? '')) : undefined;
+  const run = found && (await visible(found)) ? found : undefined;
   if (!match || !run) {
-    html(res, 404, page('Not found', '<section><p>No such run.</p></section>', { signedIn: true }));
+    html(res, 404, page('Not found', '<section><p>No such run, or not one you can read.</p></section>', { viewer: viewerName(viewer) }));
     return;
   }
   if (match[2]) {
     await streamLog(options, req, res, run.id);
     return;
   }
-  html(res, 200, runPage({ run, attempts: await options.store.attempts(run.id), now: new Date() }));
+  html(res, 200, runPage({ run, attempts: await options.store.attempts(run.id), now: new Date(), viewer: viewerName(viewer) }));
+}
+
+const viewerName = (viewer: Viewer) => (viewer.kind === 'operator' ? 'the operator' : `@${viewer.login}`);
+
+/** Which runs `viewer` may see: all for the operator; a GitHub user's readable repositories, asked once per request. */
+function visibility(options: DashboardOptions, viewer: Viewer): (run: RunRecord) => Promise<boolean> {
+  if (viewer.kind === 'operator') return async () => true;
+  const answers = new Map<string, Promise<boolean>>();
+  return (run) => {
+    let answer = answers.get(run.repo);
+    if (!answer) {
+      answer = options.canRead(viewer.login, run.repo, run.installationId).catch(() => false);
+      answers.set(run.repo, answer);
+    }
+    return answer;
+  };
 }
 
 /** The run's log so far, then what follows as it is shipped, until the run has ended and all is sent. */

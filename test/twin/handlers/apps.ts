@@ -33,6 +33,12 @@ export function installationJson(core: TwinCore, installation: TwinInstallation)
 }
 
 export const appHandlers: Record<string, Handler> = {
+  // Who a user-to-server token (the OAuth web flow's) or a personal token belongs to.
+  'users/get-authenticated': (core, input) => {
+    if (input.actor?.kind !== 'user') throw new TwinError(401, 'Requires authentication');
+    return { status: 200, body: userJson(input.actor.user, core.urls) };
+  },
+
   'apps/get-authenticated': (core, input) => {
     requireApp(input);
     return {
@@ -114,8 +120,8 @@ export const appHandlers: Record<string, Handler> = {
         updated_at: now,
         permissions: { issues: 'write', pull_requests: 'write', contents: 'write', metadata: 'read' },
         events: core.app.events,
-        client_id: 'Iv1.twin0123456789ab',
-        client_secret: 'twin-client-secret',
+        client_id: core.app.clientId,
+        client_secret: core.app.clientSecret,
         webhook_secret: core.app.webhookSecret,
         pem: core.app.privateKey,
       },
