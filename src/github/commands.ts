@@ -9,7 +9,7 @@ import type { CancelJob, CommandJob } from '../queue/jobs.ts';
 import { planOverview } from '../scheduler/overview.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
 import { LIVE_STATES, type IssueSnapshot, type PromptComment, type RunRecord, type RunTrigger, type Store } from '../store/records.ts';
-import { readIssueComments } from './comments.ts';
+import { readIssueComments, readReviewComments } from './comments.ts';
 import type { RepoDashboards } from './repo-dashboard.ts';
 import { repoParams, type ClientFactory, type GitHubClient } from './client.ts';
 import { handleTrigger, type IntakeDeps } from './intake.ts';
@@ -176,8 +176,9 @@ async function planReply(store: Store, latest: RunRecord, sender: string): Promi
 async function retry(job: CommandJob, issue: IssueSnapshot, latest: RunRecord, deps: CommandDeps, octokit: GitHubClient): Promise<void> {
   const extra: PromptComment[] = [];
   if (job.pullRequest !== undefined) {
-    const review = await readIssueComments(octokit, job.repo, job.pullRequest, [job.sender]);
-    extra.push(...review.forPrompt.map((comment) => ({ ...comment, body: `(on pull request #${job.pullRequest}) ${comment.body}` })));
+    const conversation = await readIssueComments(octokit, job.repo, job.pullRequest, [job.sender]);
+    extra.push(...conversation.forPrompt.map((comment) => ({ ...comment, body: `(on pull request #${job.pullRequest}) ${comment.body}` })));
+    extra.push(...(await readReviewComments(octokit, job.repo, job.pullRequest, [job.sender])));
   }
   if (job.args) extra.push({ author: job.sender, body: `Instructions for this retry: ${job.args}` });
   const trigger: RunTrigger = {

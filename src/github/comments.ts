@@ -41,3 +41,25 @@ export async function readIssueComments(octokit: GitHubClient, repo: RepoRef, is
   }
   return { statusCommentId: status?.id, forPrompt };
 }
+
+/**
+ * The review comments on a pull request's lines by people with write access, each with its file
+ * and line, for a retry's prompt.
+ */
+export async function readReviewComments(octokit: GitHubClient, repo: RepoRef, pullNumber: number, knownWriters: readonly string[]): Promise<PromptComment[]> {
+  const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repoParams(repo), pull_number: pullNumber, per_page: 100 });
+  const writers = new Map<string, boolean>(knownWriters.map((login) => [login, true]));
+  const kept: PromptComment[] = [];
+  let bytes = 0;
+  for (const comment of comments.slice(-MAX_PROMPT_COMMENTS)) {
+    const author = comment.user?.login;
+    if (!author || comment.user?.type === 'Bot' || !comment.body.trim()) continue;
+    if (!writers.has(author)) writers.set(author, (await fetchPermission(octokit, repo, author)).allowed);
+    if (!writers.get(author)) continue;
+    const body = `(review comment on ${comment.path}${comment.line ? `, line ${comment.line}` : ''}) ${comment.body}`;
+    bytes += Buffer.byteLength(body);
+    if (bytes > MAX_PROMPT_COMMENT_BYTES) break;
+    kept.push({ author, body });
+  }
+  return kept;
+}

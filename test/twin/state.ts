@@ -61,6 +61,18 @@ export interface TwinPull {
   merged: boolean;
   mergedAt: Date | null;
   mergeCommitSha: string | null;
+  /** Review comments on lines of the diff. */
+  reviewComments?: TwinReviewComment[];
+}
+
+export interface TwinReviewComment {
+  id: number;
+  user: TwinUser;
+  body: string;
+  path: string;
+  line: number;
+  commitId: string;
+  createdAt: Date;
 }
 
 export interface TwinRepo {

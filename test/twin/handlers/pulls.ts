@@ -1,7 +1,8 @@
 /** Pull request endpoints, backed by the branches of the twin's bare repositories. */
 import { TwinError, checkBodyLength, paginate, type Handler, type HandlerInput, type TwinCore } from '../core.ts';
 import { pullJson } from '../payloads.ts';
-import type { TwinIssue, TwinRepo } from '../state.ts';
+import type { TwinIssue, TwinRepo, TwinReviewComment } from '../state.ts';
+import { userJson } from '../payloads.ts';
 import { closeIssue } from './issues.ts';
 
 async function renderPull(core: TwinCore, repo: TwinRepo, issue: TwinIssue) {
@@ -32,7 +33,56 @@ function branchOf(head: string): string {
 
 const CLOSING_KEYWORDS = /\b(?:close|closes|closed|fix|fixes|fixed|resolve|resolves|resolved)\s*:?\s+#(\d+)\b/gi;
 
+function reviewCommentJson(core: TwinCore, repo: TwinRepo, pull: TwinIssue, comment: TwinReviewComment) {
+  const repoUrl = `${core.urls.api}/repos/${repo.owner.login}/${repo.name}`;
+  const html = `${core.urls.web}/${repo.owner.login}/${repo.name}/pull/${pull.number}#discussion_r${comment.id}`;
+  return {
+    url: `${repoUrl}/pulls/comments/${comment.id}`,
+    pull_request_review_id: null,
+    id: comment.id,
+    node_id: Buffer.from(`PullRequestReviewComment:${comment.id}`).toString('base64'),
+    diff_hunk: '@@ -1 +1 @@',
+    path: comment.path,
+    line: comment.line,
+    side: 'RIGHT',
+    commit_id: comment.commitId,
+    original_commit_id: comment.commitId,
+    user: userJson(comment.user, core.urls),
+    body: comment.body,
+    created_at: comment.createdAt.toISOString(),
+    updated_at: comment.createdAt.toISOString(),
+    html_url: html,
+    pull_request_url: `${repoUrl}/pulls/${pull.number}`,
+    author_association: 'NONE',
+    _links: { self: { href: `${repoUrl}/pulls/comments/${comment.id}` }, html: { href: html }, pull_request: { href: `${repoUrl}/pulls/${pull.number}` } },
+  };
+}
+
 export const pullHandlers: Record<string, Handler> = {
+  // A review comment on a line of the pull request's diff (single comments, not a review).
+  'pulls/create-review-comment': (core, input) => {
+    const repo = core.repoFor(input, 'read', 'pull_requests');
+    const pull = pullFor(core, repo, input);
+    checkBodyLength(input.body.body);
+    const comment: TwinReviewComment = {
+      id: core.state.nextId(),
+      user: core.actingUser(input),
+      body: String(input.body.body),
+      path: String(input.body.path),
+      line: Number(input.body.line ?? 1),
+      commitId: String(input.body.commit_id),
+      createdAt: new Date(),
+    };
+    (pull.pullRequest!.reviewComments ??= []).push(comment);
+    return { status: 201, body: reviewCommentJson(core, repo, pull, comment) };
+  },
+
+  'pulls/list-review-comments': (core, input) => {
+    const repo = core.repoFor(input);
+    const pull = pullFor(core, repo, input);
+    return paginate((pull.pullRequest?.reviewComments ?? []).map((c) => reviewCommentJson(core, repo, pull, c)), input.query, `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/pulls/${pull.number}/comments`);
+  },
+
   'pulls/create': async (core, input) => {
     const repo = core.repoFor(input, 'write', 'pull_requests');
     checkBodyLength(input.body.body);
