@@ -173,6 +173,7 @@ export class ProcessStack {
       if (!entry.exited) entry.subprocess.kill('SIGKILL');
       await entry.subprocess;
     }
-    await rm(await this.#work, { recursive: true, force: true });
+    // A killed worker's git child can still be writing into its mirror for a moment.
+    await rm(await this.#work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }
