@@ -17,21 +17,29 @@ export interface OverviewRun {
 const STAGE = (run: OverviewRun) => (run.state === 'running' ? 0 : run.dispatched ? 1 : run.state === 'queued' ? 2 : 3);
 
 /** Issues in dependency order (an issue after those it waits for), then by stage, priority and age. */
-export function planOrder(runs: readonly OverviewRun[]): OverviewRun[] {
-  const live = new Map(runs.map((r) => [r.issue, r]));
+/**
+ * How many dependencies deep each issue sits among `items` (0: none of its dependencies is among
+ * them). A cycle is cut where it is entered: the planner stops cycles; here only an order is needed.
+ */
+export function dependencyDepths(items: ReadonlyArray<{ issue: number; dependsOn: readonly number[] }>): (issue: number) => number {
+  const byIssue = new Map(items.map((item) => [item.issue, item]));
   const depth = new Map<number, number>();
   const visiting = new Set<number>();
   const depthOf = (issue: number): number => {
     const known = depth.get(issue);
     if (known !== undefined) return known;
-    if (visiting.has(issue)) return 0; // a cycle: the planner stops it; here it only needs an order
+    if (visiting.has(issue)) return 0;
     visiting.add(issue);
-    const run = live.get(issue);
-    const value = run ? Math.max(0, ...run.dependsOn.filter((d) => live.has(d)).map((d) => depthOf(d) + 1)) : 0;
+    const value = Math.max(0, ...(byIssue.get(issue)?.dependsOn ?? []).filter((d) => byIssue.has(d)).map((d) => depthOf(d) + 1));
     visiting.delete(issue);
     depth.set(issue, value);
     return value;
   };
+  return depthOf;
+}
+
+export function planOrder(runs: readonly OverviewRun[]): OverviewRun[] {
+  const depthOf = dependencyDepths(runs);
   return [...runs].sort((a, b) => depthOf(a.issue) - depthOf(b.issue) || STAGE(a) - STAGE(b) || a.priority - b.priority || a.createdAt - b.createdAt);
 }
 

@@ -5,6 +5,7 @@
  *   that the lanes read as slots: how many ran at once, and what waited.
  * - The dependency graph puts each issue in a column by how many dependencies deep it sits.
  */
+import { dependencyDepths } from '../../scheduler/overview.ts';
 
 export interface TimedRun {
   id: string;
@@ -34,19 +35,7 @@ export interface GraphNode {
 
 /** Column (dependency depth) and row of each issue; dependencies outside `nodes` are ignored, cycles cut. */
 export function layoutGraph(nodes: readonly GraphNode[]): Map<number, { column: number; row: number }> {
-  const byIssue = new Map(nodes.map((node) => [node.issue, node]));
-  const depth = new Map<number, number>();
-  const visiting = new Set<number>();
-  const depthOf = (issue: number): number => {
-    const known = depth.get(issue);
-    if (known !== undefined) return known;
-    if (visiting.has(issue)) return 0;
-    visiting.add(issue);
-    const value = Math.max(0, ...(byIssue.get(issue)?.dependsOn ?? []).filter((d) => byIssue.has(d)).map((d) => depthOf(d) + 1));
-    visiting.delete(issue);
-    depth.set(issue, value);
-    return value;
-  };
+  const depthOf = dependencyDepths(nodes.map((node) => ({ issue: node.issue, dependsOn: node.dependsOn })));
   const rows = new Map<number, number>();
   const positions = new Map<number, { column: number; row: number }>();
   for (const node of [...nodes].sort((a, b) => a.issue - b.issue)) {
