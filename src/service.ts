@@ -11,7 +11,7 @@ import { statusOf, tokenSource } from './github/client.ts';
 import { handleCommand } from './github/commands.ts';
 import { handleTrigger, type IntakeDeps } from './github/intake.ts';
 import { setUpRepositories } from './github/labels.ts';
-import { canReadRepository } from './github/permissions.ts';
+import { accessTo } from './github/permissions.ts';
 import { RepoDashboards } from './github/repo-dashboard.ts';
 import { StatusReporter } from './github/status-reporter.ts';
 import { createLogger, type Logger } from './log/logger.ts';
@@ -164,7 +164,10 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         token: settings.dashboardToken,
         oauth: settings.oauth ? { ...settings.oauth, apiUrl: settings.baseUrl } : undefined,
         publicUrl: settings.publicUrl,
-        canRead: async (login, repo, installationId) => canReadRepository(await clientFor(installationId), repo, login),
+        canRead: async (login, repo, installationId) => (await accessTo(await clientFor(installationId), repo, login)).read,
+        canWrite: async (login, repo, installationId) => (await accessTo(await clientFor(installationId), repo, login)).write,
+        enqueueCommand: (job) => jobs.enqueueCommand(job),
+        enqueueCancel,
         secureCookies: settings.publicUrl?.startsWith('https:') ?? false,
         log,
       }),

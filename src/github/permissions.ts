@@ -27,14 +27,14 @@ export async function fetchPermission(octokit: GitHubClient, repo: RepoRef, user
   }
 }
 
-/** Whether `username` may read the repository (any role but none), as GitHub tells the installation. */
-export async function canReadRepository(octokit: GitHubClient, fullName: string, username: string): Promise<boolean> {
+/** What `username` may do in a repository named `owner/name`, as GitHub tells the installation. */
+export async function accessTo(octokit: GitHubClient, fullName: string, username: string): Promise<{ read: boolean; write: boolean }> {
   const [owner = '', repo = ''] = fullName.split('/');
   try {
     const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username });
-    return data.permission !== 'none';
+    return { read: data.permission !== 'none', write: decidePermission(data.permission, data.role_name).allowed };
   } catch (error) {
-    if (statusOf(error) === 404) return false;
+    if (statusOf(error) === 404) return { read: false, write: false };
     throw error;
   }
 }

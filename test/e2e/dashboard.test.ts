@@ -91,9 +91,13 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
     expect(log).toContain('step 10 of 10');
     expect(log).toContain('[REDACTED]');
     expect(log).not.toContain(token);
-    expect(await page.locator('#attempts').textContent()).toContain('succeeded');
-    await shot('run-finished');
     runId = run.id;
+    // The attempt's outcome is recorded a moment after the run's.
+    await expect.poll(async () => {
+      await page.reload();
+      return page.locator('#attempts').textContent();
+    }, { timeout: 10_000 }).toContain('succeeded');
+    await shot('run-finished');
   });
 
   it('lets people sign in with GitHub and shows them only the repositories they can read', async () => {
@@ -120,5 +124,22 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
     // A forged state is refused.
     const forged = await stranger.goto(`${base}/dashboard/login/github/callback?code=x&state=forged`);
     expect(forged?.status()).toBe(400);
+
+    // A reader sees no buttons, and a request made anyway is refused.
+    await reader.goto(`${base}/dashboard/runs/${runId}`);
+    expect(await reader.locator('#retry').count()).toBe(0);
+    const refused = await reader.evaluate(async (url) => (await fetch(url, { method: 'POST' })).status, `${base}/dashboard/runs/${runId}/retry`);
+    expect(refused).toBe(403);
+
+    // A writer retries from the run's page, under their own name.
+    stack.twin.setPermission(stack.owner, stack.repo, 'writer', 'write');
+    const writer = await signIn('writer');
+    await writer.goto(`${base}/dashboard/runs/${runId}`);
+    await writer.click('#retry');
+    await writer.getByRole('status').waitFor();
+    const issue = (await stack.store.getRun(runId))?.issueNumber ?? 0;
+    const retried = await statusShowing(stack, issue, /attempt 2[\s\S]*Succeeded/);
+    expect(retried).toContain('attempt 2');
+    expect((await lastRun(stack, issue))?.trigger.sender).toBe('writer');
   });
 });

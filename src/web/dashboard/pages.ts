@@ -150,9 +150,13 @@ export interface RunPageData {
   attempts: ReadonlyArray<{ attempt: number; worker: string; outcome: string | null }>;
   now: Date;
   viewer: string;
+  /** The viewer may cancel and retry (write access, signed in with GitHub). */
+  mayAct?: boolean;
+  /** An action just asked for, to confirm. */
+  done?: 'cancel' | 'retry' | undefined;
 }
 
-export function runPage({ run, attempts, now, viewer }: RunPageData): string {
+export function runPage({ run, attempts, now, viewer, mayAct, done }: RunPageData): string {
   const live = LIVE_STATES.includes(run.state);
   const facts: Array<[string, string]> = [
     ['issue', `<a href="${escapeHtml(run.trigger.issue.url)}">${escapeHtml(run.repo)}#${run.issueNumber}</a> ${escapeHtml(run.trigger.issue.title)}`],
@@ -167,6 +171,10 @@ export function runPage({ run, attempts, now, viewer }: RunPageData): string {
   if (run.diffStat) facts.push(['changes', `+${run.diffStat.insertions} −${run.diffStat.deletions} in ${run.diffStat.files} files`]);
   if (run.rescuedBranch) facts.push(['rescued work', `<code>${escapeHtml(run.rescuedBranch)}</code>`]);
   const factTable = `<table>${facts.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>`;
+  const action = `/dashboard/runs/${encodeURIComponent(run.id)}`;
+  const button = live ? `<form method="post" action="${action}/cancel"><button id="cancel">Cancel this run</button></form>` : run.pullRequestState === 'merged' ? '' : `<form method="post" action="${action}/retry"><button id="retry">Retry</button> <span class="muted">a new attempt on the same branch, as <code>/agent retry</code></span></form>`;
+  const confirmation = done ? `<p role="status">${done === 'cancel' ? 'Cancel asked for; the run stops within a few seconds.' : 'Retry asked for; the new attempt shows on the issue and here.'}</p>` : '';
+  const actions = mayAct ? `${confirmation}${button}` : '';
   const attemptRows = attempts.map((a) => `<tr><td>${a.attempt}</td><td>${escapeHtml(a.worker)}</td><td>${escapeHtml(a.outcome ?? 'running')}</td></tr>`).join('');
   const checks = run.checks.map((c) => `<tr><td><code>${escapeHtml(c.command)}</code></td><td>${c.passed ? 'passed' : c.timedOut ? 'timed out' : 'failed'}</td><td>${formatDuration(c.durationMs)}</td></tr>`).join('');
   const summary = run.summary ? `<section id="summary"><h2>What the agent reported</h2><pre>${escapeHtml(run.summary)}</pre></section>` : '';
@@ -179,7 +187,7 @@ source.addEventListener('end', () => { source.close(); if (${live ? 'true' : 'fa
 </script>`;
   return page(
     `${run.repo}#${run.issueNumber}`,
-    `<section id="run"><h2>Run ${escapeHtml(run.id)}</h2>${factTable}</section>${summary}<section id="attempts"><h2>Attempts</h2><table><tr><th>attempt</th><th>worker</th><th>outcome</th></tr>${attemptRows}</table></section>${checks ? `<section id="checks"><h2>Checks</h2><table>${checks}</table></section>` : ''}<section id="log-section"><h2>Log</h2><pre id="log" aria-label="run log"></pre></section>${script}`,
+    `<section id="run"><h2>Run ${escapeHtml(run.id)}</h2>${factTable}${actions}</section>${summary}<section id="attempts"><h2>Attempts</h2><table><tr><th>attempt</th><th>worker</th><th>outcome</th></tr>${attemptRows}</table></section>${checks ? `<section id="checks"><h2>Checks</h2><table>${checks}</table></section>` : ''}<section id="log-section"><h2>Log</h2><pre id="log" aria-label="run log"></pre></section>${script}`,
     { viewer },
   );
 }

@@ -4,14 +4,17 @@
  * read from the database (so a web role on another machine than the worker streams it too).
  *
  * The operator sees every repository. Someone signed in with GitHub sees the repositories they
- * can read (as GitHub answers the installation), and nothing else; everyone else sees the
- * sign-in page. The dashboard only shows: it changes nothing.
+ * can read (as GitHub answers the installation), and where they have write access may cancel and
+ * retry runs, as with `/agent cancel` and `/agent retry`, under their own name. The operator token
+ * names nobody on GitHub, so it only reads. Everyone else sees the sign-in page.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exchangeWebFlowCode, getWebFlowAuthorizationUrl } from '@octokit/oauth-methods';
 import { request as octokitRequest } from '@octokit/request';
 import type { Logger } from '../../log/logger.ts';
 import type { ObservabilityStore } from '../../store/observability.ts';
+import { randomUUID } from 'node:crypto';
+import type { CancelJob, CommandJob } from '../../queue/jobs.ts';
 import { LIVE_STATES, type RunRecord, type Store } from '../../store/records.ts';
 import { loginPage, overviewPage, page, runPage } from './pages.ts';
 import { isOperatorToken, oauthState, oauthStateMatches, sessionCookie, SIGN_OUT_COOKIE, viewerOf, type Viewer } from './session.ts';
@@ -27,6 +30,11 @@ export interface DashboardOptions {
   publicUrl?: string | undefined;
   /** Whether a GitHub user may read a repository of an installation. */
   canRead: (login: string, repo: string, installationId: number) => Promise<boolean>;
+  /** Whether a GitHub user has write access there: they may cancel and retry its runs from the dashboard. */
+  canWrite: (login: string, repo: string, installationId: number) => Promise<boolean>;
+  /** Where the dashboard's buttons go: the same jobs as `/agent retry` and `/agent cancel`. */
+  enqueueCommand: (job: CommandJob) => Promise<void>;
+  enqueueCancel: (job: CancelJob) => Promise<void>;
   /** Cookies marked Secure: the dashboard is reached over HTTPS. */
   secureCookies: boolean;
   log: Logger;
@@ -126,11 +134,16 @@ async function serve(options: DashboardOptions, req: IncomingMessage, res: Serve
     else redirect(res, '/dashboard/login');
     return;
   }
+  const visible = visibility(options, viewer);
+  const action = /^\/dashboard\/runs\/([^/]+)\/(cancel|retry)$/.exec(path);
+  if (action && req.method === 'POST') {
+    await act(options, req, res, viewer, decodeURIComponent(action[1] ?? ''), action[2] as 'cancel' | 'retry', visible);
+    return;
+  }
   if (req.method !== 'GET') {
     res.writeHead(405, { allow: 'GET' }).end();
     return;
   }
-  const visible = visibility(options, viewer);
   if (path === '/dashboard' || path === '/dashboard/') {
     const now = new Date();
     const [all, workers] = await Promise.all([options.store.dashboardRuns(new Date(now.getTime() - DAY_MS)), options.observability.workers(WORKER_FRESH_MS)]);
@@ -150,7 +163,48 @@ async function serve(options: DashboardOptions, req: IncomingMessage, res: Serve
     await streamLog(options, req, res, run.id);
     return;
   }
-  html(res, 200, runPage({ run, attempts: await options.store.attempts(run.id), now: new Date(), viewer: viewerName(viewer) }));
+  const mayAct = viewer.kind === 'github' && (await options.canWrite(viewer.login, run.repo, run.installationId).catch(() => false));
+  const done = new URL(req.url ?? '', 'http://x').searchParams.get('done');
+  html(res, 200, runPage({ run, attempts: await options.store.attempts(run.id), now: new Date(), viewer: viewerName(viewer), mayAct, done: done === 'cancel' || done === 'retry' ? done : undefined }));
+}
+
+/**
+ * A button on a run's page: cancel the issue's live run, or retry it. Only a GitHub user with
+ * write access, from this site (the Origin header; the session cookie is SameSite too).
+ */
+async function act(options: DashboardOptions, req: IncomingMessage, res: ServerResponse, viewer: Viewer, runId: string, action: 'cancel' | 'retry', visible: (run: RunRecord) => Promise<boolean>): Promise<void> {
+  const origin = req.headers.origin;
+  if (origin && origin !== `http://${req.headers.host ?? ''}` && origin !== `https://${req.headers.host ?? ''}` && origin !== options.publicUrl) {
+    res.writeHead(403, { 'content-type': 'text/plain' }).end('Cross-site request refused.');
+    return;
+  }
+  const found = await options.store.getRun(runId);
+  const run = found && (await visible(found)) ? found : undefined;
+  if (!run) {
+    html(res, 404, page('Not found', '<section><p>No such run, or not one you can read.</p></section>', { viewer: viewerName(viewer) }));
+    return;
+  }
+  if (viewer.kind !== 'github' || !(await options.canWrite(viewer.login, run.repo, run.installationId))) {
+    html(res, 403, page('Not allowed', '<section><p>Cancelling and retrying take write access to the repository, and a GitHub sign-in to act under.</p></section>', { viewer: viewerName(viewer) }));
+    return;
+  }
+  if (action === 'cancel') {
+    await options.enqueueCancel({ repo: run.repo, issueNumber: run.issueNumber, installationId: run.installationId, reason: `@${viewer.login} cancelled it on the dashboard` });
+  } else {
+    await options.enqueueCommand({
+      deliveryId: `dashboard-${randomUUID()}`,
+      installationId: run.installationId,
+      repo: run.trigger.repo,
+      issue: run.trigger.issue,
+      sender: viewer.login,
+      commentId: undefined,
+      issueOpen: true,
+      name: 'retry',
+      target: run.issueNumber,
+    });
+  }
+  options.log.info({ run: run.id, action, by: viewer.login }, 'dashboard action');
+  redirect(res, `/dashboard/runs/${encodeURIComponent(run.id)}?done=${action}`);
 }
 
 const viewerName = (viewer: Viewer) => (viewer.kind === 'operator' ? 'the operator' : `@${viewer.login}`);
