@@ -139,7 +139,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     );
     await jobs.workCancels((job) => handleCancel(job, { store, status, onEnded: afterRun, log }));
     const enqueueCancel = (job: Parameters<JobEngine['enqueueCancel']>[0]) => jobs.enqueueCancel(job);
-    await jobs.workCommands((job) => handleCommand(job, { store, records, clientFor, status, intake, enqueueCancel, dashboards, log }));
+    await jobs.workCommands((job) => handleCommand(job, { store, clientFor, intake, enqueueCancel, dashboards, log }));
     await jobs.workSetup((job) => setUpRepositories(job, { clientFor, records, agents: settings.agents, log }));
     web = await startWebServer({
       probot,

@@ -182,7 +182,7 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     const today = startOfUtcDay(new Date());
     const budget = runBudget({
       agentName: run.agent,
-      agent: agent,
+      agent,
       repository: config.limits,
       spentToday: {
         agent: agent.maxCostPerDay ? await deps.store.spentSince(today, { agent: run.agent }) : 0,

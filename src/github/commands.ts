@@ -7,7 +7,6 @@
 import type { Logger } from '../log/logger.ts';
 import type { CancelJob, CommandJob } from '../queue/jobs.ts';
 import { planOverview } from '../scheduler/overview.ts';
-import type { GitHubRecords } from '../store/github-records.ts';
 import { LIVE_STATES, type IssueSnapshot, type PromptComment, type RunRecord, type RunTrigger, type Store } from '../store/records.ts';
 import { readIssueComments, readReviewComments } from './comments.ts';
 import type { RepoDashboards } from './repo-dashboard.ts';
@@ -15,7 +14,6 @@ import { repoParams, type ClientFactory, type GitHubClient } from './client.ts';
 import { handleTrigger, type IntakeDeps } from './intake.ts';
 import { COMMANDS, isCommand } from './command-line.ts';
 import { fetchPermission } from './permissions.ts';
-import type { StatusReporter } from './status-reporter.ts';
 
 const COMMAND_LIST = COMMANDS.map((c) => `\`/agent ${c}\``).join(', ');
 
@@ -33,9 +31,7 @@ export const NO_RUN_MESSAGE = 'Switchyard has not run an agent on this issue yet
 
 export interface CommandDeps {
   store: Store;
-  records: GitHubRecords;
   clientFor: ClientFactory;
-  status: StatusReporter;
   intake: IntakeDeps;
   enqueueCancel: (job: CancelJob) => Promise<void>;
   /** The repositories' dashboard issues, rewritten after a box ticked there was handled. */

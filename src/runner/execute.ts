@@ -167,9 +167,9 @@ export class Runner {
       outcome.agentMs = Math.round(agentResult.durationMs);
       outcome.logTail = this.#tail(agentResult.outputTail);
       Object.assign(outcome, judge(request, agentResult));
-      const spent = report?.usage?.costUsd ?? reader.costSoFar();
-      if (request.budget && !request.signal?.aborted && (overBudget.signal.aborted || report?.overBudget || (spent ?? 0) > request.budget.maxCostUsd)) {
-        Object.assign(outcome, { state: 'failed', reason: overBudgetReason(request.budget, spent) });
+      // Stopped by its budget: killed here when the cost it reported passed it, or stopped itself there.
+      if (request.budget && !request.signal?.aborted && (overBudget.signal.aborted || report?.overBudget)) {
+        Object.assign(outcome, { state: 'failed', reason: overBudgetReason(request.budget, report?.usage?.costUsd ?? reader.costSoFar()) });
       }
       log.info({ state: outcome.state, agentMs: outcome.agentMs, exitCode: agentResult.exitCode }, 'agent finished');
 
