@@ -4,20 +4,21 @@
  * scripted model server, through the real runner in the default sandbox: the run, the agent's
  * part, and what Switchyard adds (worktree, token-free commit, push). Last line: JSON.
  *
- * The CLIs are SWITCHYARD_{CLAUDE,CODEX,GEMINI,OPENCODE}_BIN, or where `.ci/run` installs them (.ci/agents).
+ * The CLIs are found as the contract tests find them (test/support/agent-clis.ts). A CLI under /tmp
+ * runs unsandboxed: the sandbox covers /tmp.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { agentDefinition } from '../src/config/agents.ts';
 import { Redactor } from '../src/log/redact.ts';
 import { Runner } from '../src/runner/execute.ts';
 import { RepoCache } from '../src/runner/repo-cache.ts';
 import { checkSandbox, type SandboxSpec } from '../src/runner/sandbox.ts';
+import { agentCli } from '../test/support/agent-clis.ts';
 import { hostRepo } from '../test/support/hosted-repo.ts';
 import { startModelServer, type ScriptedTurn } from '../test/support/model-server.ts';
 import { runRequest } from '../test/support/run-request.ts';
@@ -74,15 +75,12 @@ interface Contender {
   agent: (bin: string, url: string) => unknown;
 }
 
-/** A CLI where `.ci/run` installs it. */
-const installed = (path: string) => [join('.ci/agents/node_modules', path)].map((file) => resolve(file)).find((file) => existsSync(file));
-
 const OFFLINE = { DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_ERROR_REPORTING: '1' };
 
 const CONTENDERS: Contender[] = [
   {
     name: 'claude',
-    bin: process.env.SWITCHYARD_CLAUDE_BIN ?? installed('@anthropic-ai/claude-code/bin/claude.exe'),
+    bin: agentCli('claude'),
     script: (worktree) => [
       { tool: 'Edit', input: { file_path: join(worktree, 'greeting.txt'), old_string: 'hello', new_string: 'hello, yard' } },
       { tool: 'Bash', input: { command: 'ls > listing.txt', description: 'List' } },
@@ -92,7 +90,7 @@ const CONTENDERS: Contender[] = [
   },
   {
     name: 'codex',
-    bin: process.env.SWITCHYARD_CODEX_BIN ?? installed('@openai/codex/bin/codex.js'),
+    bin: agentCli('codex'),
     script: () => [{ tool: 'exec_command', input: { cmd: "printf 'hello, yard\\n' > greeting.txt" } }, { tool: 'exec_command', input: { cmd: 'ls > listing.txt' } }, { text: 'Done.' }],
     agent: (bin, url) => ({
       kind: 'codex',
@@ -104,7 +102,7 @@ const CONTENDERS: Contender[] = [
   },
   {
     name: 'gemini',
-    bin: process.env.SWITCHYARD_GEMINI_BIN ?? installed('@google/gemini-cli/bundle/gemini.js'),
+    bin: agentCli('gemini'),
     script: (worktree) => [
       { tool: 'write_file', input: { file_path: join(worktree, 'greeting.txt'), content: 'hello, yard\n' } },
       { tool: 'run_shell_command', input: { command: 'ls > listing.txt', description: 'List' } },
@@ -114,7 +112,7 @@ const CONTENDERS: Contender[] = [
   },
   {
     name: 'opencode',
-    bin: process.env.SWITCHYARD_OPENCODE_BIN ?? installed('opencode-ai/bin/opencode.exe'),
+    bin: agentCli('opencode'),
     script: () => [
       { tool: 'bash', input: { command: "printf 'hello, yard\\n' > greeting.txt", description: 'Edit' } },
       { tool: 'bash', input: { command: 'ls > listing.txt', description: 'List' } },
@@ -162,7 +160,7 @@ try {
       const model = await startModelServer(contender.script(cache.worktreeDir(hosted.repo, runId)));
       try {
         const agent = agentDefinition.parse(contender.agent(contender.bin, model.url));
-        const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox });
+        const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox: contender.bin.startsWith(`${tmpdir()}/`) ? { kind: 'none', dataDir: hosted.dataDir, secretFiles: [] } : sandbox });
         const started = performance.now();
         const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, issue, ['true'], { runId, agent, agentName: contender.name, timeoutMs: 120_000 }));
         if (outcome.state !== 'succeeded' || !outcome.pushed) throw new Error(`${contender.name}: ${outcome.state} ${outcome.reason ?? ''}\n${outcome.logTail}`);

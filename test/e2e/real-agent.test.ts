@@ -3,15 +3,12 @@
  * npm registry by .ci/run) talking to the scripted model server, and a pull request whose body
  * carries the agent's last message, with its token usage in the status comment.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentCli } from '../support/agent-clis.ts';
 import { startModelServer, type ModelServer } from '../support/model-server.ts';
 import { addLabel, eventually, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
 
-const installed = resolve('.ci/agents/node_modules/@openai/codex/bin/codex.js');
-const CODEX = process.env.SWITCHYARD_CODEX_BIN ?? (existsSync(installed) ? installed : undefined);
-if (!CODEX) console.warn('real-agent e2e: @openai/codex is not installed; skipped (.ci/run installs it)');
+const CODEX = agentCli('codex');
 
 describe.runIf(CODEX)('from a label to a pull request with the real Codex', () => {
   let stack: Stack;

@@ -4,8 +4,7 @@
  * own tools and runs a command; Switchyard commits and pushes what it did and reads its report.
  * A CLI that is not installed is skipped with a note (.ci/run installs them).
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,27 +14,15 @@ import { Runner, type RunOutcome } from '../../src/runner/execute.ts';
 import { checkSandbox, type SandboxSpec } from '../../src/runner/sandbox.ts';
 import type { RunBudget } from '../../src/scheduler/budget.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
+import { agentCli } from '../support/agent-clis.ts';
 import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
 import { startModelServer, type ModelServer } from '../support/model-server.ts';
 import { runRequest } from '../support/run-request.ts';
 
-function resolveBinary(specifier: string): string | undefined {
-  try {
-    const path = createRequire(import.meta.url).resolve(specifier);
-    return existsSync(path) ? path : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const CLAUDE = process.env.SWITCHYARD_CLAUDE_BIN ?? resolveBinary('@anthropic-ai/claude-code/bin/claude.exe');
-if (!CLAUDE) console.warn('real-agents: @anthropic-ai/claude-code is not installed; the Claude Code contract test is skipped');
-const GEMINI = process.env.SWITCHYARD_GEMINI_BIN ?? resolveBinary('@google/gemini-cli/bundle/gemini.js');
-if (!GEMINI) console.warn('real-agents: @google/gemini-cli is not installed; the Gemini CLI contract test is skipped');
-const CODEX = process.env.SWITCHYARD_CODEX_BIN ?? resolveBinary('@openai/codex/bin/codex.js');
-if (!CODEX) console.warn('real-agents: @openai/codex is not installed; the Codex contract test is skipped');
-const OPENCODE = process.env.SWITCHYARD_OPENCODE_BIN ?? resolveBinary('opencode-ai/bin/opencode.exe');
-if (!OPENCODE) console.warn('real-agents: opencode-ai is not installed; the opencode contract test is skipped');
+const CLAUDE = agentCli('claude');
+const GEMINI = agentCli('gemini');
+const CODEX = agentCli('codex');
+const OPENCODE = agentCli('opencode');
 
 /** What keeps a CLI quiet and local: no telemetry, no update checks, no error reports. */
 const OFFLINE = { DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_ERROR_REPORTING: '1' };
@@ -43,9 +30,14 @@ const OFFLINE = { DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFF
 /** One run of `agent` through the real runner, and its figures on a line: the run, the agent, and what Switchyard added. */
 /**
  * The sandbox an operator gets by default, where bubblewrap works here; the CLIs run unsandboxed
- * only where it does not (a note says so).
+ * only where it does not, or where they are installed under /tmp, which the sandbox covers (a
+ * note says so).
  */
-async function defaultSandbox(dataDir: string): Promise<SandboxSpec> {
+async function defaultSandbox(dataDir: string, executable: string): Promise<SandboxSpec> {
+  if (executable.startsWith(`${tmpdir()}/`)) {
+    console.warn(`real-agents: ${executable} is under ${tmpdir()}, which the sandbox covers; the CLIs run unsandboxed`);
+    return { kind: 'none', dataDir, secretFiles: [] };
+  }
   try {
     return { kind: 'bubblewrap', dataDir, secretFiles: [], ...(await checkSandbox('bubblewrap', { dataDir })) };
   } catch (error) {
@@ -55,7 +47,7 @@ async function defaultSandbox(dataDir: string): Promise<SandboxSpec> {
 }
 
 async function runTimed(hosted: HostedRepo, cache: RepoCache, agent: AgentDefinition, name: string, issue: number, runId: string, budget?: RunBudget): Promise<RunOutcome> {
-  const sandbox = await defaultSandbox(hosted.dataDir);
+  const sandbox = await defaultSandbox(hosted.dataDir, 'executable' in agent ? (agent.executable ?? '') : '');
   const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox });
   const started = performance.now();
   const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, issue, [name], { runId, agent, agentName: name, timeoutMs: 120_000, budget }));
