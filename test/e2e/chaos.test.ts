@@ -5,7 +5,7 @@
  * comment tells the truth. The seed is printed; SWITCHYARD_CHAOS_SEED replays a schedule.
  */
 import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, POSTGRES, pullsFor, type Harness } from '../support/crash-harness.ts';
@@ -24,8 +24,13 @@ const modes = [
 
 describe('chaos', () => {
   let current: Harness | undefined;
-  afterEach(async () => {
+  afterEach(async ({ task }) => {
     if (process.env.SWITCHYARD_TEST_LOGS && current) await writeFile(process.env.SWITCHYARD_TEST_LOGS, current.processes.logs.join('\n'));
+    // A failed schedule leaves its processes' logs behind, to read next to the seed it printed.
+    if (task.result?.state === 'fail' && current) {
+      await mkdir('test-artifacts', { recursive: true });
+      await writeFile(join('test-artifacts', `chaos-${task.name.replace(/\W+/g, '-')}.log`), current.processes.logs.join('\n'));
+    }
     await current?.cleanup();
     current = undefined;
   });
