@@ -2,7 +2,8 @@
  * The reconciliation sweep: every few seconds, on every process, and once at start-up, run
  * records are compared with the job engine (`src/scheduler/reconcile.ts` decides). A run whose
  * job can no longer end it is ended here, with a truthful status comment, and its slot is given
- * back to the scheduler. On a worker, the sweep also kills the agents of runs whose Switchyard
+ * back to the scheduler. A run that ended without its final status written (its process died in
+ * between) gets it written. On a worker, the sweep also kills the agents of runs whose Switchyard
  * died, so they never overlap their retry.
  */
 import type { StatusReporter } from './github/status-reporter.ts';
@@ -13,10 +14,16 @@ import { reconcile, type Repair } from './scheduler/reconcile.ts';
 import type { GitHubRecords } from './store/github-records.ts';
 import type { RunRecord, Store } from './store/records.ts';
 
+/** How long after a run ended its status may still be on its way (the status interval, and then some). */
+const UNWRITTEN_GRACE_MS = 10_000;
+/** How far back ended runs are checked. */
+const UNWRITTEN_WITHIN_MS = 60 * 60_000;
+const UNWRITTEN_RETRY_MS = 5 * 60_000;
+
 export interface ReconcilerDeps {
   store: Store;
   jobs: Pick<JobEngine, 'runJobs' | 'cancelRunJobs'>;
-  status: Pick<StatusReporter, 'refresh'>;
+  status: Pick<StatusReporter, 'refresh' | 'repairIfStale'>;
   records: Pick<GitHubRecords, 'setNote'>;
   /** A run was ended here: plan its repository again. */
   onEnded: (run: RunRecord) => Promise<void>;
@@ -36,11 +43,21 @@ export interface Reconciler {
 
 export function startReconciler(deps: ReconcilerDeps): Reconciler {
   let running: Promise<Repair[]> | undefined;
+  const askedAt = new Map<string, number>();
   const sweep = async (): Promise<Repair[]> => {
     if (deps.dataDir) {
       const orphans = await killOrphanedRuns(deps.dataDir, { spareOwn: true });
       const elsewhere = await killMachineOrphans();
       if (orphans.groups.length + elsewhere.length > 0) deps.log.warn({ runs: orphans.runs, processGroups: [...orphans.groups, ...elsewhere] }, 'killed the agents of runs whose Switchyard is gone');
+    }
+    // A run that ended just before its process died may not have had its final status written.
+    // Asked again at most every few minutes: an issue GitHub no longer has would be asked forever.
+    for (const target of await deps.store.recentlyEnded(UNWRITTEN_WITHIN_MS, UNWRITTEN_GRACE_MS)) {
+      const key = `${target.repo}#${target.issueNumber}`;
+      if ((askedAt.get(key) ?? 0) > Date.now() - UNWRITTEN_RETRY_MS) continue;
+      if (!(await deps.status.repairIfStale(target))) continue;
+      askedAt.set(key, Date.now());
+      deps.log.info(target, 'writing the final status that a stopped process left unwritten');
     }
     const dispatched = await deps.store.dispatchedRuns();
     if (dispatched.length === 0) return [];

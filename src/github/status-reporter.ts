@@ -150,6 +150,21 @@ export class StatusReporter {
     }
   }
 
+  /**
+   * Writes the status if the comment does not show the run as it is now (by the hash of what was
+   * last written): a process that stopped between a run's end and its comment leaves it stale.
+   */
+  async repairIfStale(target: StatusTarget): Promise<boolean> {
+    const { store, records } = this.#options;
+    const run = await store.latestRunFor(target.repo, target.issueNumber);
+    if (!run) return false;
+    const row = await records.status(target.repo, target.issueNumber);
+    const body = renderStatus(statusViewOf(run, row.note, Date.now(), this.#options.publicUrl));
+    if (createHash('sha256').update(body).digest('hex') === row.bodyHash) return false;
+    void this.refresh(target);
+    return true;
+  }
+
   async #write(target: StatusTarget, row: StatusRow, options: { labels: boolean }): Promise<void> {
     const { store, records, clientFor } = this.#options;
     const run = await store.latestRunFor(target.repo, target.issueNumber);
