@@ -13,12 +13,10 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agentDefinition } from '../src/config/agents.ts';
 import { Redactor } from '../src/log/redact.ts';
 import { Runner } from '../src/runner/execute.ts';
 import { RepoCache } from '../src/runner/repo-cache.ts';
-import { checkSandbox, type SandboxSpec } from '../src/runner/sandbox.ts';
-import { agentCli } from '../test/support/agent-clis.ts';
+import { agentCli, defaultSandbox, scriptedAgent, type AgentCli } from '../test/support/agent-clis.ts';
 import { hostRepo } from '../test/support/hosted-repo.ts';
 import { startModelServer, type ScriptedTurn } from '../test/support/model-server.ts';
 import { runRequest } from '../test/support/run-request.ts';
@@ -69,71 +67,40 @@ async function coldStart(): Promise<number> {
 }
 
 interface Contender {
-  name: string;
-  bin: string | undefined;
+  name: AgentCli;
   script: (worktree: string) => ScriptedTurn[];
-  agent: (bin: string, url: string) => unknown;
 }
-
-const OFFLINE = { DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_ERROR_REPORTING: '1' };
 
 const CONTENDERS: Contender[] = [
   {
     name: 'claude',
-    bin: agentCli('claude'),
     script: (worktree) => [
       { tool: 'Edit', input: { file_path: join(worktree, 'greeting.txt'), old_string: 'hello', new_string: 'hello, yard' } },
       { tool: 'Bash', input: { command: 'ls > listing.txt', description: 'List' } },
       { text: 'Done.' },
     ],
-    agent: (bin, url) => ({ kind: 'claude', executable: bin, env: { ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: 'sk-ant-bench', ...OFFLINE } }),
   },
   {
     name: 'codex',
-    bin: agentCli('codex'),
     script: () => [{ tool: 'exec_command', input: { cmd: "printf 'hello, yard\\n' > greeting.txt" } }, { tool: 'exec_command', input: { cmd: 'ls > listing.txt' } }, { text: 'Done.' }],
-    agent: (bin, url) => ({
-      kind: 'codex',
-      executable: bin,
-      model: 'scripted',
-      args: ['-c', 'model_provider="gateway"', '-c', `model_providers.gateway={ name = "gateway", base_url = "${url}/v1", env_key = "OPENAI_API_KEY", wire_api = "responses" }`],
-      env: { OPENAI_API_KEY: 'sk-bench' },
-    }),
   },
   {
     name: 'gemini',
-    bin: agentCli('gemini'),
     script: (worktree) => [
       { tool: 'write_file', input: { file_path: join(worktree, 'greeting.txt'), content: 'hello, yard\n' } },
       { tool: 'run_shell_command', input: { command: 'ls > listing.txt', description: 'List' } },
       { text: 'Done.' },
     ],
-    agent: (bin, url) => ({ kind: 'gemini', executable: bin, model: 'gemini-2.5-flash', env: { GOOGLE_GEMINI_BASE_URL: url, GEMINI_API_KEY: 'bench' } }),
   },
   {
     name: 'opencode',
-    bin: agentCli('opencode'),
     script: () => [
       { tool: 'bash', input: { command: "printf 'hello, yard\\n' > greeting.txt", description: 'Edit' } },
       { tool: 'bash', input: { command: 'ls > listing.txt', description: 'List' } },
       { text: 'Done.' },
     ],
-    agent: (bin, url) => ({
-      kind: 'opencode',
-      executable: bin,
-      model: 'anthropic/claude-sonnet-4-5',
-      env: { OPENCODE_CONFIG_CONTENT: JSON.stringify({ provider: { anthropic: { options: { baseURL: `${url}/v1`, apiKey: 'sk-ant-bench' } } } }), OPENCODE_DISABLE_MODELS_FETCH: 'true' },
-    }),
   },
 ];
-
-async function sandboxFor(dataDir: string): Promise<SandboxSpec> {
-  try {
-    return { kind: 'bubblewrap', dataDir, secretFiles: [], ...(await checkSandbox('bubblewrap', { dataDir })) };
-  } catch {
-    return { kind: 'none', dataDir, secretFiles: [] };
-  }
-}
 
 const figures: Record<string, number | string> = {};
 const starts: number[] = [];
@@ -144,14 +111,15 @@ console.log(`cold start to a ready /healthz: ${starts.map((s) => s.toFixed(2)).j
 const hosted = await hostRepo({ 'greeting.txt': 'hello\n' }, 'switchyard-bench-agents-');
 try {
   const cache = new RepoCache(hosted.dataDir);
-  const sandbox = await sandboxFor(hosted.dataDir);
-  figures.sandbox = sandbox.kind;
+  figures.sandbox = (await defaultSandbox(hosted.dataDir, '')).kind;
   let issue = 100;
   for (const contender of CONTENDERS) {
-    if (!contender.bin) {
+    const bin = agentCli(contender.name);
+    if (!bin) {
       console.log(`${contender.name}: not installed (set SWITCHYARD_${contender.name.toUpperCase()}_BIN)`);
       continue;
     }
+    const sandbox = await defaultSandbox(hosted.dataDir, bin);
     const runs: number[] = [];
     const agentSeconds: number[] = [];
     for (let i = 0; i < SAMPLES; i++) {
@@ -159,8 +127,8 @@ try {
       const runId = `bench-${contender.name}-${i}`;
       const model = await startModelServer(contender.script(cache.worktreeDir(hosted.repo, runId)));
       try {
-        const agent = agentDefinition.parse(contender.agent(contender.bin, model.url));
-        const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox: contender.bin.startsWith(`${tmpdir()}/`) ? { kind: 'none', dataDir: hosted.dataDir, secretFiles: [] } : sandbox });
+        const agent = scriptedAgent(contender.name, bin, model.url);
+        const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox });
         const started = performance.now();
         const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, issue, ['true'], { runId, agent, agentName: contender.name, timeoutMs: 120_000 }));
         if (outcome.state !== 'succeeded' || !outcome.pushed) throw new Error(`${contender.name}: ${outcome.state} ${outcome.reason ?? ''}\n${outcome.logTail}`);

@@ -44,6 +44,7 @@ export interface Reconciler {
 export function startReconciler(deps: ReconcilerDeps): Reconciler {
   let running: Promise<Repair[]> | undefined;
   const askedAt = new Map<string, number>();
+  const settled = new Set<string>();
   const sweep = async (): Promise<Repair[]> => {
     if (deps.dataDir) {
       const orphans = await killOrphanedRuns(deps.dataDir, { spareOwn: true });
@@ -51,14 +52,22 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
       if (orphans.groups.length + elsewhere.length > 0) deps.log.warn({ runs: orphans.runs, processGroups: [...orphans.groups, ...elsewhere] }, 'killed the agents of runs whose Switchyard is gone');
     }
     // A run that ended just before its process died may not have had its final status written.
-    // Asked again at most every few minutes: an issue GitHub no longer has would be asked forever.
-    for (const target of await deps.store.recentlyEnded(UNWRITTEN_WITHIN_MS, UNWRITTEN_GRACE_MS)) {
-      const key = `${target.repo}#${target.issueNumber}`;
-      if ((askedAt.get(key) ?? 0) > Date.now() - UNWRITTEN_RETRY_MS) continue;
-      if (!(await deps.status.repairIfStale(target))) continue;
-      askedAt.set(key, Date.now());
+    // An ended run found written is not looked at again; one whose write was asked for is asked
+    // again at most every few minutes (an issue GitHub no longer has would be asked forever).
+    const ended = await deps.store.recentlyEnded(UNWRITTEN_WITHIN_MS, UNWRITTEN_GRACE_MS);
+    for (const { runId, ...target } of ended) {
+      if (settled.has(runId) || (askedAt.get(runId) ?? 0) > Date.now() - UNWRITTEN_RETRY_MS) continue;
+      if (!(await deps.status.repairIfStale(target))) {
+        settled.add(runId);
+        continue;
+      }
+      askedAt.set(runId, Date.now());
       deps.log.info(target, 'writing the final status that a stopped process left unwritten');
     }
+    // Runs out of the window are forgotten, so the memory stays the size of an hour of runs.
+    const current = new Set(ended.map((e) => e.runId));
+    for (const id of settled) if (!current.has(id)) settled.delete(id);
+    for (const id of askedAt.keys()) if (!current.has(id)) askedAt.delete(id);
     const dispatched = await deps.store.dispatchedRuns();
     if (dispatched.length === 0) return [];
     const jobs = await deps.jobs.runJobs(dispatched.map((d) => d.run.id));

@@ -48,7 +48,9 @@ export class ObservabilityStore {
     await this.#db.query('delete from switchyard_run_logs where run_id in (select id from switchyard_runs where finished_at < $1)', [before]);
   }
 
+  /** Records a worker's heartbeat, and forgets workers silent for an hour (dead ones never say goodbye). */
   async heartbeat(worker: Omit<WorkerRecord, 'startedAt' | 'heartbeatAt'>): Promise<void> {
+    await this.#db.query(`delete from switchyard_workers where heartbeat_at < now() - interval '1 hour'`);
     await this.#db.query(
       `insert into switchyard_workers (id, host, pid, roles, slots, running) values ($1, $2, $3, $4, $5, $6)
        on conflict (id) do update set running = excluded.running, slots = excluded.slots, heartbeat_at = now()`,
@@ -60,9 +62,8 @@ export class ObservabilityStore {
     await this.#db.query('delete from switchyard_workers where id = $1', [id]);
   }
 
-  /** Workers heard from within `withinMs`, newest first; older ones are forgotten. */
+  /** Workers heard from within `withinMs`, newest first. */
   async workers(withinMs: number): Promise<WorkerRecord[]> {
-    await this.#db.query(`delete from switchyard_workers where heartbeat_at < now() - ($1::integer * interval '1 millisecond')`, [withinMs * 10]);
     const rows = await this.#db.query<{ id: string; host: string; pid: number; roles: string; slots: number; running: number; started_at: Date; heartbeat_at: Date }>(
       `select * from switchyard_workers where heartbeat_at >= now() - ($1::integer * interval '1 millisecond') order by started_at desc`,
       [withinMs],

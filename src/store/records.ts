@@ -107,15 +107,15 @@ export class Store {
   }
 
   /** Issues whose newest run ended between `withinMs` and `graceMs` ago: their final status should be written. */
-  async recentlyEnded(withinMs: number, graceMs: number, limit = 50): Promise<Array<{ repo: string; issueNumber: number }>> {
-    const rows = await this.#db.query<{ repo: string; issue_number: number }>(
-      `select r.repo, r.issue_number from switchyard_runs r
+  async recentlyEnded(withinMs: number, graceMs: number, limit = 50): Promise<Array<{ runId: string; repo: string; issueNumber: number }>> {
+    const rows = await this.#db.query<{ id: string; repo: string; issue_number: number }>(
+      `select r.id, r.repo, r.issue_number from switchyard_runs r
        where r.finished_at > now() - ($1::integer * interval '1 millisecond') and r.finished_at < now() - ($2::integer * interval '1 millisecond')
          and not exists (select 1 from switchyard_runs n where n.repo = r.repo and n.issue_number = r.issue_number and n.created_at > r.created_at)
        order by r.finished_at desc limit $3`,
       [withinMs, graceMs, limit],
     );
-    return rows.map((row) => ({ repo: row.repo, issueNumber: row.issue_number }));
+    return rows.map((row) => ({ runId: row.id, repo: row.repo, issueNumber: row.issue_number }));
   }
 
   /** The repository's runs that finished since `since`, newest first. */

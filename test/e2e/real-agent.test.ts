@@ -4,7 +4,7 @@
  * carries the agent's last message, with its token usage in the status comment.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentCli } from '../support/agent-clis.ts';
+import { agentCli, scriptedAgent } from '../support/agent-clis.ts';
 import { startModelServer, type ModelServer } from '../support/model-server.ts';
 import { addLabel, eventually, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
 
@@ -19,9 +19,8 @@ describe.runIf(CODEX)('from a label to a pull request with the real Codex', () =
       { tool: 'exec_command', input: { cmd: "printf 'hello from codex\\n' > src/codex.txt" } },
       { text: 'Added src/codex.txt with a greeting.' },
     ]);
-    const provider = `model_providers.gateway={ name = "gateway", base_url = "${model.url}/v1", env_key = "OPENAI_API_KEY", wire_api = "responses" }`;
     stack = await startStack({
-      agents: { codex: { kind: 'codex', executable: CODEX, model: 'scripted', args: ['-c', 'model_provider="gateway"', '-c', provider], timeout: 120_000, passEnv: [], env: { OPENAI_API_KEY: 'sk-scripted' } } },
+      agents: { codex: scriptedAgent('codex', CODEX ?? '', model.url, { timeout: 120_000 }) },
       env: { SWITCHYARD_SANDBOX: 'none' },
     });
   });

@@ -4,17 +4,15 @@
  * own tools and runs a command; Switchyard commits and pushes what it did and reads its report.
  * A CLI that is not installed is skipped with a note (.ci/run installs them).
  */
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { agentDefinition, type AgentDefinition } from '../../src/config/agents.ts';
+import type { AgentDefinition } from '../../src/config/agents.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { Runner, type RunOutcome } from '../../src/runner/execute.ts';
-import { checkSandbox, type SandboxSpec } from '../../src/runner/sandbox.ts';
 import type { RunBudget } from '../../src/scheduler/budget.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
-import { agentCli } from '../support/agent-clis.ts';
+import { agentCli, defaultSandbox, scriptedAgent } from '../support/agent-clis.ts';
 import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
 import { startModelServer, type ModelServer } from '../support/model-server.ts';
 import { runRequest } from '../support/run-request.ts';
@@ -24,28 +22,7 @@ const GEMINI = agentCli('gemini');
 const CODEX = agentCli('codex');
 const OPENCODE = agentCli('opencode');
 
-/** What keeps a CLI quiet and local: no telemetry, no update checks, no error reports. */
-const OFFLINE = { DISABLE_TELEMETRY: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_ERROR_REPORTING: '1' };
-
 /** One run of `agent` through the real runner, and its figures on a line: the run, the agent, and what Switchyard added. */
-/**
- * The sandbox an operator gets by default, where bubblewrap works here; the CLIs run unsandboxed
- * only where it does not, or where they are installed under /tmp, which the sandbox covers (a
- * note says so).
- */
-async function defaultSandbox(dataDir: string, executable: string): Promise<SandboxSpec> {
-  if (executable.startsWith(`${tmpdir()}/`)) {
-    console.warn(`real-agents: ${executable} is under ${tmpdir()}, which the sandbox covers; the CLIs run unsandboxed`);
-    return { kind: 'none', dataDir, secretFiles: [] };
-  }
-  try {
-    return { kind: 'bubblewrap', dataDir, secretFiles: [], ...(await checkSandbox('bubblewrap', { dataDir })) };
-  } catch (error) {
-    console.warn(`real-agents: bubblewrap does not work here (${(error as Error).message}); the CLIs run unsandboxed`);
-    return { kind: 'none', dataDir, secretFiles: [] };
-  }
-}
-
 async function runTimed(hosted: HostedRepo, cache: RepoCache, agent: AgentDefinition, name: string, issue: number, runId: string, budget?: RunBudget): Promise<RunOutcome> {
   const sandbox = await defaultSandbox(hosted.dataDir, 'executable' in agent ? (agent.executable ?? '') : '');
   const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox });
@@ -79,7 +56,7 @@ describe.runIf(CLAUDE)('the real Claude Code', () => {
   });
 
   it('edits the worktree with its own tools, runs a command, and reports tokens, turns and cost', async () => {
-    const agent = agentDefinition.parse({ kind: 'claude', executable: CLAUDE, env: { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'sk-ant-scripted', ...OFFLINE } });
+    const agent = scriptedAgent('claude', CLAUDE ?? '', model.url);
     const outcome = await runTimed(hosted, cache, agent, 'claude', 41, runId);
     expect(outcome.state, outcome.logTail).toBe('succeeded');
     expect(outcome.pushed).toBe(true);
@@ -111,7 +88,7 @@ describe.runIf(CLAUDE)('the real Claude Code with a run budget', () => {
   });
 
   it('gets the budget as --max-budget-usd, stops itself there, and the run says so with its work kept', async () => {
-    const agent = agentDefinition.parse({ kind: 'claude', executable: CLAUDE, env: { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'sk-ant-scripted', ...OFFLINE } });
+    const agent = scriptedAgent('claude', CLAUDE ?? '', model.url);
     const budget = { maxCostUsd: 0.002, source: 'the $0.0020 a run of the claude agent may cost (maxCostPerRun)' };
     const outcome = await runTimed(hosted, new RepoCache(hosted.dataDir), agent, 'claude', 46, 'claude-real-budget', budget);
     expect(outcome.state, outcome.logTail).toBe('failed');
@@ -145,8 +122,7 @@ describe.runIf(GEMINI)('the real Gemini CLI', () => {
   });
 
   it('edits the worktree with its own tools headless, runs a command, and reports tokens and requests', async () => {
-    // An explicit model: without one the CLI first asks a router model that the scripted server does not play.
-    const agent = agentDefinition.parse({ kind: 'gemini', executable: GEMINI, model: 'gemini-2.5-flash', env: { GOOGLE_GEMINI_BASE_URL: model.url, GEMINI_API_KEY: 'scripted-key' } });
+    const agent = scriptedAgent('gemini', GEMINI ?? '', model.url);
     const outcome = await runTimed(hosted, cache, agent, 'gemini', 42, runId);
     expect(outcome.state, outcome.logTail).toBe('succeeded');
     const show = (file: string) => execa('git', ['--git-dir', join(hosted.twin.dataDir, 'git/o/r.git'), 'show', `agent/42-issue-42:${file}`], { reject: false });
@@ -184,9 +160,7 @@ describe.runIf(CODEX)('the real Codex', () => {
   });
 
   it('runs commands headless through the Responses API, writes its last message, and reports tokens', async () => {
-    // A custom provider: the gateway of the operator's choice, over HTTP (no WebSocket attempts).
-    const provider = `model_providers.gateway={ name = "gateway", base_url = "${model.url}/v1", env_key = "OPENAI_API_KEY", wire_api = "responses" }`;
-    const agent = agentDefinition.parse({ kind: 'codex', executable: CODEX, model: 'scripted', args: ['-c', 'model_provider="gateway"', '-c', provider], env: { OPENAI_API_KEY: 'sk-scripted' } });
+    const agent = scriptedAgent('codex', CODEX ?? '', model.url);
     const outcome = await runTimed(hosted, cache, agent, 'codex', 43, 'codex-real-1');
     expect(outcome.state, outcome.logTail).toBe('succeeded');
     const show = shownFrom(hosted, 'agent/43-issue-43');
@@ -214,15 +188,7 @@ describe.runIf(OPENCODE)('the real opencode', () => {
     await hosted?.stop();
   });
 
-  /** opencode with its bundled Anthropic provider pointed at the scripted server. */
-  const opencode = (maxCostPerRun?: number) =>
-    agentDefinition.parse({
-      kind: 'opencode',
-      executable: OPENCODE,
-      model: 'anthropic/claude-sonnet-4-5',
-      ...(maxCostPerRun ? { maxCostPerRun } : {}),
-      env: { OPENCODE_CONFIG_CONTENT: JSON.stringify({ provider: { anthropic: { options: { baseURL: `${model.url}/v1`, apiKey: 'sk-ant-scripted' } } } }), OPENCODE_DISABLE_MODELS_FETCH: 'true' },
-    });
+  const opencode = () => scriptedAgent('opencode', OPENCODE ?? '', model.url);
 
   it('edits the worktree and runs a command headless, and reports steps, tokens and cost', async () => {
     model = await startModelServer([

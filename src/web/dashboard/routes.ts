@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exchangeWebFlowCode, getWebFlowAuthorizationUrl } from '@octokit/oauth-methods';
 import { request as octokitRequest } from '@octokit/request';
+import { LruMap } from 'toad-cache';
 import type { Logger } from '../../log/logger.ts';
 import type { ObservabilityStore } from '../../store/observability.ts';
 import { randomUUID } from 'node:crypto';
@@ -28,10 +29,11 @@ export interface DashboardOptions {
   oauth?: { clientId: string; clientSecret: string; apiUrl: string } | undefined;
   /** Where the web role is reached (the OAuth callback goes there); the request's host otherwise. */
   publicUrl?: string | undefined;
-  /** Whether a GitHub user may read a repository of an installation. */
-  canRead: (login: string, repo: string, installationId: number) => Promise<boolean>;
-  /** Whether a GitHub user has write access there: they may cancel and retry its runs from the dashboard. */
-  canWrite: (login: string, repo: string, installationId: number) => Promise<boolean>;
+  /**
+   * What a GitHub user may do in a repository of an installation: read it (see its runs), write
+   * to it (cancel and retry them from the dashboard).
+   */
+  accessOf: (login: string, repo: string, installationId: number) => Promise<Access>;
   /** Where the dashboard's buttons go: the same jobs as `/agent retry` and `/agent cancel`. */
   enqueueCommand: (job: CommandJob) => Promise<void>;
   enqueueCancel: (job: CancelJob) => Promise<void>;
@@ -63,12 +65,31 @@ async function formField(req: IncomingMessage, name: string): Promise<string | u
   return new URLSearchParams(body).get(name) ?? undefined;
 }
 
+export interface Access {
+  read: boolean;
+  write: boolean;
+}
+
+/** How long GitHub's answer about someone's access is reused: the overview reloads every 5 s. */
+const ACCESS_TTL_MS = 60_000;
+
 /** Handles a /dashboard request; false for any other path. */
 export function dashboardRoutes(options: DashboardOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const answers = new LruMap<Promise<Access>>(1_000, ACCESS_TTL_MS);
+  const accessOf = (login: string, repo: string, installationId: number): Promise<Access> => {
+    const key = `${login}\n${repo}`;
+    let answer = answers.get(key);
+    if (!answer) {
+      answer = options.accessOf(login, repo, installationId).catch(() => ({ read: false, write: false }));
+      answers.set(key, answer);
+    }
+    return answer;
+  };
+  const routes: Routes = { ...options, accessOf, request: options.oauth ? octokitRequest.defaults({ baseUrl: options.oauth.apiUrl }) : undefined };
   return (req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path !== '/dashboard' && !path.startsWith('/dashboard/')) return false;
-    serve(options, req, res, path).catch((error: unknown) => {
+    serve(routes, req, res, path).catch((error: unknown) => {
       options.log.error({ err: error, path }, 'dashboard request failed');
       if (!res.headersSent) html(res, 500, page('Error', '<section><p>The dashboard could not answer; the log says why.</p></section>'));
       else res.end();
@@ -77,8 +98,11 @@ export function dashboardRoutes(options: DashboardOptions): (req: IncomingMessag
   };
 }
 
-async function serve(options: DashboardOptions, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-  const { token, oauth } = options;
+/** The options, with access answers cached and GitHub's request function built once. */
+type Routes = DashboardOptions & { request: typeof octokitRequest | undefined };
+
+async function serve(options: Routes, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const { token, oauth, request } = options;
   // Sessions are signed with the operator token, or the OAuth client secret when there is none.
   const key = token ?? oauth?.clientSecret;
   if (!key) {
@@ -86,7 +110,6 @@ async function serve(options: DashboardOptions, req: IncomingMessage, res: Serve
     return;
   }
   const ways = { token: Boolean(token), github: Boolean(oauth) };
-  const request = oauth ? octokitRequest.defaults({ baseUrl: oauth.apiUrl }) : undefined;
   const callbackUrl = `${options.publicUrl ?? `http://${req.headers.host ?? 'localhost'}`}/dashboard/login/github/callback`;
   if (path === '/dashboard/login') {
     if (req.method === 'POST' && token) {
@@ -134,10 +157,10 @@ async function serve(options: DashboardOptions, req: IncomingMessage, res: Serve
     else redirect(res, '/dashboard/login');
     return;
   }
-  const visible = visibility(options, viewer);
+  const visible = (run: RunRecord) => (viewer.kind === 'operator' ? Promise.resolve(true) : options.accessOf(viewer.login, run.repo, run.installationId).then((access) => access.read));
   const action = /^\/dashboard\/runs\/([^/]+)\/(cancel|retry)$/.exec(path);
   if (action && req.method === 'POST') {
-    await act(options, req, res, viewer, decodeURIComponent(action[1] ?? ''), action[2] as 'cancel' | 'retry', visible);
+    await act(options, req, res, viewer, decodeURIComponent(action[1] ?? ''), action[2] as 'cancel' | 'retry');
     return;
   }
   if (req.method !== 'GET') {
@@ -163,7 +186,7 @@ async function serve(options: DashboardOptions, req: IncomingMessage, res: Serve
     await streamLog(options, req, res, run.id);
     return;
   }
-  const mayAct = viewer.kind === 'github' && (await options.canWrite(viewer.login, run.repo, run.installationId).catch(() => false));
+  const mayAct = viewer.kind === 'github' && (await options.accessOf(viewer.login, run.repo, run.installationId)).write;
   const done = new URL(req.url ?? '', 'http://x').searchParams.get('done');
   html(res, 200, runPage({ run, attempts: await options.store.attempts(run.id), now: new Date(), viewer: viewerName(viewer), mayAct, done: done === 'cancel' || done === 'retry' ? done : undefined }));
 }
@@ -172,19 +195,19 @@ async function serve(options: DashboardOptions, req: IncomingMessage, res: Serve
  * A button on a run's page: cancel the issue's live run, or retry it. Only a GitHub user with
  * write access, from this site (the Origin header; the session cookie is SameSite too).
  */
-async function act(options: DashboardOptions, req: IncomingMessage, res: ServerResponse, viewer: Viewer, runId: string, action: 'cancel' | 'retry', visible: (run: RunRecord) => Promise<boolean>): Promise<void> {
+async function act(options: Routes, req: IncomingMessage, res: ServerResponse, viewer: Viewer, runId: string, action: 'cancel' | 'retry'): Promise<void> {
   const origin = req.headers.origin;
   if (origin && origin !== `http://${req.headers.host ?? ''}` && origin !== `https://${req.headers.host ?? ''}` && origin !== options.publicUrl) {
     res.writeHead(403, { 'content-type': 'text/plain' }).end('Cross-site request refused.');
     return;
   }
-  const found = await options.store.getRun(runId);
-  const run = found && (await visible(found)) ? found : undefined;
-  if (!run) {
+  const run = await options.store.getRun(runId);
+  const access = run && viewer.kind === 'github' ? await options.accessOf(viewer.login, run.repo, run.installationId) : { read: viewer.kind === 'operator', write: false };
+  if (!run || !access.read) {
     html(res, 404, page('Not found', '<section><p>No such run, or not one you can read.</p></section>', { viewer: viewerName(viewer) }));
     return;
   }
-  if (viewer.kind !== 'github' || !(await options.canWrite(viewer.login, run.repo, run.installationId))) {
+  if (!access.write || viewer.kind !== 'github') {
     html(res, 403, page('Not allowed', '<section><p>Cancelling and retrying take write access to the repository, and a GitHub sign-in to act under.</p></section>', { viewer: viewerName(viewer) }));
     return;
   }
@@ -208,20 +231,6 @@ async function act(options: DashboardOptions, req: IncomingMessage, res: ServerR
 }
 
 const viewerName = (viewer: Viewer) => (viewer.kind === 'operator' ? 'the operator' : `@${viewer.login}`);
-
-/** Which runs `viewer` may see: all for the operator; a GitHub user's readable repositories, asked once per request. */
-function visibility(options: DashboardOptions, viewer: Viewer): (run: RunRecord) => Promise<boolean> {
-  if (viewer.kind === 'operator') return async () => true;
-  const answers = new Map<string, Promise<boolean>>();
-  return (run) => {
-    let answer = answers.get(run.repo);
-    if (!answer) {
-      answer = options.canRead(viewer.login, run.repo, run.installationId).catch(() => false);
-      answers.set(run.repo, answer);
-    }
-    return answer;
-  };
-}
 
 /** The run's log so far, then what follows as it is shipped, until the run has ended and all is sent. */
 async function streamLog(options: DashboardOptions, req: IncomingMessage, res: ServerResponse, runId: string): Promise<void> {
