@@ -194,6 +194,12 @@ export class RepoCache {
         const mirror = join(mirrorsRoot, owner, entry);
         const repo = { owner, name: entry.replace(/\.git$/, ''), fullName: `${owner}/${entry.replace(/\.git$/, '')}` };
         await this.exclusive(repo, async () => {
+          // A process killed while creating the mirror leaves a folder that is no repository yet:
+          // it holds no worktree, and the next run creates the mirror afresh.
+          if (!existsSync(join(mirror, 'HEAD'))) {
+            await rm(mirror, { recursive: true, force: true });
+            return;
+          }
           await sealMirror(mirror);
           const git = trustedGit({ gitDir: mirror });
           const ours = [join(this.root, 'worktrees', repo.owner, repo.name), join(this.root, 'pool', repo.owner, repo.name)].map((dir) => `${dir}${sep}`);

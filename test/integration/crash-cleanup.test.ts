@@ -1,6 +1,7 @@
 /** kill -9 in the middle of three runs, then a restart: nothing left behind, nothing lost, nothing live touched. */
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,22 @@ describe('crash and restart', () => {
       expect(stdout).toBe(`work-${n}`);
     }
     expect(await readdir(join(dataDir, 'runs'))).toEqual([]);
+  });
+
+  it('starts again after being killed while it created a mirror: the half-made mirror is dropped and made afresh', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'switchyard-half-mirror-'));
+    try {
+      const cache = new RepoCache(root);
+      // What `mkdir` without the `git init --bare` after it leaves.
+      await mkdir(cache.mirrorDir(repo), { recursive: true });
+      expect(await cache.pruneOrphans()).toEqual([]);
+      expect(existsSync(cache.mirrorDir(repo))).toBe(false);
+      const worktree = await cache.prepare({ repo, token, branch: 'agent/9-half', base: 'main', runId: 'half-1' });
+      expect(existsSync(join(worktree.path, 'src/a.txt'))).toBe(true);
+      await cache.release(repo, worktree, []);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('lets any Switchyard on the machine kill the agents of one that died, whatever its data directory', async () => {
