@@ -46,7 +46,15 @@ async function coldStart(): Promise<number> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, ['bin/switchyard.js', 'start'], {
-    env: { PATH: process.env.PATH, APP_ID: '1', PRIVATE_KEY_PATH: join(dir, 'app.pem'), WEBHOOK_SECRET: 'bench', SWITCHYARD_DATA_DIR: join(dir, 'data'), PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env.PATH,
+      APP_ID: '1',
+      PRIVATE_KEY_PATH: join(dir, 'app.pem'),
+      WEBHOOK_SECRET: 'bench',
+      SWITCHYARD_DATA_DIR: join(dir, 'data'),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -55,7 +63,10 @@ async function coldStart(): Promise<number> {
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`switchyard start exited with ${child.exitCode}: ${stderr}`);
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return (performance.now() - started) / 1000;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -75,14 +86,21 @@ const CONTENDERS: Contender[] = [
   {
     name: 'claude',
     script: (worktree) => [
-      { tool: 'Edit', input: { file_path: join(worktree, 'greeting.txt'), old_string: 'hello', new_string: 'hello, yard' } },
+      {
+        tool: 'Edit',
+        input: { file_path: join(worktree, 'greeting.txt'), old_string: 'hello', new_string: 'hello, yard' },
+      },
       { tool: 'Bash', input: { command: 'ls > listing.txt', description: 'List' } },
       { text: 'Done.' },
     ],
   },
   {
     name: 'codex',
-    script: () => [{ tool: 'exec_command', input: { cmd: "printf 'hello, yard\\n' > greeting.txt" } }, { tool: 'exec_command', input: { cmd: 'ls > listing.txt' } }, { text: 'Done.' }],
+    script: () => [
+      { tool: 'exec_command', input: { cmd: "printf 'hello, yard\\n' > greeting.txt" } },
+      { tool: 'exec_command', input: { cmd: 'ls > listing.txt' } },
+      { text: 'Done.' },
+    ],
   },
   {
     name: 'gemini',
@@ -128,10 +146,23 @@ try {
       const model = await startModelServer(contender.script(cache.worktreeDir(hosted.repo, runId)));
       try {
         const agent = scriptedAgent(contender.name, bin, model.url);
-        const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([hosted.token]), sandbox });
+        const runner = new Runner({
+          cache,
+          identity: { name: 'bot', email: 'bot@x.invalid' },
+          redactor: new Redactor([hosted.token]),
+          sandbox,
+        });
         const started = performance.now();
-        const outcome = await runner.execute(runRequest(hosted.repo, hosted.token, issue, ['true'], { runId, agent, agentName: contender.name, timeoutMs: 120_000 }));
-        if (outcome.state !== 'succeeded' || !outcome.pushed) throw new Error(`${contender.name}: ${outcome.state} ${outcome.reason ?? ''}\n${outcome.logTail}`);
+        const outcome = await runner.execute(
+          runRequest(hosted.repo, hosted.token, issue, ['true'], {
+            runId,
+            agent,
+            agentName: contender.name,
+            timeoutMs: 120_000,
+          }),
+        );
+        if (outcome.state !== 'succeeded' || !outcome.pushed)
+          throw new Error(`${contender.name}: ${outcome.state} ${outcome.reason ?? ''}\n${outcome.logTail}`);
         runs.push((performance.now() - started) / 1000);
         agentSeconds.push(outcome.agentMs / 1000);
       } finally {
@@ -142,7 +173,9 @@ try {
     figures[`${contender.name}_run_s`] = median(runs);
     figures[`${contender.name}_agent_s`] = median(agentSeconds);
     figures[`${contender.name}_overhead_s`] = median(overhead);
-    console.log(`${contender.name}: run ${median(runs)} s, of which the agent ${median(agentSeconds)} s and Switchyard ${median(overhead)} s (median of ${SAMPLES})`);
+    console.log(
+      `${contender.name}: run ${median(runs)} s, of which the agent ${median(agentSeconds)} s and Switchyard ${median(overhead)} s (median of ${SAMPLES})`,
+    );
   }
 } finally {
   await hosted.stop();

@@ -17,10 +17,17 @@ const AGENT_SECONDS = 60;
 async function timeUntil(current: Harness, issue: number, truth: RegExp, from: number): Promise<number> {
   let seen = '';
   try {
-    await eventually(async () => truth.test((seen = (await statusComment(current.stack, issue)) ?? '')) || undefined, 120_000, `comment matching ${truth.source}`);
+    await eventually(
+      async () => truth.test((seen = (await statusComment(current.stack, issue)) ?? '')) || undefined,
+      120_000,
+      `comment matching ${truth.source}`,
+    );
   } catch (error) {
-    if (process.env.BENCH_LOGS) await writeFile(process.env.BENCH_LOGS, current.processes.logs.join("\n"));
-    throw new Error(`${(error as Error).message}\nlast comment:\n${seen}\nlast log lines:\n${current.processes.logs.slice(-15).join('\n')}`, { cause: error });
+    if (process.env.BENCH_LOGS) await writeFile(process.env.BENCH_LOGS, current.processes.logs.join('\n'));
+    throw new Error(
+      `${(error as Error).message}\nlast comment:\n${seen}\nlast log lines:\n${current.processes.logs.slice(-15).join('\n')}`,
+      { cause: error },
+    );
   }
   return (Date.now() - from) / 1000;
 }
@@ -72,4 +79,11 @@ const exhausted = await embedded(true);
 console.log(`exhausted retries visible after ${exhausted.toFixed(1)} s`);
 const moved = await failover();
 if (moved !== undefined) console.log(`failover visible after ${moved.toFixed(1)} s`);
-console.log(JSON.stringify({ retry_visible_s: Number(retry.toFixed(1)), exhausted_visible_s: Number(exhausted.toFixed(1)), failover_visible_s: moved === undefined ? null : Number(moved.toFixed(1)), goal_s: 30 }));
+console.log(
+  JSON.stringify({
+    retry_visible_s: Number(retry.toFixed(1)),
+    exhausted_visible_s: Number(exhausted.toFixed(1)),
+    failover_visible_s: moved === undefined ? null : Number(moved.toFixed(1)),
+    goal_s: 30,
+  }),
+);

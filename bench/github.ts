@@ -17,35 +17,66 @@ const agent = AGENT_SECONDS > 0 ? 'timed' : 'patch';
 const stack = await startStack({
   concurrency: ISSUES,
   env: { SWITCHYARD_STATUS_INTERVAL: process.env.BENCH_STATUS_INTERVAL ?? '3s' },
-  agents: { timed: { kind: 'command', command: ['sh', '-c', `sleep ${AGENT_SECONDS}; git apply "$SWITCHYARD_ISSUE_BODY_FILE" 2>/dev/null || echo "$SWITCHYARD_ISSUE_NUMBER" > "done-$SWITCHYARD_ISSUE_NUMBER.txt"`], timeout: 600_000, passEnv: [], env: {} } },
+  agents: {
+    timed: {
+      kind: 'command',
+      command: [
+        'sh',
+        '-c',
+        `sleep ${AGENT_SECONDS}; git apply "$SWITCHYARD_ISSUE_BODY_FILE" 2>/dev/null || echo "$SWITCHYARD_ISSUE_NUMBER" > "done-$SWITCHYARD_ISSUE_NUMBER.txt"`,
+      ],
+      timeout: 600_000,
+      passEnv: [],
+      env: {},
+    },
+  },
 });
 const appRequest = (r: { actor: string | undefined }) => r.actor === 'app' || r.actor === 'switchyard[bot]';
 try {
   const { twin, gh, owner, repo } = stack;
-  if (process.env.BENCH_STATUS_LABELS === 'off') await pushFiles(twin, owner, repo, { '.github/switchyard.yml': 'statusLabels: false\n' });
+  if (process.env.BENCH_STATUS_LABELS === 'off')
+    await pushFiles(twin, owner, repo, { '.github/switchyard.yml': 'statusLabels: false\n' });
   // Installing the app sets the repository up (its labels): counted apart, it is not per issue.
   const installation = [...twin.state.installations.values()].find((i) => i.account.login === owner);
   twin.announceInstallation(installation?.id ?? 0);
   const expected = process.env.BENCH_STATUS_LABELS === 'off' ? 0 : 4;
-  await eventually(async () => {
-    const { data } = await gh.rest.issues.listLabelsForRepo({ owner, repo, per_page: 100 });
-    return data.some((l) => l.name === `agent:${agent}`) && data.filter((l) => l.name.startsWith('switchyard:')).length === expected ? true : undefined;
-  }, 30_000, 'labels set up');
+  await eventually(
+    async () => {
+      const { data } = await gh.rest.issues.listLabelsForRepo({ owner, repo, per_page: 100 });
+      return data.some((l) => l.name === `agent:${agent}`) &&
+        data.filter((l) => l.name.startsWith('switchyard:')).length === expected
+        ? true
+        : undefined;
+    },
+    30_000,
+    'labels set up',
+  );
   await twin.idle();
   // The set-up job records what it ensured just after its last request.
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const setupRequests = twin.requests.filter(appRequest).length;
   const before = twin.requests.length;
   const issues: number[] = [];
-  for (let i = 1; i <= ISSUES; i++) issues.push(await openIssue(stack, `Add page ${i}`, `\`\`\`diff\n${newFileDiff(`docs/page-${i}.md`, [`# Page ${i}`])}\`\`\`\n`));
+  for (let i = 1; i <= ISSUES; i++)
+    issues.push(
+      await openIssue(
+        stack,
+        `Add page ${i}`,
+        `\`\`\`diff\n${newFileDiff(`docs/page-${i}.md`, [`# Page ${i}`])}\`\`\`\n`,
+      ),
+    );
   for (const issue of issues) await addLabel(stack, issue, `agent:${agent}`);
   for (const issue of issues) await statusShowing(stack, issue, 'Succeeded', 60_000 + AGENT_SECONDS * 1000);
   const { data: pulls } = await gh.rest.pulls.list({ owner, repo, state: 'open', per_page: 100 });
   for (const pull of pulls) await gh.rest.pulls.merge({ owner, repo, pull_number: pull.number });
-  await eventually(async () => {
-    const { data } = await gh.rest.issues.listForRepo({ owner, repo, state: 'closed', per_page: 100 });
-    return issues.every((n) => data.some((i) => i.number === n)) ? true : undefined;
-  }, 30_000, 'issues closed by their merged pull requests');
+  await eventually(
+    async () => {
+      const { data } = await gh.rest.issues.listForRepo({ owner, repo, state: 'closed', per_page: 100 });
+      return issues.every((n) => data.some((i) => i.number === n)) ? true : undefined;
+    },
+    30_000,
+    'issues closed by their merged pull requests',
+  );
   for (const issue of issues) await statusShowing(stack, issue, 'Merged', 30_000);
   await twin.idle();
   // Let any follow-up (plans after the merges) finish before counting.
@@ -53,10 +84,22 @@ try {
 
   const appRequests = twin.requests.slice(before).filter(appRequest);
   const byEndpoint: Record<string, number> = {};
-  for (const request of appRequests) byEndpoint[request.operationId ?? request.path] = (byEndpoint[request.operationId ?? request.path] ?? 0) + 1;
+  for (const request of appRequests)
+    byEndpoint[request.operationId ?? request.path] = (byEndpoint[request.operationId ?? request.path] ?? 0) + 1;
   const sorted = Object.fromEntries(Object.entries(byEndpoint).sort((a, b) => b[1] - a[1]));
   console.log(`${appRequests.length} requests by the app for ${ISSUES} issues`);
-  console.log(JSON.stringify({ issues: ISSUES, agent_seconds: AGENT_SECONDS, status_labels: process.env.BENCH_STATUS_LABELS !== 'off', requests: appRequests.length, requests_per_issue: Number((appRequests.length / ISSUES).toFixed(2)), by_endpoint: sorted, setup_requests: setupRequests, violations: twin.violations.length }));
+  console.log(
+    JSON.stringify({
+      issues: ISSUES,
+      agent_seconds: AGENT_SECONDS,
+      status_labels: process.env.BENCH_STATUS_LABELS !== 'off',
+      requests: appRequests.length,
+      requests_per_issue: Number((appRequests.length / ISSUES).toFixed(2)),
+      by_endpoint: sorted,
+      setup_requests: setupRequests,
+      violations: twin.violations.length,
+    }),
+  );
 } finally {
   await stack.stop();
 }

@@ -47,21 +47,38 @@ async function measure(mode: 'embedded' | 'postgres') {
   await Promise.all(
     Array.from({ length: ISSUES }, (_, i) =>
       create(async () => {
-        const { data } = await gh.rest.issues.create({ owner: OWNER, repo: REPO, title: `Issue ${i}`, body: 'Something to do.' });
+        const { data } = await gh.rest.issues.create({
+          owner: OWNER,
+          repo: REPO,
+          title: `Issue ${i}`,
+          body: 'Something to do.',
+        });
         issues.push(data.number);
       }),
     ),
   );
 
-  const database = mode === 'postgres' ? await freshDatabase(process.env.SWITCHYARD_TEST_DATABASE_URL ?? '') : undefined;
-  const processes = new ProcessStack({ twin, databaseUrl: database?.url, agents: {}, concurrency: 2, env: { LOG_LEVEL: 'info' } });
+  const database =
+    mode === 'postgres' ? await freshDatabase(process.env.SWITCHYARD_TEST_DATABASE_URL ?? '') : undefined;
+  const processes = new ProcessStack({
+    twin,
+    databaseUrl: database?.url,
+    agents: {},
+    concurrency: 2,
+    env: { LOG_LEVEL: 'info' },
+  });
   const web = await processes.start('web', 'web');
   const url = await processes.webhookUrl();
   twin.setWebhookUrl(undefined);
 
   const deliveries = issues.map((number) => {
     const payload = structuredClone(template) as Record<string, unknown> & { issue: Record<string, unknown> };
-    payload.issue = { ...payload.issue, number, title: `Issue ${number}`, url: String(payload.issue.url).replace(/\d+$/, String(number)) };
+    payload.issue = {
+      ...payload.issue,
+      number,
+      title: `Issue ${number}`,
+      url: String(payload.issue.url).replace(/\d+$/, String(number)),
+    };
     return { id: randomUUID(), body: JSON.stringify(payload) };
   });
   const redelivered = deliveries.filter((_, i) => i % 10 === 0);
@@ -90,7 +107,9 @@ async function measure(mode: 'embedded' | 'postgres') {
     ),
   );
   const seconds = (performance.now() - started) / 1000;
-  console.log(`${mode}: ${deliveries.length + redelivered.length} deliveries acknowledged in ${seconds.toFixed(1)} s; waiting for every issue's status comment…`);
+  console.log(
+    `${mode}: ${deliveries.length + redelivered.length} deliveries acknowledged in ${seconds.toFixed(1)} s; waiting for every issue's status comment…`,
+  );
   const processingStarted = performance.now();
 
   // Every accepted trigger ends in exactly one status comment on its issue.
@@ -100,7 +119,8 @@ async function measure(mode: 'embedded' | 'postgres') {
     counts = new Map();
     const repo = twin.state.repo(OWNER, REPO);
     for (const comment of repo?.comments.values() ?? []) {
-      if (comment.body.startsWith(STATUS_MARKER)) counts.set(comment.issueNumber, (counts.get(comment.issueNumber) ?? 0) + 1);
+      if (comment.body.startsWith(STATUS_MARKER))
+        counts.set(comment.issueNumber, (counts.get(comment.issueNumber) ?? 0) + 1);
     }
     if (issues.every((n) => counts.has(n))) break;
     await new Promise((resolve) => setTimeout(resolve, 500));

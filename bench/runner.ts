@@ -37,16 +37,24 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 
 /** Writes the history with git fast-import: one commit of every file, then commits that rewrite a tenth. */
 async function generate(gitDir: string): Promise<void> {
-  const importer = spawn('git', ['--git-dir', gitDir, 'fast-import', '--quiet'], { stdio: ['pipe', 'inherit', 'inherit'] });
-  const write = (chunk: string | Buffer) => new Promise<void>((resolve) => (importer.stdin.write(chunk) ? resolve() : importer.stdin.once('drain', resolve)));
+  const importer = spawn('git', ['--git-dir', gitDir, 'fast-import', '--quiet'], {
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
+  const write = (chunk: string | Buffer) =>
+    new Promise<void>((resolve) => (importer.stdin.write(chunk) ? resolve() : importer.stdin.once('drain', resolve)));
   const fileBytes = 1024;
   const perCommit = Math.floor(FILES / 10);
   const commits = Math.max(1, Math.ceil((HISTORY_MB * 1024 * 1024 - FILES * fileBytes) / (perCommit * fileBytes)));
   let mark = 0;
   for (let commit = 0; commit <= commits; commit++) {
-    const paths = commit === 0 ? Array.from({ length: FILES }, (_, i) => i) : Array.from({ length: perCommit }, () => Math.floor(Math.random() * FILES));
+    const paths =
+      commit === 0
+        ? Array.from({ length: FILES }, (_, i) => i)
+        : Array.from({ length: perCommit }, () => Math.floor(Math.random() * FILES));
     const message = commit === 0 ? 'Initial import' : `Change ${commit}`;
-    await write(`commit refs/heads/main\nmark :${++mark}\ncommitter bench <bench@x.invalid> ${1_700_000_000 + commit} +0000\ndata ${message.length}\n${message}\n`);
+    await write(
+      `commit refs/heads/main\nmark :${++mark}\ncommitter bench <bench@x.invalid> ${1_700_000_000 + commit} +0000\ndata ${message.length}\n${message}\n`,
+    );
     if (commit > 0) await write(`from :${mark - 1}\n`);
     for (const index of new Set(paths)) {
       const content = Buffer.from(`${randomBytes((fileBytes * 3) / 4).toString('base64')}\n`);
@@ -56,7 +64,9 @@ async function generate(gitDir: string): Promise<void> {
     }
   }
   importer.stdin.end();
-  await new Promise((resolve, reject) => importer.on('close', (code) => (code === 0 ? resolve(code) : reject(new Error(`fast-import exited ${code}`)))));
+  await new Promise((resolve, reject) =>
+    importer.on('close', (code) => (code === 0 ? resolve(code) : reject(new Error(`fast-import exited ${code}`)))),
+  );
   await execa('git', ['--git-dir', gitDir, 'gc', '--quiet']);
 }
 
@@ -69,52 +79,95 @@ try {
   console.log(`generated in ${Math.round(await timed(() => generate(remoteDir)))} ms`);
   const repoKb = Number((await execa('du', ['-sk', remoteDir])).stdout.split('\t')[0]);
   const token = twin.createUser('bench').token;
-  const repo: RepoRef = { owner: 'bench', name: 'big', fullName: 'bench/big', cloneUrl: `${twin.url}/bench/big.git`, defaultBranch: 'main' };
+  const repo: RepoRef = {
+    owner: 'bench',
+    name: 'big',
+    fullName: 'bench/big',
+    cloneUrl: `${twin.url}/bench/big.git`,
+    defaultBranch: 'main',
+  };
   const cache = new RepoCache(join(work, 'data'));
-  const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: authorizationHeader(token) };
+  const gitEnv = {
+    ...process.env,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'http.extraHeader',
+    GIT_CONFIG_VALUE_0: authorizationHeader(token),
+  };
 
   // The first run clones the mirror; not part of any figure.
   const first = await cache.prepare({ repo, token, runId: 'warm', branch: 'agent/0-warm', base: 'main' });
   await cache.release(repo, first);
 
-  const baseSha = (await execa('git', ['--git-dir', cache.mirrorDir(repo), 'rev-parse', 'refs/remotes/origin/main'])).stdout.trim();
+  const baseSha = (
+    await execa('git', ['--git-dir', cache.mirrorDir(repo), 'rev-parse', 'refs/remotes/origin/main'])
+  ).stdout.trim();
   const fresh: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
-    fresh.push(await timed(async () => {
-      const worktree = await cache.prepare({ repo, token, runId: `fresh-${i}`, branch: `agent/1${i}-fresh`, base: 'main' });
-      await cache.release(repo, worktree);
-    }));
+    fresh.push(
+      await timed(async () => {
+        const worktree = await cache.prepare({
+          repo,
+          token,
+          runId: `fresh-${i}`,
+          branch: `agent/1${i}-fresh`,
+          base: 'main',
+        });
+        await cache.release(repo, worktree);
+      }),
+    );
   }
   const pooled = await cache.prepare({ repo, token, runId: 'pool', branch: 'agent/2-pool', base: 'main', poolSize: 1 });
   await cache.release(repo, pooled);
   const reuse: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
-    reuse.push(await timed(async () => {
-      const worktree = await cache.prepare({ repo, token, runId: `reuse-${i}`, branch: `agent/3${i}-reuse`, base: 'main', poolSize: 1 });
-      await cache.release(repo, worktree);
-    }));
+    reuse.push(
+      await timed(async () => {
+        const worktree = await cache.prepare({
+          repo,
+          token,
+          runId: `reuse-${i}`,
+          branch: `agent/3${i}-reuse`,
+          base: 'main',
+          poolSize: 1,
+        });
+        await cache.release(repo, worktree);
+      }),
+    );
   }
   const cloneLocal: number[] = [];
   const clone: number[] = [];
   for (let i = 0; i < Math.max(3, Math.ceil(SAMPLES / 2)); i++) {
     const localTarget = join(work, `local-${i}`);
-    cloneLocal.push(await timed(async () => {
-      // The mirror keeps branches under refs/remotes: clone without checkout, then check out the base.
-      await execa('git', ['clone', '--quiet', '--local', '--no-checkout', cache.mirrorDir(repo), localTarget]);
-      await execa('git', ['-C', localTarget, 'checkout', '--quiet', '--detach', baseSha]);
-      await rm(localTarget, { recursive: true, force: true });
-    }));
+    cloneLocal.push(
+      await timed(async () => {
+        // The mirror keeps branches under refs/remotes: clone without checkout, then check out the base.
+        await execa('git', ['clone', '--quiet', '--local', '--no-checkout', cache.mirrorDir(repo), localTarget]);
+        await execa('git', ['-C', localTarget, 'checkout', '--quiet', '--detach', baseSha]);
+        await rm(localTarget, { recursive: true, force: true });
+      }),
+    );
     const target = join(work, `clone-${i}`);
-    clone.push(await timed(async () => {
-      await execa('git', ['clone', '--quiet', repo.cloneUrl, target], { env: gitEnv });
-      await rm(target, { recursive: true, force: true });
-    }));
+    clone.push(
+      await timed(async () => {
+        await execa('git', ['clone', '--quiet', repo.cloneUrl, target], { env: gitEnv });
+        await rm(target, { recursive: true, force: true });
+      }),
+    );
   }
 
-  const runner = new Runner({ cache, identity: { name: 'bench', email: 'bench@x.invalid' }, redactor: new Redactor([token]), sandbox: { kind: 'none', dataDir: join(work, 'data'), secretFiles: [] } });
+  const runner = new Runner({
+    cache,
+    identity: { name: 'bench', email: 'bench@x.invalid' },
+    redactor: new Redactor([token]),
+    sandbox: { kind: 'none', dataDir: join(work, 'data'), secretFiles: [] },
+  });
   const overhead: number[] = [];
   const overheadReuse: number[] = [];
-  for (const [poolSize, into] of [[0, overhead], [1, overheadReuse]] as const) {
+  for (const [poolSize, into] of [
+    [0, overhead],
+    [1, overheadReuse],
+  ] as const) {
     for (let i = 0; i < SAMPLES; i++) {
       const started = performance.now();
       const outcome = await runner.execute({
@@ -152,7 +205,9 @@ try {
     reuse_vs_clone: Number((percentile(reuse, 50) / percentile(clone, 50)).toFixed(3)),
     fresh_add_vs_clone: Number((percentile(fresh, 50) / percentile(clone, 50)).toFixed(3)),
   };
-  console.log(`fresh add p50 ${figures.fresh_add_p50_ms} ms · reuse p50 ${figures.reuse_p50_ms} ms · clone --local p50 ${figures.clone_local_p50_ms} ms · clone p50 ${figures.clone_p50_ms} ms · runner overhead p50 ${figures.overhead_p50_ms} ms (reuse ${figures.overhead_reuse_p50_ms} ms)`);
+  console.log(
+    `fresh add p50 ${figures.fresh_add_p50_ms} ms · reuse p50 ${figures.reuse_p50_ms} ms · clone --local p50 ${figures.clone_local_p50_ms} ms · clone p50 ${figures.clone_p50_ms} ms · runner overhead p50 ${figures.overhead_p50_ms} ms (reuse ${figures.overhead_reuse_p50_ms} ms)`,
+  );
   console.log(JSON.stringify(figures));
 } finally {
   await twin.stop();

@@ -8,7 +8,6 @@ import { schedule, DEFAULT_PRIORITY, type PlanItem } from '../src/scheduler/sche
 import { lowerBound, simulateSwitchyard, simulateWaves, type SimTask } from '../src/scheduler/simulate.ts';
 import { seededRandom as random } from '../test/support/random.ts';
 
-
 export function randomDag(rand: () => number, size: number, edges: number): SimTask[] {
   const deps = Array.from({ length: size }, () => new Set<number>());
   let count = 0;
@@ -38,7 +37,13 @@ const dags = Array.from({ length: DAGS }, () => {
   return randomDag(rand, size, Math.round(size * 1.5));
 });
 
-type Stats = { mean_ratio: number; worst_ratio: number; waves_mean_ratio: number; waves_worst_ratio: number; uniform_estimates_mean_ratio: number };
+type Stats = {
+  mean_ratio: number;
+  worst_ratio: number;
+  waves_mean_ratio: number;
+  waves_worst_ratio: number;
+  uniform_estimates_mean_ratio: number;
+};
 const concurrency: Record<string, Stats> = {};
 for (const c of [2, 4, 8]) {
   const ours: number[] = [];
@@ -49,12 +54,25 @@ for (const c of [2, 4, 8]) {
     ours.push(simulateSwitchyard(dag, c).makespanMs / bound);
     waves.push(simulateWaves(dag, c).makespanMs / bound);
     // Without history every estimate is the same default: the critical path counts issues.
-    uniform.push(simulateSwitchyard(dag.map((t) => ({ ...t, estimateMs: 15 * 60_000 })), c).makespanMs / bound);
+    uniform.push(
+      simulateSwitchyard(
+        dag.map((t) => ({ ...t, estimateMs: 15 * 60_000 })),
+        c,
+      ).makespanMs / bound,
+    );
   }
   const mean = (xs: number[]) => Number((xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(4));
   const worst = (xs: number[]) => Number(Math.max(...xs).toFixed(4));
-  concurrency[String(c)] = { mean_ratio: mean(ours), worst_ratio: worst(ours), waves_mean_ratio: mean(waves), waves_worst_ratio: worst(waves), uniform_estimates_mean_ratio: mean(uniform) };
-  console.log(`concurrency ${c}: switchyard mean ${mean(ours)} worst ${worst(ours)} · waves mean ${mean(waves)} worst ${worst(waves)} · uniform estimates mean ${mean(uniform)}`);
+  concurrency[String(c)] = {
+    mean_ratio: mean(ours),
+    worst_ratio: worst(ours),
+    waves_mean_ratio: mean(waves),
+    waves_worst_ratio: worst(waves),
+    uniform_estimates_mean_ratio: mean(uniform),
+  };
+  console.log(
+    `concurrency ${c}: switchyard mean ${mean(ours)} worst ${worst(ours)} · waves mean ${mean(waves)} worst ${worst(waves)} · uniform estimates mean ${mean(uniform)}`,
+  );
 }
 
 // Planning cost: one scheduler call over 1,000 issues and 3,000 dependencies.
@@ -73,7 +91,14 @@ const items: PlanItem[] = big.map((t) => ({
   branch: `agent/${t.id}`,
 }));
 const facts = Object.fromEntries(big.map((t) => [t.id, { state: 'open' as const }]));
-const limits = { repoConcurrency: 8, globalFree: 8, maxOpenPullRequests: null, openPullRequests: 0, runsPerHour: null, startedLastHour: 0 };
+const limits = {
+  repoConcurrency: 8,
+  globalFree: 8,
+  maxOpenPullRequests: null,
+  openPullRequests: 0,
+  runsPerHour: null,
+  startedLastHour: 0,
+};
 for (let i = 0; i < 5; i++) schedule({ items, facts, release: 'merged', limits });
 const REPS = 20;
 const cpu = process.cpuUsage();
@@ -82,4 +107,6 @@ const used = process.cpuUsage(cpu);
 const plan1000 = Number(((used.user + used.system) / 1000 / REPS).toFixed(2));
 console.log(`plan 1000 issues / ${dependencyCount} dependencies: ${plan1000} ms CPU per plan`);
 
-console.log(JSON.stringify({ dags: DAGS, concurrency, plan_1000_ms: plan1000, plan_1000_dependencies: dependencyCount }));
+console.log(
+  JSON.stringify({ dags: DAGS, concurrency, plan_1000_ms: plan1000, plan_1000_dependencies: dependencyCount }),
+);

@@ -4,7 +4,9 @@
 /* global process, console */
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  console.error(`Switchyard needs Node.js 24 or newer, and this is Node.js ${process.version}.\nInstall it (for example \`npm install -g node@24\`, or with nvm: \`nvm install 24\`; .nvmrc says 24) and run again.`);
+  console.error(
+    `Switchyard needs Node.js 24 or newer, and this is Node.js ${process.version}.\nInstall it (for example \`npm install -g node@24\`, or with nvm: \`nvm install 24\`; .nvmrc says 24) and run again.`,
+  );
   process.exit(1);
 }
 await import('../src/cli/index.ts');

@@ -1,7 +1,16 @@
 /** The Probot app function: registers handlers, nothing else. */
 import type { ApplicationFunction, Context } from 'probot';
 import { assertPayload } from './github/payload-guard.ts';
-import { onCancelEvent, onDashboardEdited, onDependencyEvent, onInstalled, onIssueComment, onIssueLabeled, onPullRequestFate, type WebhookDeps } from './github/webhooks.ts';
+import {
+  onCancelEvent,
+  onDashboardEdited,
+  onDependencyEvent,
+  onInstalled,
+  onIssueComment,
+  onIssueLabeled,
+  onPullRequestFate,
+  type WebhookDeps,
+} from './github/webhooks.ts';
 
 type Checked = 'issues' | 'issue_comment' | 'pull_request';
 
@@ -9,7 +18,8 @@ type Checked = 'issues' | 'issue_comment' | 'pull_request';
 function checked<E extends Context>(handler: (context: E) => Promise<void>): (context: E) => Promise<void> {
   return async (context) => {
     const payload: unknown = context.payload;
-    const action = typeof payload === 'object' && payload !== null && 'action' in payload ? String(payload.action) : undefined;
+    const action =
+      typeof payload === 'object' && payload !== null && 'action' in payload ? String(payload.action) : undefined;
     assertPayload(context.name as Checked, action, payload);
     await handler(context);
   };
@@ -17,8 +27,14 @@ function checked<E extends Context>(handler: (context: E) => Promise<void>): (co
 
 export function switchyardApp(deps: WebhookDeps): ApplicationFunction {
   return (app) => {
-    app.on('issues.labeled', checked((context) => onIssueLabeled(context, deps)));
-    app.on('issues.unlabeled', checked((context) => onCancelEvent(context.payload, 'unlabeled', deps)));
+    app.on(
+      'issues.labeled',
+      checked((context) => onIssueLabeled(context, deps)),
+    );
+    app.on(
+      'issues.unlabeled',
+      checked((context) => onCancelEvent(context.payload, 'unlabeled', deps)),
+    );
     app.on(
       'issues.closed',
       checked(async (context) => {
@@ -26,9 +42,15 @@ export function switchyardApp(deps: WebhookDeps): ApplicationFunction {
         await onDependencyEvent(context.payload, `#${context.payload.issue.number} closed`, deps);
       }),
     );
-    app.on('issue_comment.created', checked((context) => onIssueComment(context.payload, context.id, deps)));
+    app.on(
+      'issue_comment.created',
+      checked((context) => onIssueComment(context.payload, context.id, deps)),
+    );
     // A retry box ticked on the repository's dashboard issue.
-    app.on('issues.edited', checked((context) => onDashboardEdited(context.payload, context.id, deps)));
+    app.on(
+      'issues.edited',
+      checked((context) => onDashboardEdited(context.payload, context.id, deps)),
+    );
     // Merged: a dependency may be satisfied. Closed either way: an open pull request slot is free.
     app.on(
       'pull_request.closed',
@@ -38,7 +60,12 @@ export function switchyardApp(deps: WebhookDeps): ApplicationFunction {
         await onDependencyEvent(context.payload, `pull request #${context.payload.number} ${fate}`, deps);
       }),
     );
-    app.on('pull_request.reopened', checked((context) => onPullRequestFate(context.payload, 'open', deps)));
-    app.on(['installation.created', 'installation_repositories.added'], (context) => onInstalled(context.payload, deps));
+    app.on(
+      'pull_request.reopened',
+      checked((context) => onPullRequestFate(context.payload, 'open', deps)),
+    );
+    app.on(['installation.created', 'installation_repositories.added'], (context) =>
+      onInstalled(context.payload, deps),
+    );
   };
 }

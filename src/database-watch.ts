@@ -47,7 +47,10 @@ export function watchDatabase(options: DatabaseWatchOptions): { stop(): void } {
     const silentMs = Date.now() - lastOk;
     if (lost || silentMs < limit) return;
     lost = true;
-    options.log.error({ silentMs }, 'lost the database: stopping this worker\'s agents, whose runs may already be retried elsewhere');
+    options.log.error(
+      { silentMs },
+      "lost the database: stopping this worker's agents, whose runs may already be retried elsewhere",
+    );
     options.onLost(silentMs);
   }
   return { stop: () => clearInterval(timer) };

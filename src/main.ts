@@ -31,7 +31,8 @@ export async function main(argv: string[]): Promise<void> {
   loadDotEnv();
   const settings = loadServerSettings();
   if (!settings.appId || !settings.privateKey) {
-    if (settings.production) throw new SettingsError('APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required in production.');
+    if (settings.production)
+      throw new SettingsError('APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required in production.');
     // Set-up mode: Probot serves the manifest flow and writes the credentials to .env.
     await run(() => undefined);
     return;
@@ -42,7 +43,10 @@ export async function main(argv: string[]): Promise<void> {
     // A persistent listener: execa's exit hook re-raises a signal that no listener is left for.
     if (stopping) return;
     stopping = true;
-    switchyard.log.info({ signal, graceMs: settings.shutdownGraceMs }, 'shutting down: no new runs, running ones get the grace period');
+    switchyard.log.info(
+      { signal, graceMs: settings.shutdownGraceMs },
+      'shutting down: no new runs, running ones get the grace period',
+    );
     switchyard.stop().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -36,10 +36,18 @@ export const DEFAULT_ESTIMATE_MS = 10 * 60 * 1000;
 
 const DEFAULT_CONFIG = defaultRepoConfig();
 
-async function blockedBy(octokit: GitHubClient, repo: RepoRef, issueNumber: number): Promise<{ issues: number[]; foreign: string[] }> {
+async function blockedBy(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  issueNumber: number,
+): Promise<{ issues: number[]; foreign: string[] }> {
   const issues: number[] = [];
   const foreign: string[] = [];
-  const { data } = await octokit.rest.issues.listDependenciesBlockedBy({ ...repoParams(repo), issue_number: issueNumber, per_page: 100 });
+  const { data } = await octokit.rest.issues.listDependenciesBlockedBy({
+    ...repoParams(repo),
+    issue_number: issueNumber,
+    per_page: 100,
+  });
   for (const blocker of data) {
     const [, owner, name] = /repos\/([^/]+)\/([^/]+)\/issues\/\d+$/.exec(blocker.url) ?? [];
     if (`${owner}/${name}`.toLowerCase() === repo.fullName.toLowerCase()) issues.push(blocker.number);
@@ -58,7 +66,10 @@ async function issueFact(octokit: GitHubClient, store: Store, repo: RepoRef, iss
     state = 'missing';
   }
   const last = await store.lastFinishedRun(repo.fullName, issueNumber);
-  const lastRun = last && last.state !== 'queued' && last.state !== 'waiting' && last.state !== 'running' ? { state: last.state, branch: last.branch, pullRequest: last.pullRequestNumber } : undefined;
+  const lastRun =
+    last && last.state !== 'queued' && last.state !== 'waiting' && last.state !== 'running'
+      ? { state: last.state, branch: last.branch, pullRequest: last.pullRequestNumber }
+      : undefined;
   return { state, lastRun };
 }
 
@@ -90,13 +101,17 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
     if (!occupying && run.dependenciesReadAt === null) {
       const fromBody = parseDependencies(run.trigger.issue.body, repo.fullName);
       // The trigger's payload says how many issues block this one: none spares the request.
-      const fromGitHub = run.trigger.issue.blockedBy === 0 ? { issues: [], foreign: [] } : await blockedBy(octokit, repo, run.issueNumber);
+      const fromGitHub =
+        run.trigger.issue.blockedBy === 0
+          ? { issues: [], foreign: [] }
+          : await blockedBy(octokit, repo, run.issueNumber);
       dependsOn = [...new Set([...fromBody.issues, ...fromGitHub.issues])].sort((a, b) => a - b);
       foreign = [...new Set([...fromBody.foreign, ...fromGitHub.foreign])];
       await deps.store.setDependencies(run.id, dependsOn, foreign);
     }
     if (!occupying) for (const dependency of dependsOn) referenced.add(dependency);
-    if (!estimates.has(run.agent)) estimates.set(run.agent, (await deps.store.estimateMs(repo.fullName, run.agent)) ?? DEFAULT_ESTIMATE_MS);
+    if (!estimates.has(run.agent))
+      estimates.set(run.agent, (await deps.store.estimateMs(repo.fullName, run.agent)) ?? DEFAULT_ESTIMATE_MS);
     items.push({
       runId: run.id,
       issue: run.issueNumber,
@@ -127,13 +142,18 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
     release: config.dependencies.release,
     limits: {
       repoConcurrency: config.concurrency ?? deps.globalConcurrency,
-      globalFree: deps.globalConcurrency - (await deps.store.occupiedSlots()) + items.filter((i) => i.state === 'running').length,
+      globalFree:
+        deps.globalConcurrency - (await deps.store.occupiedSlots()) + items.filter((i) => i.state === 'running').length,
       maxOpenPullRequests,
       openPullRequests: maxOpenPullRequests === null ? 0 : await openSwitchyardPullRequests(octokit, repo),
       runsPerHour,
-      startedLastHour: runsPerHour === null ? 0 : await deps.store.startedSince(repo.fullName, new Date(Date.now() - 60 * 60 * 1000)),
+      startedLastHour:
+        runsPerHour === null ? 0 : await deps.store.startedSince(repo.fullName, new Date(Date.now() - 60 * 60 * 1000)),
       dailySpend: {
-        repository: maxCostPerDay === null ? undefined : { cap: maxCostPerDay, spent: await deps.store.spentSince(today, { repo: repo.fullName }) },
+        repository:
+          maxCostPerDay === null
+            ? undefined
+            : { cap: maxCostPerDay, spent: await deps.store.spentSince(today, { repo: repo.fullName }) },
         agents: agentSpend,
       },
     },
@@ -163,7 +183,8 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
     }
   }
   // Limits clear with time (runs per hour) or elsewhere (other repositories' runs): look again later.
-  if (result.decisions.some((d) => d.kind === 'wait' && d.cause === 'limit')) await deps.requestPlan(job, LIMIT_RECHECK_MS);
+  if (result.decisions.some((d) => d.kind === 'wait' && d.cause === 'limit'))
+    await deps.requestPlan(job, LIMIT_RECHECK_MS);
   await closeFinishedBatches(deps, runs, config.concurrency ?? deps.globalConcurrency);
 }
 
@@ -171,12 +192,23 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
 export const LIMIT_RECHECK_MS = 30_000;
 
 /** Closes the batches of `runs` whose runs have all ended, with their plan reports. */
-export async function closeFinishedBatches(deps: Pick<PlanDeps, 'store' | 'batches' | 'log'>, runs: readonly RunRecord[], concurrency: number): Promise<void> {
+export async function closeFinishedBatches(
+  deps: Pick<PlanDeps, 'store' | 'batches' | 'log'>,
+  runs: readonly RunRecord[],
+  concurrency: number,
+): Promise<void> {
   for (const batchId of new Set(runs.map((r) => r.batchId).filter((id): id is string => id !== null))) {
     const members = await deps.store.runsOfBatch(batchId);
     const report = (all: RunRecord[]) =>
       batchReport(
-        all.map((r) => ({ issue: r.issueNumber, state: r.state, dependsOn: r.dependsOn, createdAt: r.createdAt.getTime(), startedAt: r.startedAt?.getTime() ?? null, finishedAt: r.finishedAt?.getTime() ?? null })),
+        all.map((r) => ({
+          issue: r.issueNumber,
+          state: r.state,
+          dependsOn: r.dependsOn,
+          createdAt: r.createdAt.getTime(),
+          startedAt: r.startedAt?.getTime() ?? null,
+          finishedAt: r.finishedAt?.getTime() ?? null,
+        })),
         concurrency,
       );
     if (await deps.batches.closeIfDone(batchId, report, members)) deps.log.info({ batch: batchId }, 'batch finished');

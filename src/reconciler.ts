@@ -49,7 +49,11 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
     if (deps.dataDir) {
       const orphans = await killOrphanedRuns(deps.dataDir, { spareOwn: true });
       const elsewhere = await killMachineOrphans();
-      if (orphans.groups.length + elsewhere.length > 0) deps.log.warn({ runs: orphans.runs, processGroups: [...orphans.groups, ...elsewhere] }, 'killed the agents of runs whose Switchyard is gone');
+      if (orphans.groups.length + elsewhere.length > 0)
+        deps.log.warn(
+          { runs: orphans.runs, processGroups: [...orphans.groups, ...elsewhere] },
+          'killed the agents of runs whose Switchyard is gone',
+        );
     }
     // A run that ended just before its process died may not have had its final status written.
     // An ended run found written is not looked at again; one whose write was asked for is asked
@@ -71,18 +75,31 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
     const dispatched = await deps.store.dispatchedRuns();
     if (dispatched.length === 0) return [];
     const jobs = await deps.jobs.runJobs(dispatched.map((d) => d.run.id));
-    const views = dispatched.map(({ run, cancelReason }) => ({ id: run.id, state: run.state as 'queued' | 'running', attempt: run.attempt, dispatchedAt: (run.dispatchedAt ?? run.createdAt).getTime(), cancelReason }));
+    const views = dispatched.map(({ run, cancelReason }) => ({
+      id: run.id,
+      state: run.state as 'queued' | 'running',
+      attempt: run.attempt,
+      dispatchedAt: (run.dispatchedAt ?? run.createdAt).getTime(),
+      cancelReason,
+    }));
     const repairs = reconcile(views, jobs, { now: Date.now(), graceMs: deps.graceMs });
     const made: Repair[] = [];
     for (const repair of repairs) {
-      const ended = await deps.store.failRun(repair.runId, repair.reason, repair.action === 'cancel' ? 'cancelled' : 'failed');
+      const ended = await deps.store.failRun(
+        repair.runId,
+        repair.reason,
+        repair.action === 'cancel' ? 'cancelled' : 'failed',
+      );
       if (!ended) continue;
       made.push(repair);
       if (repair.action === 'cancel' && repair.cancelJob) await deps.jobs.cancelRunJobs(repair.runId);
       await deps.store.endAttempt(ended.id, ended.attempt, ended.state);
       // Notes (such as "retrying as attempt 2") belonged to the run that just ended.
       await deps.records.setNote(ended.repo, ended.issueNumber, null);
-      deps.log.warn({ run: ended.id, repo: ended.repo, issue: ended.issueNumber, state: ended.state, reason: repair.reason }, 'reconciliation ended a run that nothing else would');
+      deps.log.warn(
+        { run: ended.id, repo: ended.repo, issue: ended.issueNumber, state: ended.state, reason: repair.reason },
+        'reconciliation ended a run that nothing else would',
+      );
       void deps.status.refresh({ repo: ended.repo, issueNumber: ended.issueNumber });
       await deps.onEnded(ended);
     }
@@ -93,7 +110,9 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
     return running;
   };
   const timer = setInterval(() => {
-    once().catch((error: unknown) => deps.log.warn({ err: error }, 'reconciliation sweep failed; the next one tries again'));
+    once().catch((error: unknown) =>
+      deps.log.warn({ err: error }, 'reconciliation sweep failed; the next one tries again'),
+    );
   }, deps.intervalMs);
   timer.unref();
   return { sweep: once, stop: () => clearInterval(timer) };

@@ -50,7 +50,10 @@ export async function pushRescuedWork(pruned: readonly PrunedWorktree[], deps: R
       log.info({ branch: target }, 'pushed the work of an interrupted attempt');
       pushed.push(target);
     } catch (error) {
-      log.warn({ err: error, branch: target }, 'could not push the work of an interrupted attempt; it stays in the mirror');
+      log.warn(
+        { err: error, branch: target },
+        'could not push the work of an interrupted attempt; it stays in the mirror',
+      );
     }
   }
   return pushed;

@@ -79,12 +79,17 @@ const CANCEL_POLL_MS = 500;
 export async function startSwitchyard(options: SwitchyardOptions): Promise<Switchyard> {
   const { settings } = options;
   const roles = options.roles ?? { web: true, worker: true };
-  if (!settings.appId || !settings.privateKey) throw new Error('APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required to run the app.');
-  const sandboxCheck = roles.worker ? await checkSandbox(settings.sandbox, { userName: settings.sandboxUser, dataDir: settings.dataDir }) : undefined;
+  if (!settings.appId || !settings.privateKey)
+    throw new Error('APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required to run the app.');
+  const sandboxCheck = roles.worker
+    ? await checkSandbox(settings.sandbox, { userName: settings.sandboxUser, dataDir: settings.dataDir })
+    : undefined;
   const redactor = new Redactor(secretsOf(settings));
   const log = options.log ?? createLogger({ level: settings.logLevel, format: settings.logFormat, redactor });
   if (roles.worker && settings.sandbox === 'none') {
-    log.warn('SWITCHYARD_SANDBOX=none: agents run unsandboxed, as this process\'s user. An agent can read the private key, .env, the database and other runs\' worktrees; only do this where every agent and every issue is trusted.');
+    log.warn(
+      "SWITCHYARD_SANDBOX=none: agents run unsandboxed, as this process's user. An agent can read the private key, .env, the database and other runs' worktrees; only do this where every agent and every issue is trusted.",
+    );
   }
 
   const db = await openDatabase(settings);
@@ -107,7 +112,14 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   const metrics = new Metrics({ store, concurrency: settings.concurrency });
   const clientFor = async (installationId: number) => {
     const octokit = await probot.auth(installationId);
-    octokit.hook.after('request', (response, options) => metrics.githubAnswered(installationId, options.method, response.status, response.headers['x-ratelimit-remaining']));
+    octokit.hook.after('request', (response, options) =>
+      metrics.githubAnswered(
+        installationId,
+        options.method,
+        response.status,
+        response.headers['x-ratelimit-remaining'],
+      ),
+    );
     octokit.hook.error('request', (error, options) => {
       const status = statusOf(error);
       if (status !== undefined) metrics.githubAnswered(installationId, options.method, status, undefined);
@@ -117,7 +129,15 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   };
   const tokenFor = tokenSource({ appId: settings.appId, privateKey: settings.privateKey, baseUrl: settings.baseUrl });
   const dashboards = new RepoDashboards({ db, store, clientFor, intervalMs: settings.statusIntervalMs, log });
-  const status = new StatusReporter({ store, records, clientFor, intervalMs: settings.statusIntervalMs, publicUrl: settings.publicUrl, afterWrite: (run) => dashboards.refresh(run), log });
+  const status = new StatusReporter({
+    store,
+    records,
+    clientFor,
+    intervalMs: settings.statusIntervalMs,
+    publicUrl: settings.publicUrl,
+    afterWrite: (run) => dashboards.refresh(run),
+    log,
+  });
   const cache = new RepoCache(settings.dataDir);
   const cancels = new CancelRegistry();
   const requestPlan = (job: { repo: string; installationId: number }, delayMs = 0) => jobs.requestPlan(job, delayMs);
@@ -126,16 +146,40 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     await closeFinishedBatches({ store, batches, log }, [run], settings.concurrency);
   };
 
-  const healthOptions = { db, roles, disk: roles.worker ? { dir: settings.dataDir, minFreeBytes: settings.minFreeDiskBytes } : undefined };
+  const healthOptions = {
+    db,
+    roles,
+    disk: roles.worker ? { dir: settings.dataDir, minFreeBytes: settings.minFreeDiskBytes } : undefined,
+  };
   let web: WebServer | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   if (roles.web) {
-    const intake: IntakeDeps = { store, records, batches, agents: settings.agents, clientFor, status, requestPlan, defaultWindowMs: settings.batchWindowMs, log };
+    const intake: IntakeDeps = {
+      store,
+      records,
+      batches,
+      agents: settings.agents,
+      clientFor,
+      status,
+      requestPlan,
+      defaultWindowMs: settings.batchWindowMs,
+      log,
+    };
     await jobs.workIntake(async (job) => {
       await handleTrigger(job.trigger, intake);
     });
     await jobs.workPlans((job) =>
-      planRepository(job, { store, batches, clientFor, status, enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue), requestPlan, globalConcurrency: settings.concurrency, agents: settings.agents, log }),
+      planRepository(job, {
+        store,
+        batches,
+        clientFor,
+        status,
+        enqueueRun: (run, repo, issue) => jobs.enqueueRun(run, repo, issue),
+        requestPlan,
+        globalConcurrency: settings.concurrency,
+        agents: settings.agents,
+        log,
+      }),
     );
     await jobs.workCancels((job) => handleCancel(job, { store, status, onEnded: afterRun, log }));
     const enqueueCancel = (job: Parameters<JobEngine['enqueueCancel']>[0]) => jobs.enqueueCancel(job);
@@ -171,9 +215,23 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
         log,
       }),
     });
-    log.info({ url: web.url, webhookPath: settings.webhookPath, database: db.kind, dashboard: settings.dashboardToken || settings.oauth ? `${settings.publicUrl ?? web.url}/dashboard` : 'off' }, 'Switchyard is listening');
+    log.info(
+      {
+        url: web.url,
+        webhookPath: settings.webhookPath,
+        database: db.kind,
+        dashboard: settings.dashboardToken || settings.oauth ? `${settings.publicUrl ?? web.url}/dashboard` : 'off',
+      },
+      'Switchyard is listening',
+    );
     // The dashboard keeps a week of run logs.
-    pruneTimer = setInterval(() => void observability.pruneLogs(new Date(Date.now() - LOG_RETENTION_MS)).catch((error: unknown) => log.warn({ err: error }, 'old run logs not pruned')), 60 * 60 * 1000);
+    pruneTimer = setInterval(
+      () =>
+        void observability
+          .pruneLogs(new Date(Date.now() - LOG_RETENTION_MS))
+          .catch((error: unknown) => log.warn({ err: error }, 'old run logs not pruned')),
+      60 * 60 * 1000,
+    );
     pruneTimer.unref();
   }
   const reconciler = startReconciler({
@@ -192,7 +250,11 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   if (roles.worker) {
     const orphans = await killOrphanedRuns(settings.dataDir);
     const pruned = await cache.pruneOrphans();
-    if (pruned.length > 0 || orphans.groups.length > 0) log.warn({ worktrees: pruned.map((p) => p.path), processGroups: orphans.groups }, 'cleaned up after runs interrupted by a previous process');
+    if (pruned.length > 0 || orphans.groups.length > 0)
+      log.warn(
+        { worktrees: pruned.map((p) => p.path), processGroups: orphans.groups },
+        'cleaned up after runs interrupted by a previous process',
+      );
     await pushRescuedWork(pruned, { store, cache, tokenFor, status, redactor, log });
     const sandbox = {
       kind: settings.sandbox,
@@ -242,17 +304,47 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     // A heartbeat in the database: the dashboard lists live workers and what they run.
     const beat = () =>
       observability
-        .heartbeat({ id: WORKER_ID, host: hostname(), pid: process.pid, roles: Object.entries(roles).filter(([, on]) => on).map(([role]) => role).join('+'), slots: settings.concurrency, running: cancels.size })
+        .heartbeat({
+          id: WORKER_ID,
+          host: hostname(),
+          pid: process.pid,
+          roles: Object.entries(roles)
+            .filter(([, on]) => on)
+            .map(([role]) => role)
+            .join('+'),
+          slots: settings.concurrency,
+          running: cancels.size,
+        })
         .catch((error: unknown) => log.debug({ err: error }, 'worker heartbeat not written'));
     await beat();
     heartbeatTimer = setInterval(() => void beat(), WORKER_HEARTBEAT_MS);
     heartbeatTimer.unref();
     // A worker alone has no web server: it serves /healthz on PORT, for its container's health check.
-    if (!roles.web) web = await startHealthServer({ port: settings.port, host: settings.host, health: () => checkHealth(healthOptions), metrics });
-    log.info({ concurrency: settings.concurrency, agents: Object.keys(settings.agents), sandbox: settings.sandbox, sandboxUser: sandbox.user?.name, agentNetwork: settings.agentNetwork, health: roles.web ? undefined : web?.url }, 'worker started');
+    if (!roles.web)
+      web = await startHealthServer({
+        port: settings.port,
+        host: settings.host,
+        health: () => checkHealth(healthOptions),
+        metrics,
+      });
+    log.info(
+      {
+        concurrency: settings.concurrency,
+        agents: Object.keys(settings.agents),
+        sandbox: settings.sandbox,
+        sandboxUser: sandbox.user?.name,
+        agentNetwork: settings.agentNetwork,
+        health: roles.web ? undefined : web?.url,
+      },
+      'worker started',
+    );
   }
 
-  reconciler.sweep().catch((error: unknown) => log.warn({ err: error }, 'reconciliation sweep at start-up failed; the next one tries again'));
+  reconciler
+    .sweep()
+    .catch((error: unknown) =>
+      log.warn({ err: error }, 'reconciliation sweep at start-up failed; the next one tries again'),
+    );
 
   return {
     settings,

@@ -64,7 +64,6 @@ export class CancelRegistry {
     this.#running.delete(runId);
   }
 
-
   cancel(runId: string, reason: string | Error): void {
     const entry = this.#running.get(runId);
     if (!entry || entry.controller.signal.aborted) return;
@@ -155,7 +154,10 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     octokit = await deps.clientFor(run.installationId);
   } catch (error) {
     log.error({ err: error }, 'no GitHub client for the installation');
-    return deps.store.failRun(run.id, `Switchyard could not authenticate as the installation: ${(error as Error).message}`);
+    return deps.store.failRun(
+      run.id,
+      `Switchyard could not authenticate as the installation: ${(error as Error).message}`,
+    );
   }
   const controller = deps.cancels.register(run.id);
   await deps.store.startAttempt(run.id, run.attempt, WORKER_ID);
@@ -178,7 +180,11 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     const pool = config.runner.reuseWorktrees;
     log.info('run started');
     progress = reportProgress(deps, run, log);
-    shipper = deps.observability ? new LogShipper(deps.observability, run.id, run.attempt, (error) => log.debug({ err: error }, 'a piece of the run log was not shipped')) : undefined;
+    shipper = deps.observability
+      ? new LogShipper(deps.observability, run.id, run.attempt, (error) =>
+          log.debug({ err: error }, 'a piece of the run log was not shipped'),
+        )
+      : undefined;
     const today = startOfUtcDay(new Date());
     const budget = runBudget({
       agentName: run.agent,
@@ -208,7 +214,9 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
       poolSize: pool === true ? 2 : pool === false ? 0 : pool,
       keep: config.runner.keep,
       comments: run.comments,
-      promptAdditions: [deps.operatorPrompt, config.prompt, labelPrompt].filter((text): text is string => Boolean(text)),
+      promptAdditions: [deps.operatorPrompt, config.prompt, labelPrompt].filter((text): text is string =>
+        Boolean(text),
+      ),
       signal: controller.signal,
       log,
     });
@@ -219,7 +227,11 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     progress?.stop();
     await shipper?.close();
     deps.cancels.unregister(run.id);
-    await runToken?.revoke().catch((error: unknown) => log.warn({ err: error }, 'could not revoke the run\'s token; it expires within the hour'));
+    await runToken
+      ?.revoke()
+      .catch((error: unknown) =>
+        log.warn({ err: error }, "could not revoke the run's token; it expires within the hour"),
+      );
   }
   if (controller.signal.reason instanceof ShutdownInterruption) {
     if (delivery.retryCount < delivery.retryLimit) {
@@ -231,17 +243,33 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
     outcome.reason = 'The worker running it shut down, and no retry is left.';
   }
   const cancelReason = controller.signal.aborted ? (controller.signal.reason as Error | undefined)?.message : undefined;
-  if (outcome.state === 'cancelled' && cancelReason) outcome.reason = `Cancelled after ${formatDuration(elapsed())}: ${cancelReason}.`;
+  if (outcome.state === 'cancelled' && cancelReason)
+    outcome.reason = `Cancelled after ${formatDuration(elapsed())}: ${cancelReason}.`;
   if (outcome.checks.length > 0) await deps.store.recordChecks(run.id, outcome.checks);
 
   let finished: RunRecord;
   try {
-    finished = await reportFinished(octokit, { store: deps.store, records: deps.records, status: deps.status, publicUrl: deps.publicUrl, log }, run, outcome, config, elapsed);
-    log.info({ state: finished.state, ms: elapsed(), agentMs: outcome.agentMs, pr: finished.pullRequestUrl }, 'run finished');
+    finished = await reportFinished(
+      octokit,
+      { store: deps.store, records: deps.records, status: deps.status, publicUrl: deps.publicUrl, log },
+      run,
+      outcome,
+      config,
+      elapsed,
+    );
+    log.info(
+      { state: finished.state, ms: elapsed(), agentMs: outcome.agentMs, pr: finished.pullRequestUrl },
+      'run finished',
+    );
   } catch (error) {
     // GitHub is unreachable: the record still reaches a terminal state.
     log.error({ err: error }, 'could not report the run');
-    finished = await deps.store.finishRun(run.id, { state: 'failed', reason: `Could not report to GitHub: ${(error as Error).message}`, agentMs: outcome.agentMs, keptBranch: outcome.pushed });
+    finished = await deps.store.finishRun(run.id, {
+      state: 'failed',
+      reason: `Could not report to GitHub: ${(error as Error).message}`,
+      agentMs: outcome.agentMs,
+      keptBranch: outcome.pushed,
+    });
     void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
   }
   await deps.store.endAttempt(run.id, run.attempt, finished.state);
@@ -254,12 +282,17 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
  * Keeps a running run's comment current: every progress interval the agent's newest line (when
  * it changed) goes to the record, and the comment is written again with the time so far.
  */
-function reportProgress(deps: Pick<RunWorkerDeps, 'store' | 'status' | 'progressIntervalMs'>, run: RunRecord, log: Logger): { update(line: string): void; stop(): void } {
+function reportProgress(
+  deps: Pick<RunWorkerDeps, 'store' | 'status' | 'progressIntervalMs'>,
+  run: RunRecord,
+  log: Logger,
+): { update(line: string): void; stop(): void } {
   let latest: string | undefined;
   let recorded: string | undefined;
   const timer = setInterval(() => {
     const line = latest;
-    const write = line !== undefined && line !== recorded ? deps.store.setProgress(run.id, (recorded = line)) : Promise.resolve();
+    const write =
+      line !== undefined && line !== recorded ? deps.store.setProgress(run.id, (recorded = line)) : Promise.resolve();
     write.then(
       () => void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber }),
       (error: unknown) => log.warn({ err: error }, 'could not record progress'),
@@ -273,5 +306,7 @@ function reportProgress(deps: Pick<RunWorkerDeps, 'store' | 'status' | 'progress
 }
 
 function crashOutcome(error: unknown): RunOutcome {
-  return failedOutcome(`Switchyard could not complete the run: ${error instanceof Error ? error.message : String(error)}`);
+  return failedOutcome(
+    `Switchyard could not complete the run: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }

@@ -16,12 +16,21 @@ export interface RunContext {
   deadline: string;
 }
 
-export type RunContextInput = Omit<RunContext, 'repository' | 'issue' | 'deadline'> & { repo: RepoRef; issue: IssueSnapshot; deadline: Date };
+export type RunContextInput = Omit<RunContext, 'repository' | 'issue' | 'deadline'> & {
+  repo: RepoRef;
+  issue: IssueSnapshot;
+  deadline: Date;
+};
 
 export function runContext(input: RunContextInput): RunContext {
   return {
     repository: input.repo.fullName,
-    issue: { number: input.issue.number, title: stripHidden(input.issue.title), url: input.issue.url, labels: input.issue.labels },
+    issue: {
+      number: input.issue.number,
+      title: stripHidden(input.issue.title),
+      url: input.issue.url,
+      labels: input.issue.labels,
+    },
     agent: input.agent,
     runId: input.runId,
     attempt: input.attempt,

@@ -27,11 +27,17 @@ export function extractDiff(body: string | null | undefined): DiffExtraction {
     if (language === 'diff' || language === 'patch') {
       const diff = content.join('\n').replace(/\n*$/, '\n');
       if (!/^(?:diff --git |--- |\+\+\+ |@@ )/m.test(diff)) {
-        return { ok: false, problem: `The \`\`\`${language} block in the issue body is not a unified diff (no "---"/"+++" file headers or "@@" hunks).` };
+        return {
+          ok: false,
+          problem: `The \`\`\`${language} block in the issue body is not a unified diff (no "---"/"+++" file headers or "@@" hunks).`,
+        };
       }
       return { ok: true, diff };
     }
     i = j;
   }
-  return { ok: false, problem: 'The issue body has no fenced code block marked `diff` or `patch` for the patch agent to apply.' };
+  return {
+    ok: false,
+    problem: 'The issue body has no fenced code block marked `diff` or `patch` for the patch agent to apply.',
+  };
 }

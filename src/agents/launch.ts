@@ -40,7 +40,11 @@ export interface Launch {
 /** An environment variable holds at most 128 KiB on Linux; larger bodies go by file only. */
 export const MAX_BODY_IN_ENV = 64 * 1024;
 
-export function launchFor(agent: AgentDefinition, context: LaunchContext, ambient: NodeJS.ProcessEnv = process.env): Launch {
+export function launchFor(
+  agent: AgentDefinition,
+  context: LaunchContext,
+  ambient: NodeJS.ProcessEnv = process.env,
+): Launch {
   const bodyFits = Buffer.byteLength(context.issueBody) <= MAX_BODY_IN_ENV;
   const env: Record<string, string> = {
     PATH: ambient.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -72,7 +76,17 @@ export function launchFor(agent: AgentDefinition, context: LaunchContext, ambien
     return { argv: ['git', 'apply', '--verbose', '--whitespace=nowarn', context.diffFile], env };
   }
   if (agent.kind === 'command') return { argv: agent.command, env };
-  const launch = PRESETS[agent.kind].launch({ promptFile: context.promptFile, summaryFile: context.summaryFile }, { model: agent.model, args: agent.args, executable: agent.executable, maxCostUsd: context.maxCostUsd });
+  const launch = PRESETS[agent.kind].launch(
+    { promptFile: context.promptFile, summaryFile: context.summaryFile },
+    { model: agent.model, args: agent.args, executable: agent.executable, maxCostUsd: context.maxCostUsd },
+  );
   // The preset's fixed variables first: what the operator configured wins.
-  return { argv: launch.argv, env: { ...launch.env, ...env }, stdinFile: launch.stdinFile, summary: launch.summary, output: launch.output, homeFiles: launch.homeFiles };
+  return {
+    argv: launch.argv,
+    env: { ...launch.env, ...env },
+    stdinFile: launch.stdinFile,
+    summary: launch.summary,
+    output: launch.output,
+    homeFiles: launch.homeFiles,
+  };
 }

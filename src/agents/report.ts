@@ -24,7 +24,8 @@ export interface AgentReport {
   overBudget?: boolean | undefined;
 }
 
-const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
+const count = (value: unknown): number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
 
 /** The result object at the end of Claude Code's JSON output, if there is one. */
 export function parseClaudeResult(stdout: string): AgentReport | undefined {
@@ -38,13 +39,20 @@ export function parseClaudeResult(stdout: string): AgentReport | undefined {
       continue;
     }
     if (typeof parsed !== 'object' || parsed === null || (parsed as { type?: unknown }).type !== 'result') continue;
-    const result = parsed as { subtype?: unknown; result?: unknown; num_turns?: unknown; total_cost_usd?: unknown; usage?: Record<string, unknown> };
+    const result = parsed as {
+      subtype?: unknown;
+      result?: unknown;
+      num_turns?: unknown;
+      total_cost_usd?: unknown;
+      usage?: Record<string, unknown>;
+    };
     const usage = result.usage ?? {};
     return {
       summary: typeof result.result === 'string' ? result.result : undefined,
       overBudget: typeof result.subtype === 'string' && result.subtype.includes('budget'),
       usage: {
-        inputTokens: count(usage.input_tokens) + count(usage.cache_creation_input_tokens) + count(usage.cache_read_input_tokens),
+        inputTokens:
+          count(usage.input_tokens) + count(usage.cache_creation_input_tokens) + count(usage.cache_read_input_tokens),
         outputTokens: count(usage.output_tokens),
         turns: typeof result.num_turns === 'number' ? result.num_turns : undefined,
         costUsd: typeof result.total_cost_usd === 'number' ? result.total_cost_usd : undefined,
@@ -65,16 +73,27 @@ export function parseGeminiResult(stdout: string): AgentReport | undefined {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const result = parsed as { response?: unknown; stats?: { models?: Record<string, { api?: { totalRequests?: unknown }; tokens?: { prompt?: unknown; candidates?: unknown } }> } };
+  const result = parsed as {
+    response?: unknown;
+    stats?: {
+      models?: Record<
+        string,
+        { api?: { totalRequests?: unknown }; tokens?: { prompt?: unknown; candidates?: unknown } }
+      >;
+    };
+  };
   const models = Object.values(result.stats?.models ?? {});
   return {
     summary: typeof result.response === 'string' ? result.response : undefined,
-    usage: models.length === 0 ? undefined : {
-      inputTokens: models.reduce((sum, m) => sum + count(m.tokens?.prompt), 0),
-      outputTokens: models.reduce((sum, m) => sum + count(m.tokens?.candidates), 0),
-      turns: models.reduce((sum, m) => sum + count(m.api?.totalRequests), 0),
-      costUsd: undefined,
-    },
+    usage:
+      models.length === 0
+        ? undefined
+        : {
+            inputTokens: models.reduce((sum, m) => sum + count(m.tokens?.prompt), 0),
+            outputTokens: models.reduce((sum, m) => sum + count(m.tokens?.candidates), 0),
+            turns: models.reduce((sum, m) => sum + count(m.api?.totalRequests), 0),
+            costUsd: undefined,
+          },
   };
 }
 
@@ -140,7 +159,11 @@ class OpencodeEvents extends JsonLines {
       this.lastText = this.#stepText.join('\n\n');
     }
     if (event.type !== 'step_finish') return;
-    const tokens = (part.tokens ?? {}) as { input?: unknown; output?: unknown; cache?: { read?: unknown; write?: unknown } };
+    const tokens = (part.tokens ?? {}) as {
+      input?: unknown;
+      output?: unknown;
+      cache?: { read?: unknown; write?: unknown };
+    };
     this.steps += 1;
     this.input += count(tokens.input) + count(tokens.cache?.read) + count(tokens.cache?.write);
     this.output += count(tokens.output);
@@ -169,7 +192,9 @@ export function reportReader(output: AgentOutput | undefined): ReportReader {
       costSoFar: () => undefined,
       report: () => {
         events.finish();
-        return events.seen ? { summary: undefined, usage: { inputTokens: events.input, outputTokens: events.output } } : undefined;
+        return events.seen
+          ? { summary: undefined, usage: { inputTokens: events.input, outputTokens: events.output } }
+          : undefined;
       },
     };
   }
@@ -181,7 +206,10 @@ export function reportReader(output: AgentOutput | undefined): ReportReader {
       report: () => {
         events.finish();
         if (events.steps === 0 && events.lastText === undefined) return undefined;
-        return { summary: events.lastText, usage: { inputTokens: events.input, outputTokens: events.output, turns: events.steps, costUsd: events.cost } };
+        return {
+          summary: events.lastText,
+          usage: { inputTokens: events.input, outputTokens: events.output, turns: events.steps, costUsd: events.cost },
+        };
       },
     };
   }
@@ -191,7 +219,9 @@ export function reportReader(output: AgentOutput | undefined): ReportReader {
 
 /** One line for a comment or a pull request: `1,234 tokens in, 56 out · 3 turns · $0.0123`. */
 export function describeUsage(usage: AgentUsage): string {
-  const parts = [`${usage.inputTokens.toLocaleString('en-US')} tokens in, ${usage.outputTokens.toLocaleString('en-US')} out`];
+  const parts = [
+    `${usage.inputTokens.toLocaleString('en-US')} tokens in, ${usage.outputTokens.toLocaleString('en-US')} out`,
+  ];
   if (usage.turns !== undefined) parts.push(`${usage.turns} turn${usage.turns === 1 ? '' : 's'}`);
   if (usage.costUsd !== undefined) parts.push(formatUsd(usage.costUsd));
   return parts.join(' · ');

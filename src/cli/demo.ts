@@ -59,7 +59,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const twin = await startTwin(`${dataDir}/twin`, options.port);
   const maintainer = twin.octokit(OWNER);
   const files = sampleFiles(options.repoFiles);
-  await maintainer.rest.repos.createForAuthenticatedUser({ name: REPO, auto_init: true, description: 'Switchyard demo' });
+  await maintainer.rest.repos.createForAuthenticatedUser({
+    name: REPO,
+    auto_init: true,
+    description: 'Switchyard demo',
+  });
   await pushFiles(twin, OWNER, REPO, files, 'Add the yard');
   twin.install(OWNER);
 
@@ -89,11 +93,20 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const issues = sampleIssues(options.issues);
   const numbers: number[] = [];
   for (const issue of issues) {
-    const { data } = await maintainer.rest.issues.create({ owner: OWNER, repo: REPO, title: issue.title, body: issue.body });
+    const { data } = await maintainer.rest.issues.create({
+      owner: OWNER,
+      repo: REPO,
+      title: issue.title,
+      body: issue.body,
+    });
     numbers.push(data.number);
   }
   const labelledAt = Date.now();
-  await Promise.all(numbers.map((issue_number) => maintainer.rest.issues.addLabels({ owner: OWNER, repo: REPO, issue_number, labels: ['agent:patch'] })));
+  await Promise.all(
+    numbers.map((issue_number) =>
+      maintainer.rest.issues.addLabels({ owner: OWNER, repo: REPO, issue_number, labels: ['agent:patch'] }),
+    ),
+  );
 
   const tasks = new Listr(
     numbers.map((number, index) => ({
@@ -102,7 +115,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         const run = await waitForRun(app, number, (state) => {
           task.output = state;
         });
-        const took = run.startedAt && run.finishedAt ? formatDuration(run.finishedAt.getTime() - run.startedAt.getTime()) : '';
+        const took =
+          run.startedAt && run.finishedAt ? formatDuration(run.finishedAt.getTime() - run.startedAt.getTime()) : '';
         task.title = `#${number} ${issues[index]?.title ?? ''} → ${run.state}${run.pullRequestUrl ? ` · ${run.pullRequestUrl}` : ''} · ${took}`;
         if (run.state !== 'succeeded') throw new Error(`#${number} ${run.state}: ${run.reason ?? ''}`);
       },
@@ -149,8 +163,12 @@ async function waitForRun(app: Switchyard, issueNumber: number, onState: (state:
 }
 
 function summarize(runs: RunRecord[], labelledAt: number, files: Record<string, string>): DemoFigures {
-  const durations = runs.filter((r) => r.startedAt && r.finishedAt).map((r) => (r.finishedAt?.getTime() ?? 0) - (r.startedAt?.getTime() ?? 0));
-  const overheads = runs.filter((r) => r.startedAt && r.finishedAt).map((r) => (r.finishedAt?.getTime() ?? 0) - (r.startedAt?.getTime() ?? 0) - (r.agentMs ?? 0));
+  const durations = runs
+    .filter((r) => r.startedAt && r.finishedAt)
+    .map((r) => (r.finishedAt?.getTime() ?? 0) - (r.startedAt?.getTime() ?? 0));
+  const overheads = runs
+    .filter((r) => r.startedAt && r.finishedAt)
+    .map((r) => (r.finishedAt?.getTime() ?? 0) - (r.startedAt?.getTime() ?? 0) - (r.agentMs ?? 0));
   const lastFinish = Math.max(...runs.map((r) => r.finishedAt?.getTime() ?? labelledAt));
   const bytes = Object.values(files).reduce((sum, content) => sum + Buffer.byteLength(content), 0);
   return {
@@ -201,7 +219,10 @@ async function startTwin(dataDir: string, port: number | undefined): Promise<Git
     return await GitHubTwin.start({ dataDir, port: port ?? DEFAULT_PORT });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    if (port !== undefined) throw new Error(`Port ${port} is in use: choose another with --port, or leave --port out to take a free one.`, { cause: error });
+    if (port !== undefined)
+      throw new Error(`Port ${port} is in use: choose another with --port, or leave --port out to take a free one.`, {
+        cause: error,
+      });
     process.stderr.write(`Port ${DEFAULT_PORT} is in use: the twin takes a free port instead.\n`);
     return GitHubTwin.start({ dataDir, port: 0 });
   }

@@ -34,21 +34,41 @@ async function run(name: string, probe: Probe): Promise<Check> {
 
 /** Where `file` is found: as given when it holds a slash, else on PATH. */
 async function locate(file: string, path = process.env.PATH ?? ''): Promise<string> {
-  const candidates = file.includes('/') ? [file] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, file));
+  const candidates = file.includes('/')
+    ? [file]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, file));
   for (const candidate of candidates) {
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   throw new Error(`${file} is not installed${file.includes('/') ? '' : ' (not found on PATH)'}`);
 }
 
 async function agentProbe(agent: AgentDefinition): Promise<string> {
   if (agent.kind === 'patch') return `built in (git apply), ${(await execa('git', ['--version'])).stdout}`;
-  const file = agent.kind === 'command' ? (agent.command[0] ?? '') : (agent.executable ?? PRESETS[agent.kind].launch({ promptFile: '', summaryFile: '' }, {}).argv[0] ?? '');
+  const file =
+    agent.kind === 'command'
+      ? (agent.command[0] ?? '')
+      : (agent.executable ?? PRESETS[agent.kind].launch({ promptFile: '', summaryFile: '' }, {}).argv[0] ?? '');
   const path = await locate(file);
   if (agent.kind === 'command') return path;
-  const version = await execa(path, ['--version'], { reject: false, timeout: 20_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' }, extendEnv: false });
+  const version = await execa(path, ['--version'], {
+    reject: false,
+    timeout: 20_000,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    extendEnv: false,
+  });
   const line = `${version.stdout}\n${version.stderr}`.split('\n').find((l) => l.trim()) ?? '';
-  if (version.exitCode !== 0) throw new Error(`${path} --version failed: ${line || `exit ${String(version.exitCode)}`}`);
+  if (version.exitCode !== 0)
+    throw new Error(`${path} --version failed: ${line || `exit ${String(version.exitCode)}`}`);
   const missing = PRESETS[agent.kind].env.filter((name) => !process.env[name] && !agent.env[name]);
   const credentials = missing.length === PRESETS[agent.kind].env.length ? `; none of ${missing.join(', ')} is set` : '';
   return `${path}, ${line.trim()}${credentials}`;
@@ -58,7 +78,10 @@ export async function doctor(settings: ServerSettings): Promise<Check[]> {
   const checks: Check[] = [];
   checks.push(
     await run('private key', async () => {
-      if (!settings.appId || !settings.privateKey) throw new Error('APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are not set: run `npm start` once for the set-up wizard');
+      if (!settings.appId || !settings.privateKey)
+        throw new Error(
+          'APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are not set: run `npm start` once for the set-up wizard',
+        );
       const key = createPrivateKey(settings.privateKey);
       return `APP_ID ${settings.appId}, ${key.asymmetricKeyType?.toUpperCase() ?? 'a'} key of ${key.asymmetricKeyDetails?.modulusLength ?? '?'} bits`;
     }),
@@ -89,7 +112,10 @@ export async function doctor(settings: ServerSettings): Promise<Check[]> {
   checks.push(
     await run('sandbox', async () => {
       if (settings.sandbox === 'none') return 'SWITCHYARD_SANDBOX=none: agents run unsandboxed, as this user';
-      const result = await checkSandbox(settings.sandbox, { userName: settings.sandboxUser, dataDir: settings.dataDir });
+      const result = await checkSandbox(settings.sandbox, {
+        userName: settings.sandboxUser,
+        dataDir: settings.dataDir,
+      });
       return `bubblewrap holds: a user namespace without capabilities${result.user ? `, agents as ${result.user.name}` : ''}`;
     }),
   );
@@ -103,7 +129,8 @@ export async function doctor(settings: ServerSettings): Promise<Check[]> {
       return text;
     }),
   );
-  for (const [name, agent] of Object.entries(settings.agents)) checks.push(await run(`agent ${name}`, () => agentProbe(agent)));
+  for (const [name, agent] of Object.entries(settings.agents))
+    checks.push(await run(`agent ${name}`, () => agentProbe(agent)));
   return checks;
 }
 

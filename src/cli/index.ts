@@ -56,20 +56,33 @@ async function cli(argv: string[]): Promise<number> {
         return 0;
       }
       const issues = Number(values.issues);
-      if (!Number.isInteger(issues) || issues < 1 || issues > 50) throw new Error('--issues takes a whole number from 1 to 50');
+      if (!Number.isInteger(issues) || issues < 1 || issues > 50)
+        throw new Error('--issues takes a whole number from 1 to 50');
       const concurrency = values.concurrency === undefined ? issues : Number(values.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('--concurrency takes a whole number of at least 1');
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new Error('--concurrency takes a whole number of at least 1');
       const repoFiles = Number(values['repo-files']);
-      if (!Number.isInteger(repoFiles) || repoFiles < 8 || repoFiles > 100_000) throw new Error('--repo-files takes a whole number from 8 to 100000');
+      if (!Number.isInteger(repoFiles) || repoFiles < 8 || repoFiles > 100_000)
+        throw new Error('--repo-files takes a whole number from 8 to 100000');
       // Loaded only here: the demo needs the GitHub twin and its development dependencies
       // (`npm ci`), which a production install (`npm ci --omit=dev`) does not have.
       const { runDemo } = await import('./demo.ts').catch((error: unknown) => {
-        throw new Error(`The demo needs the development dependencies (the GitHub twin): run \`npm ci\` first. ${(error as Error).message}`, { cause: error });
+        throw new Error(
+          `The demo needs the development dependencies (the GitHub twin): run \`npm ci\` first. ${(error as Error).message}`,
+          { cause: error },
+        );
       });
       return runDemo({
         // Every even issue edits a track of its own number, so the yard has at least that many.
         repoFiles: Math.max(repoFiles, issues),
-        concurrency, issues, keep: values.keep, verbose: values.verbose, port: values.port === undefined ? undefined : Number(values.port), dataDir: values['data-dir'], githubPacing: values['github-pacing'] });
+        concurrency,
+        issues,
+        keep: values.keep,
+        verbose: values.verbose,
+        port: values.port === undefined ? undefined : Number(values.port),
+        dataDir: values['data-dir'],
+        githubPacing: values['github-pacing'],
+      });
     }
     case 'doctor': {
       loadDotEnv();

@@ -60,7 +60,14 @@ const common = {
    * SWITCHYARD_AGENT_NETWORK.
    */
   network: z
-    .union([z.enum(['open', 'none']), z.object({ allow: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, 'must be a host name, or *.domain')).min(1) }).strict()])
+    .union([
+      z.enum(['open', 'none']),
+      z
+        .object({
+          allow: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+$/, 'must be a host name, or *.domain')).min(1),
+        })
+        .strict(),
+    ])
     .optional(),
 };
 
@@ -90,7 +97,9 @@ export const agentDefinition = z.discriminatedUnion('kind', [
 
 export type AgentDefinition = z.infer<typeof agentDefinition>;
 
-export const agentName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,49}$/, 'agent names are lowercase letters, digits, ".", "_" and "-"');
+export const agentName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,49}$/, 'agent names are lowercase letters, digits, ".", "_" and "-"');
 
 export const agentCatalogue = z.record(agentName, agentDefinition);
 
@@ -98,5 +107,9 @@ export type AgentCatalogue = Record<string, AgentDefinition>;
 
 /** What every installation has without configuration: the built-in `patch` agent. */
 export const DEFAULT_AGENTS: AgentCatalogue = {
-  patch: agentDefinition.parse({ kind: 'patch', timeout: '5m', description: 'applies the unified diff in the issue body' }),
+  patch: agentDefinition.parse({
+    kind: 'patch',
+    timeout: '5m',
+    description: 'applies the unified diff in the issue body',
+  }),
 };

@@ -31,7 +31,10 @@ const titleTemplate = z
   .superRefine((value, ctx) => {
     for (const [, name] of value.matchAll(/\{([^}]*)\}/g)) {
       if (!(TITLE_PLACEHOLDERS as readonly string[]).includes(name ?? '')) {
-        ctx.addIssue({ code: 'custom', message: `"{${name ?? ''}}" is not a placeholder (use ${TITLE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `"{${name ?? ''}}" is not a placeholder (use ${TITLE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})`,
+        });
       }
     }
   });
@@ -40,9 +43,12 @@ const labelName = z.string().min(1).max(50);
 
 /** Which operator agent a label runs, with text added to the prompt: `fix: claude` or `fix: { agent: claude, prompt: … }`. */
 const agentMapping = z
-  .union([z.string().min(1), z.object({ agent: z.string().min(1), prompt: z.string().max(16_000).optional() }).strict()], {
-    error: 'must name an operator agent (`fix: claude`) or be `{ agent, prompt }`',
-  })
+  .union(
+    [z.string().min(1), z.object({ agent: z.string().min(1), prompt: z.string().max(16_000).optional() }).strict()],
+    {
+      error: 'must name an operator agent (`fix: claude`) or be `{ agent, prompt }`',
+    },
+  )
   .transform((value) => (typeof value === 'string' ? { agent: value, prompt: undefined } : value));
 
 export const STATUS_LABEL_DEFAULTS = {
@@ -63,7 +69,10 @@ export const repoConfigSchema = z
     batching: z.object({ window: window.optional() }).strict().default({}),
     /** Runs at once in this repository. */
     concurrency: z.number().int().min(1).max(64).optional(),
-    dependencies: z.object({ release: z.enum(['merged', 'stacked']).default('merged') }).strict().default({ release: 'merged' }),
+    dependencies: z
+      .object({ release: z.enum(['merged', 'stacked']).default('merged') })
+      .strict()
+      .default({ release: 'merged' }),
     limits: z
       .object({
         maxOpenPullRequests: z.number().int().min(1).nullable().default(null),
@@ -77,11 +86,21 @@ export const repoConfigSchema = z
       .default({ maxOpenPullRequests: null, runsPerHour: null, maxCostPerRun: null, maxCostPerDay: null }),
     /** Commands run after the agent, in the worktree and sandbox: `npm ci`, `npm test`, … */
     checks: z
-      .union([z.array(z.string().min(1)).max(20), z.object({ commands: z.array(z.string().min(1)).max(20), timeout: window.optional() }).strict()], {
-        error: 'must be a list of commands, or `{ commands, timeout }`',
-      })
+      .union(
+        [
+          z.array(z.string().min(1)).max(20),
+          z.object({ commands: z.array(z.string().min(1)).max(20), timeout: window.optional() }).strict(),
+        ],
+        {
+          error: 'must be a list of commands, or `{ commands, timeout }`',
+        },
+      )
       .default([])
-      .transform((value) => (Array.isArray(value) ? { commands: value, timeoutMs: undefined } : { commands: value.commands, timeoutMs: value.timeout })),
+      .transform((value) =>
+        Array.isArray(value)
+          ? { commands: value, timeoutMs: undefined }
+          : { commands: value.commands, timeoutMs: value.timeout },
+      ),
     /** A dashboard issue (Renovate-style) that lists this repository's runs, with a box to retry each recent failure. */
     dashboard: z.boolean().default(false),
     runner: z
@@ -101,18 +120,30 @@ export const repoConfigSchema = z
         draft: z.enum(['always', 'never', 'when-checks-fail']).default('never'),
         labels: z.array(labelName).max(20).default([]),
         /** Ask for a review from the issue's author and/or the person who added the label. */
-        reviewers: z.array(z.enum(['author', 'labeller'])).max(2).default([]),
+        reviewers: z
+          .array(z.enum(['author', 'labeller']))
+          .max(2)
+          .default([]),
         title: titleTemplate.default('{title}'),
       })
       .strict()
       .default({ draft: 'never', labels: [], reviewers: [], title: '{title}' }),
     /** Status labels that follow the run: `false` turns them off; names can be changed. */
     statusLabels: z
-      .union([z.boolean(), z.object({ queued: labelName, running: labelName, done: labelName, failed: labelName }).partial().strict()])
+      .union([
+        z.boolean(),
+        z.object({ queued: labelName, running: labelName, done: labelName, failed: labelName }).partial().strict(),
+      ])
       .default(true)
-      .transform((value): StatusLabelNames | null => (value === false ? null : { ...STATUS_LABEL_DEFAULTS, ...(value === true ? {} : value) })),
+      .transform((value): StatusLabelNames | null =>
+        value === false ? null : { ...STATUS_LABEL_DEFAULTS, ...(value === true ? {} : value) },
+      ),
     /** Label names that set a run's priority, most urgent (0) first. */
-    priorities: z.array(z.string().min(1)).min(1).max(10).default(['priority:P0', 'priority:P1', 'priority:P2', 'priority:P3']),
+    priorities: z
+      .array(z.string().min(1))
+      .min(1)
+      .max(10)
+      .default(['priority:P0', 'priority:P1', 'priority:P2', 'priority:P3']),
   })
   .strict();
 
@@ -147,7 +178,10 @@ export function parseRepoConfig(raw: unknown): RepoConfigResult {
  * The config a run carries (read and validated when its trigger arrived), or a fresh read from
  * GitHub for a run recorded before runs carried one.
  */
-export async function configOfRun(run: { config: unknown; trigger: { repo: { owner: string; name: string } } }, octokit: GitHubClient): Promise<RepoConfigResult> {
+export async function configOfRun(
+  run: { config: unknown; trigger: { repo: { owner: string; name: string } } },
+  octokit: GitHubClient,
+): Promise<RepoConfigResult> {
   if (run.config !== null && run.config !== undefined) return parseRepoConfig(run.config);
   return loadRepoConfig(octokit, run.trigger.repo.owner, run.trigger.repo.name);
 }
@@ -182,19 +216,27 @@ export async function loadRepoConfigCached(
     return cached.problems ? { ok: false, problems: cached.problems } : parseRepoConfig(cached.raw);
   }
   const loaded = await loadRepoConfig(octokit, repo.owner, repo.name);
-  await records.cacheConfig(repo.fullName, loaded.ok ? { raw: loaded.raw, problems: null, pushedAt } : { raw: null, problems: loaded.problems, pushedAt });
+  await records.cacheConfig(
+    repo.fullName,
+    loaded.ok ? { raw: loaded.raw, problems: null, pushedAt } : { raw: null, problems: loaded.problems, pushedAt },
+  );
   return loaded;
 }
 
 /** The agent name an `agents` key stands for: `fix` and `agent:fix` both mean the label `agent:fix`. */
 export function agentKeyName(key: string): string {
-  return key.replace(/^agent:/i, '').trim().toLowerCase();
+  return key
+    .replace(/^agent:/i, '')
+    .trim()
+    .toLowerCase();
 }
 
 /** The operator agent a trigger's label runs in this repository, with the repository's prompt additions. */
 export function resolveAgent(labelAgent: string, config: RepoConfig): { agent: string; prompt: string | undefined } {
   const mapping = Object.entries(config.agents).find(([key]) => agentKeyName(key) === labelAgent);
-  return mapping ? { agent: mapping[1].agent.toLowerCase(), prompt: mapping[1].prompt } : { agent: labelAgent, prompt: undefined };
+  return mapping
+    ? { agent: mapping[1].agent.toLowerCase(), prompt: mapping[1].prompt }
+    : { agent: labelAgent, prompt: undefined };
 }
 
 /** A pull request title from the repository's template. */
@@ -203,7 +245,13 @@ export function renderTitle(template: string, values: { title: string; number: n
 }
 
 export function configErrorMessage(problems: string[]): string {
-  return [`Switchyard could not use \`${REPO_CONFIG_PATH}\`, so nothing was started:`, '', ...problems.map((p) => `- ${p}`), '', 'Fix the file and add the label again.'].join('\n');
+  return [
+    `Switchyard could not use \`${REPO_CONFIG_PATH}\`, so nothing was started:`,
+    '',
+    ...problems.map((p) => `- ${p}`),
+    '',
+    'Fix the file and add the label again.',
+  ].join('\n');
 }
 
 /** The priority a run gets from its issue's labels: the most urgent configured label present. */

@@ -64,7 +64,9 @@ const envSchema = z.object({
   SWITCHYARD_PROGRESS_INTERVAL: z.string().default('30s'),
   SWITCHYARD_GIT_AUTHOR_NAME: z.string().default('switchyard[bot]'),
   SWITCHYARD_GIT_AUTHOR_EMAIL: z.string().default('switchyard[bot]@users.noreply.github.com'),
-  SWITCHYARD_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) address the web role is reached at' }).optional(),
+  SWITCHYARD_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be the http(s) address the web role is reached at' })
+    .optional(),
   GITHUB_CLIENT_ID: z.string().optional(),
   GITHUB_CLIENT_SECRET: z.string().optional(),
   SWITCHYARD_DASHBOARD_TOKEN: z.string().min(24, 'must be at least 24 characters (openssl rand -hex 24)').optional(),
@@ -136,7 +138,9 @@ function describe(error: z.ZodError, prefix = ''): string {
 /** Reads the server settings from an environment (default: `process.env`). */
 export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): ServerSettings {
   // `LOG_FORMAT=` in a .env file (as .env.example and Probot's wizard leave them) means unset.
-  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const given = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
   const parsed = envSchema.safeParse(given);
   if (!parsed.success) throw new SettingsError(`Invalid server settings:\n${describe(parsed.error)}`);
   const values = parsed.data;
@@ -162,19 +166,31 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     privateKey = Buffer.from(privateKey, 'base64').toString('utf8');
   }
   // Probot's wizard writes the key on one .env line, its newlines escaped as \n.
-  if (privateKey && !privateKey.includes('\n') && privateKey.includes('\\n')) privateKey = privateKey.replace(/\\n/g, '\n');
+  if (privateKey && !privateKey.includes('\n') && privateKey.includes('\\n'))
+    privateKey = privateKey.replace(/\\n/g, '\n');
   const production = values.NODE_ENV === 'production';
   if (values.SWITCHYARD_AGENT_NETWORK === 'none' && values.SWITCHYARD_SANDBOX === 'none') {
-    throw new SettingsError('Invalid server settings:\nSWITCHYARD_AGENT_NETWORK: "none" needs the sandbox; SWITCHYARD_SANDBOX=none cannot take an agent\'s network away');
+    throw new SettingsError(
+      'Invalid server settings:\nSWITCHYARD_AGENT_NETWORK: "none" needs the sandbox; SWITCHYARD_SANDBOX=none cannot take an agent\'s network away',
+    );
   }
   const windowMs = durationSetting('SWITCHYARD_BATCH_WINDOW', values.SWITCHYARD_BATCH_WINDOW);
   const statusIntervalMs = durationSetting('SWITCHYARD_STATUS_INTERVAL', values.SWITCHYARD_STATUS_INTERVAL);
-  const progressIntervalMs = Math.max(durationSetting('SWITCHYARD_PROGRESS_INTERVAL', values.SWITCHYARD_PROGRESS_INTERVAL), statusIntervalMs, 1_000);
+  const progressIntervalMs = Math.max(
+    durationSetting('SWITCHYARD_PROGRESS_INTERVAL', values.SWITCHYARD_PROGRESS_INTERVAL),
+    statusIntervalMs,
+    1_000,
+  );
 
   const agents = { ...DEFAULT_AGENTS, ...file.agents };
   if (values.SWITCHYARD_SANDBOX === 'none') {
-    const restricted = Object.entries(agents).filter(([, agent]) => agent.network !== undefined && agent.network !== 'open');
-    if (restricted.length > 0) throw new SettingsError(`Invalid server config:\nagents.${restricted[0]?.[0] ?? ''}.network: a network policy needs the sandbox; SWITCHYARD_SANDBOX=none cannot take an agent's network away`);
+    const restricted = Object.entries(agents).filter(
+      ([, agent]) => agent.network !== undefined && agent.network !== 'open',
+    );
+    if (restricted.length > 0)
+      throw new SettingsError(
+        `Invalid server config:\nagents.${restricted[0]?.[0] ?? ''}.network: a network policy needs the sandbox; SWITCHYARD_SANDBOX=none cannot take an agent's network away`,
+      );
   }
   return {
     appId: values.APP_ID,
@@ -225,7 +241,12 @@ function durationSetting(name: string, value: string): number {
 
 /** Every secret value in the settings, for redaction. */
 export function secretsOf(settings: ServerSettings): string[] {
-  const secrets = [settings.privateKey, settings.webhookSecret === 'development' ? undefined : settings.webhookSecret, settings.dashboardToken, settings.oauth?.clientSecret];
+  const secrets = [
+    settings.privateKey,
+    settings.webhookSecret === 'development' ? undefined : settings.webhookSecret,
+    settings.dashboardToken,
+    settings.oauth?.clientSecret,
+  ];
   if (settings.databaseUrl) {
     try {
       const password = new URL(settings.databaseUrl).password;

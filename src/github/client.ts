@@ -61,5 +61,7 @@ export function tokenSource(options: { appId: string; privateKey: string; baseUr
 
 /** The HTTP status of an Octokit error, if it is one. */
 export function statusOf(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number' ? error.status : undefined;
+  return typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number'
+    ? error.status
+    : undefined;
 }

@@ -21,7 +21,11 @@ export function parseCommand(body: string | null | undefined): { name: string; a
   // The arguments come from the comment as written, code blocks included (instructions may hold some).
   const original = body ?? '';
   const at = original.indexOf(match[0]);
-  const rest = (at >= 0 ? `${match[2] ?? ''}${original.slice(at + match[0].length)}` : `${match[2] ?? ''}${text.slice(match.index + match[0].length)}`).trim();
+  const rest = (
+    at >= 0
+      ? `${match[2] ?? ''}${original.slice(at + match[0].length)}`
+      : `${match[2] ?? ''}${text.slice(match.index + match[0].length)}`
+  ).trim();
   return { name: (match[1] ?? '').toLowerCase(), args: rest.slice(0, MAX_COMMAND_ARGS) };
 }
 

@@ -7,7 +7,14 @@
 import type { Logger } from '../log/logger.ts';
 import type { CancelJob, CommandJob } from '../queue/jobs.ts';
 import { planOverview } from '../scheduler/overview.ts';
-import { LIVE_STATES, type IssueSnapshot, type PromptComment, type RunRecord, type RunTrigger, type Store } from '../store/records.ts';
+import {
+  LIVE_STATES,
+  type IssueSnapshot,
+  type PromptComment,
+  type RunRecord,
+  type RunTrigger,
+  type Store,
+} from '../store/records.ts';
 import { readIssueComments, readReviewComments } from './comments.ts';
 import type { RepoDashboards } from './repo-dashboard.ts';
 import { repoParams, type ClientFactory, type GitHubClient } from './client.ts';
@@ -27,7 +34,8 @@ export function commandRefusalMessage(sender: string, permission: string): strin
   return `@${sender}, only people with write access to this repository can use \`/agent\` commands. Your access here is \`${permission}\`.`;
 }
 
-export const NO_RUN_MESSAGE = 'Switchyard has not run an agent on this issue yet. Add an `agent:<name>` label to start one.';
+export const NO_RUN_MESSAGE =
+  'Switchyard has not run an agent on this issue yet. Add an `agent:<name>` label to start one.';
 
 export interface CommandDeps {
   store: Store;
@@ -48,31 +56,54 @@ export function helpMessage(sender: string): string {
   return [
     `@${sender}, Switchyard's commands (from people with write access; the first \`/agent\` line of a comment counts):`,
     '',
-    '- `/agent retry [instructions]`: run the agent again on the issue\'s branch. On a pull request Switchyard opened, the agent also gets your instructions and the comments of people with write access on that pull request.',
-    '- `/agent cancel`: stop the issue\'s queued or running run; its work so far is kept on its branch.',
-    '- `/agent status`: the state of the issue\'s run, answered here.',
-    '- `/agent plan`: the repository\'s queue in planned order, and why each run waits.',
+    "- `/agent retry [instructions]`: run the agent again on the issue's branch. On a pull request Switchyard opened, the agent also gets your instructions and the comments of people with write access on that pull request.",
+    "- `/agent cancel`: stop the issue's queued or running run; its work so far is kept on its branch.",
+    "- `/agent status`: the state of the issue's run, answered here.",
+    "- `/agent plan`: the repository's queue in planned order, and why each run waits.",
     '- `/agent help`: this list.',
     '',
     'A run starts when someone with write access adds an `agent:<name>` label to an issue.',
   ].join('\n');
 }
 
-export const NOT_OURS_MESSAGE = 'Switchyard did not open this pull request, so it has no run to act on. `/agent` commands work on issues and on the pull requests Switchyard opened.';
+export const NOT_OURS_MESSAGE =
+  'Switchyard did not open this pull request, so it has no run to act on. `/agent` commands work on issues and on the pull requests Switchyard opened.';
 
 /** The issue a command is about: the issue itself, or the one whose run opened the pull request. */
-async function subjectOf(job: CommandJob, deps: CommandDeps, octokit: GitHubClient): Promise<{ issue: IssueSnapshot; issueOpen: boolean } | undefined> {
+async function subjectOf(
+  job: CommandJob,
+  deps: CommandDeps,
+  octokit: GitHubClient,
+): Promise<{ issue: IssueSnapshot; issueOpen: boolean } | undefined> {
   if (job.pullRequest === undefined && job.target === undefined) return { issue: job.issue, issueOpen: job.issueOpen };
-  const run = job.target !== undefined ? await deps.store.latestRunFor(job.repo.fullName, job.target) : await deps.store.runOfPullRequest(job.repo.fullName, job.pullRequest ?? 0);
+  const run =
+    job.target !== undefined
+      ? await deps.store.latestRunFor(job.repo.fullName, job.target)
+      : await deps.store.runOfPullRequest(job.repo.fullName, job.pullRequest ?? 0);
   if (!run) return undefined;
   const { data } = await octokit.rest.issues.get({ ...repoParams(job.repo), issue_number: run.issueNumber });
-  return { issue: { ...run.trigger.issue, title: data.title, body: data.body ?? '', labels: data.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))), comments: data.comments }, issueOpen: data.state !== 'closed' };
+  return {
+    issue: {
+      ...run.trigger.issue,
+      title: data.title,
+      body: data.body ?? '',
+      labels: data.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
+      comments: data.comments,
+    },
+    issueOpen: data.state !== 'closed',
+  };
 }
 
 /** One line about a run for a reply: its state, attempt, agent, and reason or pull request. */
 function statusLine(run: RunRecord): string {
-  const parts = [`#${run.issueNumber}: ${run.state.replace('_', ' ')}`, `attempt ${run.attempt} of the \`${run.agent}\` agent`];
-  if (run.pullRequestNumber !== null) parts.push(`pull request #${run.pullRequestNumber}${run.pullRequestState && run.pullRequestState !== 'open' ? ` (${run.pullRequestState})` : ''}`);
+  const parts = [
+    `#${run.issueNumber}: ${run.state.replace('_', ' ')}`,
+    `attempt ${run.attempt} of the \`${run.agent}\` agent`,
+  ];
+  if (run.pullRequestNumber !== null)
+    parts.push(
+      `pull request #${run.pullRequestNumber}${run.pullRequestState && run.pullRequestState !== 'open' ? ` (${run.pullRequestState})` : ''}`,
+    );
   const why = run.state === 'waiting' ? run.waitingReason : run.reason;
   return `${parts.join(', ')}.${why ? ` ${why}` : ''}`;
 }
@@ -88,10 +119,17 @@ export async function handleCommand(job: CommandJob, deps: CommandDeps): Promise
 }
 
 async function takeCommand(job: CommandJob, deps: CommandDeps): Promise<void> {
-  const log = deps.log.child({ repo: job.repo.fullName, issue: job.issue.number, command: job.name, sender: job.sender, pullRequest: job.pullRequest });
+  const log = deps.log.child({
+    repo: job.repo.fullName,
+    issue: job.issue.number,
+    command: job.name,
+    sender: job.sender,
+    pullRequest: job.pullRequest,
+  });
   const octokit = await deps.clientFor(job.installationId);
   // Answers go where the command was given, naming the asker, so that they are notified.
-  const reply = (body: string) => octokit.rest.issues.createComment({ ...repoParams(job.repo), issue_number: job.issue.number, body });
+  const reply = (body: string) =>
+    octokit.rest.issues.createComment({ ...repoParams(job.repo), issue_number: job.issue.number, body });
 
   if (job.name === 'help') {
     await reply(helpMessage(job.sender));
@@ -107,7 +145,12 @@ async function takeCommand(job: CommandJob, deps: CommandDeps): Promise<void> {
     await reply(unknownCommandMessage(job.sender, job.name));
     return;
   }
-  if (job.commentId !== undefined) await octokit.rest.reactions.createForIssueComment({ ...repoParams(job.repo), comment_id: job.commentId, content: 'eyes' });
+  if (job.commentId !== undefined)
+    await octokit.rest.reactions.createForIssueComment({
+      ...repoParams(job.repo),
+      comment_id: job.commentId,
+      content: 'eyes',
+    });
   const subject = await subjectOf(job, deps, octokit);
   if (!subject) {
     await reply(`@${job.sender}, ${NOT_OURS_MESSAGE}`);
@@ -132,11 +175,18 @@ async function takeCommand(job: CommandJob, deps: CommandDeps): Promise<void> {
         await reply(`@${job.sender}, nothing to cancel: the last run of #${latest.issueNumber} already ended.`);
         return;
       }
-      await deps.enqueueCancel({ repo: latest.repo, issueNumber: latest.issueNumber, installationId: job.installationId, reason: `@${job.sender} asked with \`/agent cancel\`` });
+      await deps.enqueueCancel({
+        repo: latest.repo,
+        issueNumber: latest.issueNumber,
+        installationId: job.installationId,
+        reason: `@${job.sender} asked with \`/agent cancel\``,
+      });
       return;
     case 'retry':
       if (live) {
-        await reply(`@${job.sender}, a run of #${latest.issueNumber} is already ${latest.state}; \`/agent cancel\` it first to start over.`);
+        await reply(
+          `@${job.sender}, a run of #${latest.issueNumber} is already ${latest.state}; \`/agent cancel\` it first to start over.`,
+        );
         return;
       }
       if (!subject.issueOpen) {
@@ -169,11 +219,22 @@ async function planReply(store: Store, latest: RunRecord, sender: string): Promi
  * one replaced. The asker's instructions, and on a pull request the comments of writers there,
  * join the prompt.
  */
-async function retry(job: CommandJob, issue: IssueSnapshot, latest: RunRecord, deps: CommandDeps, octokit: GitHubClient): Promise<void> {
+async function retry(
+  job: CommandJob,
+  issue: IssueSnapshot,
+  latest: RunRecord,
+  deps: CommandDeps,
+  octokit: GitHubClient,
+): Promise<void> {
   const extra: PromptComment[] = [];
   if (job.pullRequest !== undefined) {
     const conversation = await readIssueComments(octokit, job.repo, job.pullRequest, [job.sender]);
-    extra.push(...conversation.forPrompt.map((comment) => ({ ...comment, body: `(on pull request #${job.pullRequest}) ${comment.body}` })));
+    extra.push(
+      ...conversation.forPrompt.map((comment) => ({
+        ...comment,
+        body: `(on pull request #${job.pullRequest}) ${comment.body}`,
+      })),
+    );
     extra.push(...(await readReviewComments(octokit, job.repo, job.pullRequest, [job.sender])));
   }
   if (job.args) extra.push({ author: job.sender, body: `Instructions for this retry: ${job.args}` });
@@ -187,6 +248,10 @@ async function retry(job: CommandJob, issue: IssueSnapshot, latest: RunRecord, d
     issue,
     kind: 'retry',
   };
-  const run = await handleTrigger(trigger, { ...deps.intake, clientFor: async () => octokit }, { branch: latest.branch, attempt: latest.attempt + 1, comments: extra });
+  const run = await handleTrigger(
+    trigger,
+    { ...deps.intake, clientFor: async () => octokit },
+    { branch: latest.branch, attempt: latest.attempt + 1, comments: extra },
+  );
   deps.log.info({ run: run?.id, previous: latest.id }, 'retry requested');
 }

@@ -19,8 +19,17 @@ export interface IssueComments {
 }
 
 /** Lists the issue's comments once: finds the status comment and keeps the writers' comments. */
-export async function readIssueComments(octokit: GitHubClient, repo: RepoRef, issueNumber: number, knownWriters: readonly string[]): Promise<IssueComments> {
-  const comments = await octokit.paginate(octokit.rest.issues.listComments, { ...repoParams(repo), issue_number: issueNumber, per_page: 100 });
+export async function readIssueComments(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  issueNumber: number,
+  knownWriters: readonly string[],
+): Promise<IssueComments> {
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    ...repoParams(repo),
+    issue_number: issueNumber,
+    per_page: 100,
+  });
   const status = comments.find(isStatusComment);
   const writers = new Map<string, boolean>(knownWriters.map((login) => [login, true]));
   const kept: PromptComment[] = [];
@@ -46,8 +55,17 @@ export async function readIssueComments(octokit: GitHubClient, repo: RepoRef, is
  * The review comments on a pull request's lines by people with write access, each with its file
  * and line, for a retry's prompt.
  */
-export async function readReviewComments(octokit: GitHubClient, repo: RepoRef, pullNumber: number, knownWriters: readonly string[]): Promise<PromptComment[]> {
-  const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, { ...repoParams(repo), pull_number: pullNumber, per_page: 100 });
+export async function readReviewComments(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  pullNumber: number,
+  knownWriters: readonly string[],
+): Promise<PromptComment[]> {
+  const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
+    ...repoParams(repo),
+    pull_number: pullNumber,
+    per_page: 100,
+  });
   const writers = new Map<string, boolean>(knownWriters.map((login) => [login, true]));
   const kept: PromptComment[] = [];
   let bytes = 0;

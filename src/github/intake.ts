@@ -3,7 +3,14 @@
  * Runs in a job, not in the webhook handler, because it talks to GitHub.
  */
 import type { AgentCatalogue } from '../config/agents.ts';
-import { agentKeyName, configErrorMessage, loadRepoConfigCached, priorityOf, resolveAgent, type RepoConfig } from '../config/repo.ts';
+import {
+  agentKeyName,
+  configErrorMessage,
+  loadRepoConfigCached,
+  priorityOf,
+  resolveAgent,
+  type RepoConfig,
+} from '../config/repo.ts';
 import type { Logger } from '../log/logger.ts';
 import type { PlanJob } from '../queue/jobs.ts';
 import { runBranch } from '../runner/branch.ts';
@@ -44,7 +51,11 @@ async function previousAttempt(store: Store, trigger: RunTrigger): Promise<Conti
   return last ? { branch: last.branch, attempt: last.attempt + 1 } : undefined;
 }
 
-export function unknownAgentMessage(label: string, agents: AgentCatalogue, config?: Pick<RepoConfig, 'agents'>): string {
+export function unknownAgentMessage(
+  label: string,
+  agents: AgentCatalogue,
+  config?: Pick<RepoConfig, 'agents'>,
+): string {
   const names = new Set([...Object.keys(agents), ...Object.keys(config?.agents ?? {}).map(agentKeyName)]);
   const known = [...names]
     .sort()
@@ -71,19 +82,41 @@ export function refusalMessage(sender: string, label: string, permission: string
  * writes the status comment and asks for a plan. Returns the run, or `undefined` when the
  * trigger was answered with why not.
  */
-export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps, continuation?: Continuation): Promise<RunRecord | undefined> {
-  const log = deps.log.child({ repo: trigger.repo.fullName, issue: trigger.issue.number, delivery: trigger.deliveryId });
+export async function handleTrigger(
+  trigger: RunTrigger,
+  deps: IntakeDeps,
+  continuation?: Continuation,
+): Promise<RunRecord | undefined> {
+  const log = deps.log.child({
+    repo: trigger.repo.fullName,
+    issue: trigger.issue.number,
+    delivery: trigger.deliveryId,
+  });
   const octokit = await deps.clientFor(trigger.installationId);
   const issue = { ...repoParams(trigger.repo), issue_number: trigger.issue.number };
 
   // A continuation comes from a command whose sender was checked a moment ago.
-  const decision = continuation ? { allowed: true as const } : await fetchPermission(octokit, trigger.repo, trigger.sender);
+  const decision = continuation
+    ? { allowed: true as const }
+    : await fetchPermission(octokit, trigger.repo, trigger.sender);
   if (!decision.allowed) {
     log.info({ sender: trigger.sender, permission: decision.permission }, 'sender may not trigger');
-    await octokit.rest.issues.createComment({ ...issue, body: refusalMessage(trigger.sender, trigger.label, decision.permission) });
+    await octokit.rest.issues.createComment({
+      ...issue,
+      body: refusalMessage(trigger.sender, trigger.label, decision.permission),
+    });
     return undefined;
   }
-  const loaded = await loadRepoConfigCached(octokit, { owner: trigger.repo.owner, name: trigger.repo.name, fullName: trigger.repo.fullName, pushedAt: trigger.repo.pushedAt }, deps.records);
+  const loaded = await loadRepoConfigCached(
+    octokit,
+    {
+      owner: trigger.repo.owner,
+      name: trigger.repo.name,
+      fullName: trigger.repo.fullName,
+      pushedAt: trigger.repo.pushedAt,
+    },
+    deps.records,
+  );
   if (!loaded.ok) {
     log.info({ problems: loaded.problems }, 'invalid repository config');
     await octokit.rest.issues.createComment({ ...issue, body: configErrorMessage(loaded.problems) });
@@ -93,7 +126,10 @@ export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps, conti
   const agent = continuation ? trigger.agent : resolveAgent(trigger.agent, config).agent;
   if (!deps.agents[agent]) {
     log.info({ agent }, 'unknown agent');
-    const body = agent === trigger.agent ? unknownAgentMessage(trigger.label, deps.agents, config) : unmappedAgentMessage(trigger.label, agent, deps.agents);
+    const body =
+      agent === trigger.agent
+        ? unknownAgentMessage(trigger.label, deps.agents, config)
+        : unmappedAgentMessage(trigger.label, agent, deps.agents);
     await octokit.rest.issues.createComment({ ...issue, body });
     return undefined;
   }
@@ -101,10 +137,18 @@ export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps, conti
   if (created.length > 0) log.info({ labels: created }, 'labels created');
 
   // An issue without comments spares the listing: nothing to find, nothing for the prompt.
-  const comments = trigger.issue.comments === 0 ? { statusCommentId: undefined, forPrompt: [] } : await readIssueComments(octokit, trigger.repo, trigger.issue.number, [trigger.sender]);
+  const comments =
+    trigger.issue.comments === 0
+      ? { statusCommentId: undefined, forPrompt: [] }
+      : await readIssueComments(octokit, trigger.repo, trigger.issue.number, [trigger.sender]);
   if (comments.statusCommentId !== undefined) {
     const row = await deps.records.status(trigger.repo.fullName, trigger.issue.number);
-    if (row.commentId !== comments.statusCommentId) await deps.records.saveStatus(trigger.repo.fullName, trigger.issue.number, { commentId: comments.statusCommentId, bodyHash: undefined, label: row.label });
+    if (row.commentId !== comments.statusCommentId)
+      await deps.records.saveStatus(trigger.repo.fullName, trigger.issue.number, {
+        commentId: comments.statusCommentId,
+        bodyHash: undefined,
+        label: row.label,
+      });
   }
 
   const windowMs = config.batching.window ?? deps.defaultWindowMs;
@@ -114,7 +158,13 @@ export async function handleTrigger(trigger: RunTrigger, deps: IntakeDeps, conti
   // One branch and one pull request per issue: a later trigger continues the earlier runs' branch.
   const previous = continuation ?? (await previousAttempt(deps.store, trigger));
   const branch = previous?.branch ?? runBranch(trigger.issue.number, trigger.issue.title);
-  let run = await deps.store.createRun(resolved, branch, { batchId: batch.id, priority, config: loaded.raw, attempt: previous?.attempt ?? 1, comments: [...comments.forPrompt, ...(continuation?.comments ?? [])] });
+  let run = await deps.store.createRun(resolved, branch, {
+    batchId: batch.id,
+    priority,
+    config: loaded.raw,
+    attempt: previous?.attempt ?? 1,
+    comments: [...comments.forPrompt, ...(continuation?.comments ?? [])],
+  });
   if (!run) {
     const live = await deps.store.liveRunFor(trigger.repo.fullName, trigger.issue.number);
     if (live?.trigger.deliveryId !== trigger.deliveryId || live.state !== 'queued') {

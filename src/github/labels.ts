@@ -5,7 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { AgentCatalogue } from '../config/agents.ts';
-import { agentKeyName, defaultRepoConfig, loadRepoConfig, type RepoConfig, type StatusLabelNames } from '../config/repo.ts';
+import {
+  agentKeyName,
+  defaultRepoConfig,
+  loadRepoConfig,
+  type RepoConfig,
+  type StatusLabelNames,
+} from '../config/repo.ts';
 import type { Logger } from '../log/logger.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
 import type { RepoRef } from '../store/records.ts';
@@ -31,11 +37,19 @@ const clip = (text: string) => (text.length > 100 ? `${text.slice(0, 99)}…` : 
 export function labelSpecs(agents: AgentCatalogue, config: Pick<RepoConfig, 'agents' | 'statusLabels'>): LabelSpec[] {
   const specs = new Map<string, LabelSpec>();
   for (const [name, agent] of Object.entries(agents)) {
-    specs.set(`${AGENT_LABEL_PREFIX}${name}`, { name: `${AGENT_LABEL_PREFIX}${name}`, color: '5319e7', description: clip(agent.description ?? `Switchyard runs the ${name} agent on this issue`) });
+    specs.set(`${AGENT_LABEL_PREFIX}${name}`, {
+      name: `${AGENT_LABEL_PREFIX}${name}`,
+      color: '5319e7',
+      description: clip(agent.description ?? `Switchyard runs the ${name} agent on this issue`),
+    });
   }
   for (const [key, mapping] of Object.entries(config.agents)) {
     const name = `${AGENT_LABEL_PREFIX}${agentKeyName(key)}`;
-    specs.set(name, { name, color: '5319e7', description: clip(`Switchyard runs the ${mapping.agent} agent on this issue`) });
+    specs.set(name, {
+      name,
+      color: '5319e7',
+      description: clip(`Switchyard runs the ${mapping.agent} agent on this issue`),
+    });
   }
   if (config.statusLabels) {
     for (const [state, label] of Object.entries(config.statusLabels) as Array<[keyof StatusLabelNames, string]>) {
@@ -49,11 +63,20 @@ export function labelSpecs(agents: AgentCatalogue, config: Pick<RepoConfig, 'age
  * Creates the labels of `specs` that the repository lacks; existing labels are left as the
  * maintainers styled them. Skipped when this set was already ensured for the repository.
  */
-export async function ensureLabels(octokit: GitHubClient, repo: Pick<RepoRef, 'owner' | 'name' | 'fullName'>, specs: readonly LabelSpec[], records: GitHubRecords): Promise<string[]> {
+export async function ensureLabels(
+  octokit: GitHubClient,
+  repo: Pick<RepoRef, 'owner' | 'name' | 'fullName'>,
+  specs: readonly LabelSpec[],
+  records: GitHubRecords,
+): Promise<string[]> {
   const hash = createHash('sha256').update(JSON.stringify(specs)).digest('hex');
   if ((await records.labelsHash(repo.fullName)) === hash) return [];
   const params = { owner: repo.owner, repo: repo.name };
-  const existing = new Set((await octokit.paginate(octokit.rest.issues.listLabelsForRepo, { ...params, per_page: 100 })).map((l) => l.name.toLowerCase()));
+  const existing = new Set(
+    (await octokit.paginate(octokit.rest.issues.listLabelsForRepo, { ...params, per_page: 100 })).map((l) =>
+      l.name.toLowerCase(),
+    ),
+  );
   const created: string[] = [];
   for (const spec of specs) {
     if (existing.has(spec.name.toLowerCase())) continue;

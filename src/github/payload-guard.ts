@@ -16,20 +16,40 @@ export class MalformedPayloadError extends Error {
 }
 
 const account = z.object({ login: z.string(), type: z.string() }).passthrough();
-const repository = z.object({ full_name: z.string(), name: z.string(), owner: z.object({ login: z.string() }).passthrough() }).passthrough();
-const issue = z.object({ number: z.number().int().positive(), title: z.string(), body: z.string().nullable().optional() }).passthrough();
+const repository = z
+  .object({ full_name: z.string(), name: z.string(), owner: z.object({ login: z.string() }).passthrough() })
+  .passthrough();
+const issue = z
+  .object({ number: z.number().int().positive(), title: z.string(), body: z.string().nullable().optional() })
+  .passthrough();
 
 /** The fields each handled event reads, by event name. */
 const SCHEMAS = {
   issues: z.object({ issue, repository, sender: account }).passthrough(),
-  issue_comment: z.object({ issue, repository, sender: account, comment: z.object({ id: z.number(), body: z.string() }).passthrough() }).passthrough(),
-  pull_request: z.object({ number: z.number().int().positive(), repository, sender: account, pull_request: z.object({ merged: z.boolean().nullable().optional() }).passthrough() }).passthrough(),
+  issue_comment: z
+    .object({
+      issue,
+      repository,
+      sender: account,
+      comment: z.object({ id: z.number(), body: z.string() }).passthrough(),
+    })
+    .passthrough(),
+  pull_request: z
+    .object({
+      number: z.number().int().positive(),
+      repository,
+      sender: account,
+      pull_request: z.object({ merged: z.boolean().nullable().optional() }).passthrough(),
+    })
+    .passthrough(),
 } as const;
 
 /** Throws a `MalformedPayloadError` (HTTP 400) when `payload` lacks what the handlers of `event` read. */
 export function assertPayload(event: keyof typeof SCHEMAS, action: string | undefined, payload: unknown): void {
   const result = SCHEMAS[event].safeParse(payload);
   if (result.success) return;
-  const problems = result.error.issues.map((problem) => `${problem.path.join('.') || '(payload)'}: ${problem.message}`).join('; ');
+  const problems = result.error.issues
+    .map((problem) => `${problem.path.join('.') || '(payload)'}: ${problem.message}`)
+    .join('; ');
   throw new MalformedPayloadError(action ? `${event}.${action}` : event, problems);
 }

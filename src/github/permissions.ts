@@ -16,7 +16,11 @@ export function decidePermission(permission: string, roleName?: string): Permiss
   return { allowed: false, permission: roleName && roleName !== permission ? roleName : permission };
 }
 
-export async function fetchPermission(octokit: GitHubClient, repo: RepoRef, username: string): Promise<PermissionDecision> {
+export async function fetchPermission(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  username: string,
+): Promise<PermissionDecision> {
   try {
     const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repoParams(repo), username });
     return decidePermission(data.permission, data.role_name);
@@ -28,7 +32,11 @@ export async function fetchPermission(octokit: GitHubClient, repo: RepoRef, user
 }
 
 /** What `username` may do in a repository named `owner/name`, as GitHub tells the installation. */
-export async function accessTo(octokit: GitHubClient, fullName: string, username: string): Promise<{ read: boolean; write: boolean }> {
+export async function accessTo(
+  octokit: GitHubClient,
+  fullName: string,
+  username: string,
+): Promise<{ read: boolean; write: boolean }> {
   const [owner = '', repo = ''] = fullName.split('/');
   try {
     const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username });

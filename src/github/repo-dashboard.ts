@@ -23,33 +23,52 @@ const RETRY_BOX = /^- \[( |x|X)\] <!-- retry:(\d+) -->/gm;
 
 /** The dashboard issue's body. Pure. */
 export function renderDashboard(live: readonly RunRecord[], finished: readonly RunRecord[], now: Date): string {
-  const lines = [DASHBOARD_MARKER, 'This issue lists what Switchyard does in this repository, and is kept up to date. Tick a box under **Recent failures** to run that issue\'s agent again (people with write access).', ''];
+  const lines = [
+    DASHBOARD_MARKER,
+    "This issue lists what Switchyard does in this repository, and is kept up to date. Tick a box under **Recent failures** to run that issue's agent again (people with write access).",
+    '',
+  ];
   const running = live.filter((r) => r.state === 'running');
   const waiting = live.filter((r) => r.state !== 'running');
   lines.push('## Running', '');
   if (running.length === 0) lines.push('Nothing is running.');
   for (const run of running) {
     const since = run.startedAt ? `, for ${formatDuration(now.getTime() - run.startedAt.getTime())}` : '';
-    lines.push(`- #${run.issueNumber} ${oneLine(run.trigger.issue.title)}: \`${run.agent}\`, attempt ${run.attempt}${since}`);
+    lines.push(
+      `- #${run.issueNumber} ${oneLine(run.trigger.issue.title)}: \`${run.agent}\`, attempt ${run.attempt}${since}`,
+    );
   }
   lines.push('', '## Waiting', '');
   if (waiting.length === 0) lines.push('Nothing is waiting.');
   for (const run of waiting) {
-    const why = run.state === 'waiting' && run.waitingReason ? run.waitingReason : run.dispatchedAt ? 'handed to a worker' : 'queued: waits for the batch to be planned or a free slot';
+    const why =
+      run.state === 'waiting' && run.waitingReason
+        ? run.waitingReason
+        : run.dispatchedAt
+          ? 'handed to a worker'
+          : 'queued: waits for the batch to be planned or a free slot';
     lines.push(`- #${run.issueNumber} ${oneLine(run.trigger.issue.title)}: ${oneLine(why)}`);
   }
   // Only an issue's newest run counts: a failure that a later run fixed is not listed as one.
   const newest = new Map<number, RunRecord>();
-  for (const run of finished) if (!newest.has(run.issueNumber) && !live.some((l) => l.issueNumber === run.issueNumber)) newest.set(run.issueNumber, run);
+  for (const run of finished)
+    if (!newest.has(run.issueNumber) && !live.some((l) => l.issueNumber === run.issueNumber))
+      newest.set(run.issueNumber, run);
   const failures = [...newest.values()].filter((r) => r.state !== 'succeeded' && r.state !== 'cancelled');
   const done = [...newest.values()].filter((r) => r.state === 'succeeded' || r.state === 'cancelled');
   lines.push('', '## Recent failures', '');
   if (failures.length === 0) lines.push('No run failed in the last week.');
-  for (const run of failures) lines.push(`- [ ] <!-- retry:${run.issueNumber} --> #${run.issueNumber} ${oneLine(run.trigger.issue.title)}: ${run.state.replace('_', ' ')}${run.reason ? `, ${oneLine(run.reason)}` : ''}`);
+  for (const run of failures)
+    lines.push(
+      `- [ ] <!-- retry:${run.issueNumber} --> #${run.issueNumber} ${oneLine(run.trigger.issue.title)}: ${run.state.replace('_', ' ')}${run.reason ? `, ${oneLine(run.reason)}` : ''}`,
+    );
   lines.push('', '## Finished this week', '');
   if (done.length === 0) lines.push('None yet.');
   for (const run of done) {
-    const pr = run.pullRequestNumber !== null ? ` #${run.pullRequestNumber}${run.pullRequestState && run.pullRequestState !== 'open' ? ` (${run.pullRequestState})` : ''}` : '';
+    const pr =
+      run.pullRequestNumber !== null
+        ? ` #${run.pullRequestNumber}${run.pullRequestState && run.pullRequestState !== 'open' ? ` (${run.pullRequestState})` : ''}`
+        : '';
     lines.push(`- #${run.issueNumber} ${oneLine(run.trigger.issue.title)}: ${run.state}${pr}`);
   }
   return `${lines.join('\n')}\n`;
@@ -91,7 +110,11 @@ export class RepoDashboards {
     if (!parsed.ok || !parsed.config.dashboard || this.#timers.has(run.repo)) return;
     const timer = setTimeout(() => {
       this.#timers.delete(run.repo);
-      this.#writing = this.#writing.then(() => this.#write(run).catch((error: unknown) => this.#options.log.warn({ err: error, repo: run.repo }, 'could not write the dashboard issue')));
+      this.#writing = this.#writing.then(() =>
+        this.#write(run).catch((error: unknown) =>
+          this.#options.log.warn({ err: error, repo: run.repo }, 'could not write the dashboard issue'),
+        ),
+      );
     }, this.#options.intervalMs);
     timer.unref();
     this.#timers.set(run.repo, timer);
@@ -115,11 +138,17 @@ export class RepoDashboards {
     const finished = await store.finishedSince(run.repo, new Date(now.getTime() - 7 * 24 * 60 * 60 * 1000), 30);
     const body = renderDashboard(live, finished, now);
     const hash = createHash('sha256').update(body).digest('hex');
-    let [known] = await db.query<{ issue_number: number; body_hash: string | null }>('select issue_number, body_hash from switchyard_repo_dashboards where repo = $1', [run.repo]);
+    let [known] = await db.query<{ issue_number: number; body_hash: string | null }>(
+      'select issue_number, body_hash from switchyard_repo_dashboards where repo = $1',
+      [run.repo],
+    );
     if (known?.body_hash === hash) return;
     if (!known) {
       // A claim first: of a web and a worker process (or two workers), one opens the issue.
-      const claimed = await db.query('insert into switchyard_repo_dashboards (repo, issue_number) values ($1, 0) on conflict (repo) do nothing returning repo', [run.repo]);
+      const claimed = await db.query(
+        'insert into switchyard_repo_dashboards (repo, issue_number) values ($1, 0) on conflict (repo) do nothing returning repo',
+        [run.repo],
+      );
       if (claimed.length === 0) return this.refresh(run);
       known = { issue_number: 0, body_hash: null };
     } else if (known.issue_number === 0) {
@@ -138,7 +167,8 @@ export class RepoDashboards {
         issueNumber = undefined;
       }
     }
-    if (issueNumber === undefined) issueNumber = (await octokit.rest.issues.create({ ...params, title: DASHBOARD_TITLE, body })).data.number;
+    if (issueNumber === undefined)
+      issueNumber = (await octokit.rest.issues.create({ ...params, title: DASHBOARD_TITLE, body })).data.number;
     await db.query(
       `insert into switchyard_repo_dashboards (repo, issue_number, body_hash) values ($1, $2, $3)
        on conflict (repo) do update set issue_number = excluded.issue_number, body_hash = excluded.body_hash`,

@@ -23,12 +23,16 @@ export interface ReportDeps {
 }
 
 export function summaryFor(run: RunRecord): string {
-  return run.agent === 'patch' ? `Applies the diff given in #${run.issueNumber}.` : `Changes made by the \`${run.agent}\` agent for #${run.issueNumber}.`;
+  return run.agent === 'patch'
+    ? `Applies the diff given in #${run.issueNumber}.`
+    : `Changes made by the \`${run.agent}\` agent for #${run.issueNumber}.`;
 }
 
 /** Reviewers the config asks for, without bots (GitHub refuses them) and without duplicates. */
 export function reviewersFor(run: RunRecord, config: RepoConfig): string[] {
-  const logins = config.pullRequest.reviewers.map((who) => (who === 'author' ? run.trigger.issue.author : run.trigger.sender));
+  const logins = config.pullRequest.reviewers.map((who) =>
+    who === 'author' ? run.trigger.issue.author : run.trigger.sender,
+  );
   return [...new Set(logins)].filter((login) => login && login !== 'ghost' && !login.endsWith('[bot]'));
 }
 
@@ -43,7 +47,14 @@ async function closedEarlier(store: Store, run: RunRecord): Promise<RunRecord | 
 }
 
 /** Opens or updates the pull request of a successful run, records the outcome, and reports it. */
-export async function reportFinished(octokit: GitHubClient, deps: ReportDeps, run: RunRecord, outcome: RunOutcome, config: RepoConfig, durationMs: () => number): Promise<RunRecord> {
+export async function reportFinished(
+  octokit: GitHubClient,
+  deps: ReportDeps,
+  run: RunRecord,
+  outcome: RunOutcome,
+  config: RepoConfig,
+  durationMs: () => number,
+): Promise<RunRecord> {
   let pullRequest: PullRequestRef | undefined;
   let state = outcome.state;
   let reason = outcome.reason;
@@ -52,7 +63,12 @@ export async function reportFinished(octokit: GitHubClient, deps: ReportDeps, ru
     const closed = await closedEarlier(deps.store, run);
     if (closed) {
       keptBranch = true;
-      reason = [reason, `Pull request #${String(closed.pullRequestNumber)} was closed without merging, so no new one was opened. Comment \`/agent retry\` to run again and open one.`].filter(Boolean).join(' ');
+      reason = [
+        reason,
+        `Pull request #${String(closed.pullRequestNumber)} was closed without merging, so no new one was opened. Comment \`/agent retry\` to run again and open one.`,
+      ]
+        .filter(Boolean)
+        .join(' ');
     } else {
       try {
         pullRequest = await openPullRequest(octokit, deps, run, outcome, config, durationMs());
@@ -82,9 +98,17 @@ export async function reportFinished(octokit: GitHubClient, deps: ReportDeps, ru
   return finished;
 }
 
-async function openPullRequest(octokit: GitHubClient, deps: ReportDeps, run: RunRecord, outcome: RunOutcome, config: RepoConfig, durationMs: number): Promise<PullRequestRef> {
+async function openPullRequest(
+  octokit: GitHubClient,
+  deps: ReportDeps,
+  run: RunRecord,
+  outcome: RunOutcome,
+  config: RepoConfig,
+  durationMs: number,
+): Promise<PullRequestRef> {
   const checksFailed = outcome.checks.some((c) => !c.passed);
-  const draft = config.pullRequest.draft === 'always' || (config.pullRequest.draft === 'when-checks-fail' && checksFailed);
+  const draft =
+    config.pullRequest.draft === 'always' || (config.pullRequest.draft === 'when-checks-fail' && checksFailed);
   const { commentId } = await deps.records.status(run.repo, run.issueNumber);
   const pullRequest = await openOrUpdatePullRequest(octokit, {
     repo: run.trigger.repo,
@@ -102,13 +126,21 @@ async function openPullRequest(octokit: GitHubClient, deps: ReportDeps, run: Run
     notes: (outcome.refused.length > 0 || outcome.blocked.length > 0) && outcome.reason ? [outcome.reason] : [],
     usage: outcome.usage,
     draft,
-    requestedBy: { login: run.trigger.sender, how: run.trigger.kind === 'retry' ? '`/agent retry`' : `the \`${run.trigger.label}\` label` },
+    requestedBy: {
+      login: run.trigger.sender,
+      how: run.trigger.kind === 'retry' ? '`/agent retry`' : `the \`${run.trigger.label}\` label`,
+    },
     statusUrl: commentId ? `${run.trigger.issue.url}#issuecomment-${commentId}` : undefined,
     runUrl: runPageUrl(deps.publicUrl, run.id),
   });
   if (!pullRequest.created) return pullRequest;
   const params = { ...repoParams(run.trigger.repo) };
-  if (config.pullRequest.labels.length > 0) await octokit.rest.issues.addLabels({ ...params, issue_number: pullRequest.number, labels: config.pullRequest.labels });
+  if (config.pullRequest.labels.length > 0)
+    await octokit.rest.issues.addLabels({
+      ...params,
+      issue_number: pullRequest.number,
+      labels: config.pullRequest.labels,
+    });
   const reviewers = reviewersFor(run, config);
   if (reviewers.length > 0) {
     try {

@@ -9,7 +9,10 @@ import { LIVE_STATES, type DiffStat, type PullRequestState, type RunRecord, type
 export const STATUS_MARKER = '<!-- switchyard:status -->';
 
 /** Whether a comment is Switchyard's status comment: written by a bot, starting with the marker. */
-export function isStatusComment(comment: { user?: { type?: string | undefined } | null | undefined; body?: string | null | undefined }): boolean {
+export function isStatusComment(comment: {
+  user?: { type?: string | undefined } | null | undefined;
+  body?: string | null | undefined;
+}): boolean {
   return comment.user?.type === 'Bot' && (comment.body?.startsWith(STATUS_MARKER) ?? false);
 }
 
@@ -55,7 +58,10 @@ export interface CheckView {
 
 /** A Markdown table of check results. */
 export function checksTable(checks: readonly CheckView[]): string {
-  const rows = checks.map((c) => `| \`${c.command.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${c.passed ? '✅ passed' : c.timedOut ? '⏱️ timed out' : '❌ failed'} | ${formatDuration(c.durationMs)} |`);
+  const rows = checks.map(
+    (c) =>
+      `| \`${c.command.replace(/`/g, "'").replace(/\|/g, '\\|')}\` | ${c.passed ? '✅ passed' : c.timedOut ? '⏱️ timed out' : '❌ failed'} | ${formatDuration(c.durationMs)} |`,
+  );
   return ['| check | result | time |', '|---|---|---|', ...rows].join('\n');
 }
 
@@ -92,7 +98,10 @@ function fenceFor(text: string): string {
 
 /** `text` as a Markdown block quote. */
 function quote(text: string): string {
-  return text.split('\n').map((line) => (line ? `> ${line}` : '>')).join('\n');
+  return text
+    .split('\n')
+    .map((line) => (line ? `> ${line}` : '>'))
+    .join('\n');
 }
 
 function plural(n: number, word: string): string {
@@ -111,14 +120,19 @@ export function commandsFor(state: RunState, pullRequestState?: PullRequestState
 }
 
 export function renderStatus(view: StatusView): string {
-  const started = view.label && view.label.toLowerCase() !== `agent:${view.agent}` ? `\`${view.label}\` → \`${view.agent}\`` : `\`agent:${view.agent}\``;
+  const started =
+    view.label && view.label.toLowerCase() !== `agent:${view.agent}`
+      ? `\`${view.label}\` → \`${view.agent}\``
+      : `\`agent:${view.agent}\``;
   const lines = [STATUS_MARKER, `**Switchyard** · ${started} · attempt ${view.attempt}`, ''];
   let headline = view.pullRequestState === 'merged' ? '🎉 **Merged**' : HEADLINE[view.state];
   if (view.elapsedMs !== undefined && view.pullRequestState !== 'merged') {
-    headline += view.state === 'running' ? ` for ${formatDuration(view.elapsedMs)}` : ` in ${formatDuration(view.elapsedMs)}`;
+    headline +=
+      view.state === 'running' ? ` for ${formatDuration(view.elapsedMs)}` : ` in ${formatDuration(view.elapsedMs)}`;
   }
   if (view.state === 'queued') headline += ' — waiting for a free slot.';
-  if (view.state === 'running' && view.startedAt) headline += ` (since ${view.startedAt.toISOString().slice(11, 19)} UTC)`;
+  if (view.state === 'running' && view.startedAt)
+    headline += ` (since ${view.startedAt.toISOString().slice(11, 19)} UTC)`;
   if (view.pullRequest) {
     headline += ` — pull request #${view.pullRequest.number}`;
     if (view.pullRequestState === 'merged') headline += ' was merged';
@@ -128,20 +142,47 @@ export function renderStatus(view: StatusView): string {
   lines.push(headline);
   if (view.reason) lines.push('', view.reason);
   if (view.state === 'running' && view.progress) lines.push('', `Last output: ${codeSpan(view.progress)}`);
-  if (view.pullRequestState === 'closed') lines.push('', 'A later run pushes to the same branch but opens no new pull request; comment `/agent retry` to run again and open a new one.');
-  if (view.rescuedBranch) lines.push('', `The work of an interrupted attempt was kept on branch \`${view.rescuedBranch}\`.`);
+  if (view.pullRequestState === 'closed')
+    lines.push(
+      '',
+      'A later run pushes to the same branch but opens no new pull request; comment `/agent retry` to run again and open a new one.',
+    );
+  if (view.rescuedBranch)
+    lines.push('', `The work of an interrupted attempt was kept on branch \`${view.rescuedBranch}\`.`);
   if (view.keptBranch) lines.push('', `Work kept on branch \`${view.keptBranch}\`; no pull request was opened for it.`);
-  if (view.summary) lines.push('', '<details><summary>What the agent reported</summary>', '', quote(defuseMentions(view.summary)), '', '</details>');
+  if (view.summary)
+    lines.push(
+      '',
+      '<details><summary>What the agent reported</summary>',
+      '',
+      quote(defuseMentions(view.summary)),
+      '',
+      '</details>',
+    );
   if (view.usage) lines.push('', `Usage: ${describeUsage(view.usage)}.`);
   if (view.checks && view.checks.length > 0) lines.push('', checksTable(view.checks));
   if (view.pullRequest && !view.pullRequestState) lines.push('', `Review it: ${view.pullRequest.url}`);
   if (view.runUrl) lines.push('', `[Run log and details](${view.runUrl})`);
   if (view.logTail) {
     const fence = fenceFor(view.logTail);
-    lines.push('', '<details><summary>Agent output (last lines)</summary>', '', `${fence}text`, view.logTail, fence, '', '</details>');
+    lines.push(
+      '',
+      '<details><summary>Agent output (last lines)</summary>',
+      '',
+      `${fence}text`,
+      view.logTail,
+      fence,
+      '',
+      '</details>',
+    );
   }
   if (view.note) lines.push('', view.note);
-  lines.push('', `<sub>Commands: ${commandsFor(view.state, view.pullRequestState).map((c) => `\`${c}\``).join(' · ')}</sub>`);
+  lines.push(
+    '',
+    `<sub>Commands: ${commandsFor(view.state, view.pullRequestState)
+      .map((c) => `\`${c}\``)
+      .join(' · ')}</sub>`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -161,7 +202,10 @@ export function statusViewOf(run: RunRecord, note: string | undefined, now: numb
     state: run.state,
     elapsedMs: run.startedAt ? (run.finishedAt?.getTime() ?? now) - run.startedAt.getTime() : undefined,
     reason: ended ? run.reason : waiting,
-    pullRequest: run.pullRequestNumber !== null && run.pullRequestUrl ? { number: run.pullRequestNumber, url: run.pullRequestUrl } : undefined,
+    pullRequest:
+      run.pullRequestNumber !== null && run.pullRequestUrl
+        ? { number: run.pullRequestNumber, url: run.pullRequestUrl }
+        : undefined,
     pullRequestState: run.pullRequestState,
     diffStat: run.diffStat,
     keptBranch: ended && run.keptBranch ? run.branch : undefined,
@@ -176,4 +220,3 @@ export function statusViewOf(run: RunRecord, note: string | undefined, now: numb
     runUrl: runPageUrl(publicUrl, run.id),
   };
 }
-

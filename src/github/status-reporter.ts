@@ -126,7 +126,8 @@ export class StatusReporter {
       await this.#inFlight.get(key);
       const { target } = pending;
       const row = await this.#options.records.status(target.repo, target.issueNumber);
-      const waitMs = pending.urgent || !row.writtenAt ? 0 : row.writtenAt.getTime() + this.#options.intervalMs - Date.now();
+      const waitMs =
+        pending.urgent || !row.writtenAt ? 0 : row.writtenAt.getTime() + this.#options.intervalMs - Date.now();
       if (waitMs > 0) {
         pending.firing = false;
         this.#arm(key, pending, waitMs);
@@ -137,13 +138,19 @@ export class StatusReporter {
       // An urgent write answers a person with the comment; the label follows at the calm pace,
       // so a run that ends within the interval never wears (and sheds) the labels in between.
       const flight = this.#write(target, row, { labels: !pending.urgent || this.#draining });
-      this.#inFlight.set(key, flight.catch(() => undefined));
+      this.#inFlight.set(
+        key,
+        flight.catch(() => undefined),
+      );
       await flight;
       pending.settle(undefined);
       if (pending.urgent && !this.#draining) void this.refresh(target);
     } catch (error) {
       if (this.#pending.get(key) === pending) this.#pending.delete(key);
-      this.#options.log.warn({ err: error, repo: pending.target.repo, issue: pending.target.issueNumber }, 'could not write the status comment');
+      this.#options.log.warn(
+        { err: error, repo: pending.target.repo, issue: pending.target.issueNumber },
+        'could not write the status comment',
+      );
       pending.settle(error instanceof Error ? error : new Error(String(error)));
     } finally {
       if (this.#inFlight.has(key) && !this.#pending.has(key)) this.#inFlight.delete(key);
@@ -173,7 +180,8 @@ export class StatusReporter {
     const body = renderStatus(statusViewOf(run, row.note, Date.now(), this.#options.publicUrl));
     const bodyHash = createHash('sha256').update(body).digest('hex');
     let commentId = row.commentId;
-    if (bodyHash !== row.bodyHash || commentId === undefined) commentId = await writeComment(octokit, run, commentId, body);
+    if (bodyHash !== row.bodyHash || commentId === undefined)
+      commentId = await writeComment(octokit, run, commentId, body);
 
     const names = statusLabelsOf(run);
     const wanted = names ? statusLabelOf(run, names) : undefined;
@@ -195,7 +203,12 @@ export class StatusReporter {
 }
 
 /** Edits the status comment, or creates it (finding one an earlier database forgot first). */
-async function writeComment(octokit: GitHubClient, run: RunRecord, known: number | undefined, body: string): Promise<number> {
+async function writeComment(
+  octokit: GitHubClient,
+  run: RunRecord,
+  known: number | undefined,
+  body: string,
+): Promise<number> {
   const repo = repoParams(run.trigger.repo);
   const params = { ...repo, issue_number: run.issueNumber };
   // An issue without comments when the trigger came cannot hold a status comment: no need to look.
@@ -213,7 +226,10 @@ async function writeComment(octokit: GitHubClient, run: RunRecord, known: number
   return data.id;
 }
 
-async function findStatusComment(octokit: GitHubClient, params: { owner: string; repo: string; issue_number: number }): Promise<number | undefined> {
+async function findStatusComment(
+  octokit: GitHubClient,
+  params: { owner: string; repo: string; issue_number: number },
+): Promise<number | undefined> {
   for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...params, per_page: 100 })) {
     const found = page.data.find(isStatusComment);
     if (found) return found.id;

@@ -13,7 +13,14 @@ export interface LabeledPayload {
   label?: { name: string } | undefined;
   sender: { login: string; type: string };
   installation?: { id: number } | undefined;
-  repository: { name: string; full_name: string; clone_url: string; default_branch: string; owner: { login: string }; pushed_at?: string | number | null | undefined };
+  repository: {
+    name: string;
+    full_name: string;
+    clone_url: string;
+    default_branch: string;
+    owner: { login: string };
+    pushed_at?: string | number | null | undefined;
+  };
   issue: {
     number: number;
     title: string;
@@ -41,11 +48,25 @@ export function parseTrigger(payload: LabeledPayload, deliveryId: string): Trigg
   if (payload.sender.type === 'Bot') return { kind: 'ignore', why: `label added by bot ${payload.sender.login}` };
   if (payload.issue.pull_request) return { kind: 'ignore', why: 'agent labels on pull requests are not triggers' };
   if (!payload.installation) return { kind: 'ignore', why: 'delivery without an installation' };
-  return { kind: 'trigger', trigger: { deliveryId, installationId: payload.installation.id, sender: payload.sender.login, label, agent, ...snapshotOf(payload), kind: 'label' } };
+  return {
+    kind: 'trigger',
+    trigger: {
+      deliveryId,
+      installationId: payload.installation.id,
+      sender: payload.sender.login,
+      label,
+      agent,
+      ...snapshotOf(payload),
+      kind: 'label',
+    },
+  };
 }
 
 /** The repository and issue of an issue event, as a run keeps them. */
-export function snapshotOf({ repository, issue }: Pick<LabeledPayload, 'repository' | 'issue'>): { repo: RepoRef; issue: IssueSnapshot } {
+export function snapshotOf({ repository, issue }: Pick<LabeledPayload, 'repository' | 'issue'>): {
+  repo: RepoRef;
+  issue: IssueSnapshot;
+} {
   return {
     repo: {
       owner: repository.owner.login,
@@ -53,7 +74,8 @@ export function snapshotOf({ repository, issue }: Pick<LabeledPayload, 'reposito
       fullName: repository.full_name,
       cloneUrl: repository.clone_url,
       defaultBranch: repository.default_branch,
-      pushedAt: repository.pushed_at === null || repository.pushed_at === undefined ? undefined : String(repository.pushed_at),
+      pushedAt:
+        repository.pushed_at === null || repository.pushed_at === undefined ? undefined : String(repository.pushed_at),
     },
     issue: {
       number: issue.number,

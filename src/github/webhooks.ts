@@ -24,7 +24,12 @@ export interface WebhookDeps {
 }
 
 /** Records a delivery and enqueues its job; a failed enqueue forgets it so that a redelivery is taken. */
-async function recordAndEnqueue(deps: WebhookDeps, deliveryId: string, event: string, enqueue: () => Promise<void>): Promise<boolean> {
+async function recordAndEnqueue(
+  deps: WebhookDeps,
+  deliveryId: string,
+  event: string,
+  enqueue: () => Promise<void>,
+): Promise<boolean> {
   if (!(await deps.store.recordDelivery(deliveryId, event))) return false;
   try {
     await enqueue();
@@ -48,7 +53,18 @@ export async function onIssueComment(payload: CommentPayload, deliveryId: string
   const { repo, issue } = snapshotOf(payload);
   const sender = payload.sender.login;
   const log = deps.log.child({ delivery: deliveryId, repo: repo.fullName, issue: issue.number });
-  const job: CommandJob = { deliveryId, installationId: payload.installation.id, repo, issue, sender, commentId: payload.comment.id, issueOpen: payload.issue.state !== 'closed', name: command.name, args: command.args, pullRequest: payload.issue.pull_request ? issue.number : undefined };
+  const job: CommandJob = {
+    deliveryId,
+    installationId: payload.installation.id,
+    repo,
+    issue,
+    sender,
+    commentId: payload.comment.id,
+    issueOpen: payload.issue.state !== 'closed',
+    name: command.name,
+    args: command.args,
+    pullRequest: payload.issue.pull_request ? issue.number : undefined,
+  };
   if (!(await recordAndEnqueue(deps, deliveryId, 'issue_comment', () => deps.enqueueCommand(job)))) {
     log.info('redelivery of a recorded delivery ignored');
     return;
@@ -57,14 +73,29 @@ export async function onIssueComment(payload: CommentPayload, deliveryId: string
 }
 
 /** A ticked retry box on the repository's dashboard issue becomes a retry command per ticked issue. */
-export async function onDashboardEdited(payload: Omit<CommentPayload, 'comment'> & { changes?: { body?: { from: string } | undefined } | undefined }, deliveryId: string, deps: WebhookDeps): Promise<void> {
+export async function onDashboardEdited(
+  payload: Omit<CommentPayload, 'comment'> & { changes?: { body?: { from: string } | undefined } | undefined },
+  deliveryId: string,
+  deps: WebhookDeps,
+): Promise<void> {
   if (!payload.installation || payload.sender.type === 'Bot' || !isDashboardBody(payload.issue.body)) return;
   const ticked = tickedRetries(payload.changes?.body?.from ?? '', payload.issue.body ?? '');
   if (ticked.length === 0) return;
   const { repo, issue } = snapshotOf(payload);
   for (const target of ticked) {
-    const job: CommandJob = { deliveryId: `${deliveryId}:${target}`, installationId: payload.installation.id, repo, issue, sender: payload.sender.login, commentId: undefined, issueOpen: true, name: 'retry', target };
-    if (await recordAndEnqueue(deps, job.deliveryId, 'issues', () => deps.enqueueCommand(job))) deps.log.info({ repo: repo.fullName, issue: target, sender: job.sender }, 'retry ticked on the dashboard');
+    const job: CommandJob = {
+      deliveryId: `${deliveryId}:${target}`,
+      installationId: payload.installation.id,
+      repo,
+      issue,
+      sender: payload.sender.login,
+      commentId: undefined,
+      issueOpen: true,
+      name: 'retry',
+      target,
+    };
+    if (await recordAndEnqueue(deps, job.deliveryId, 'issues', () => deps.enqueueCommand(job)))
+      deps.log.info({ repo: repo.fullName, issue: target, sender: job.sender }, 'retry ticked on the dashboard');
   }
 }
 
@@ -83,10 +114,18 @@ export async function onPullRequestFate(
 
 /** The app was installed on repositories: create its labels there. */
 export async function onInstalled(
-  payload: { installation: { id: number }; repositories?: Array<{ name: string; full_name: string }> | undefined; repositories_added?: Array<{ name: string; full_name: string }> | undefined },
+  payload: {
+    installation: { id: number };
+    repositories?: Array<{ name: string; full_name: string }> | undefined;
+    repositories_added?: Array<{ name: string; full_name: string }> | undefined;
+  },
   deps: WebhookDeps,
 ): Promise<void> {
-  const repos = (payload.repositories ?? payload.repositories_added ?? []).map((r) => ({ owner: r.full_name.split('/')[0] ?? '', name: r.name, fullName: r.full_name }));
+  const repos = (payload.repositories ?? payload.repositories_added ?? []).map((r) => ({
+    owner: r.full_name.split('/')[0] ?? '',
+    name: r.name,
+    fullName: r.full_name,
+  }));
   if (repos.length === 0) return;
   await deps.enqueueSetup({ installationId: payload.installation.id, repos });
   deps.log.info({ installation: payload.installation.id, repos: repos.length }, 'installation set-up queued');
@@ -94,7 +133,13 @@ export async function onInstalled(
 
 /** Removing the run's `agent:*` label, or closing the issue, cancels the issue's live run. */
 export async function onCancelEvent(
-  payload: { repository: { full_name: string }; installation?: { id: number } | undefined; issue: { number: number }; sender: { login: string; type: string }; label?: { name: string } | undefined },
+  payload: {
+    repository: { full_name: string };
+    installation?: { id: number } | undefined;
+    issue: { number: number };
+    sender: { login: string; type: string };
+    label?: { name: string } | undefined;
+  },
   kind: 'unlabeled' | 'closed',
   deps: WebhookDeps,
 ): Promise<void> {
@@ -102,8 +147,16 @@ export async function onCancelEvent(
   const live = await deps.store.liveRunFor(payload.repository.full_name, payload.issue.number);
   if (!live) return;
   if (kind === 'unlabeled' && payload.label?.name.toLowerCase() !== live.trigger.label.toLowerCase()) return;
-  const reason = kind === 'unlabeled' ? `@${payload.sender.login} removed the \`${live.trigger.label}\` label` : `@${payload.sender.login} closed the issue`;
-  await deps.enqueueCancel({ repo: live.repo, issueNumber: live.issueNumber, installationId: payload.installation.id, reason });
+  const reason =
+    kind === 'unlabeled'
+      ? `@${payload.sender.login} removed the \`${live.trigger.label}\` label`
+      : `@${payload.sender.login} closed the issue`;
+  await deps.enqueueCancel({
+    repo: live.repo,
+    issueNumber: live.issueNumber,
+    installationId: payload.installation.id,
+    reason,
+  });
   deps.log.info({ repo: live.repo, issue: live.issueNumber, run: live.id, reason }, 'cancel requested');
 }
 
@@ -125,12 +178,18 @@ export async function onDependencyEvent(
 
 export async function onIssueLabeled(context: Context<'issues.labeled'>, deps: WebhookDeps): Promise<void> {
   const parsed = parseTrigger(context.payload, context.id);
-  const log = deps.log.child({ delivery: context.id, repo: context.payload.repository.full_name, issue: context.payload.issue.number });
+  const log = deps.log.child({
+    delivery: context.id,
+    repo: context.payload.repository.full_name,
+    issue: context.payload.issue.number,
+  });
   if (parsed.kind === 'ignore') {
     log.debug({ why: parsed.why }, 'label ignored');
     return;
   }
-  if (!(await recordAndEnqueue(deps, context.id, context.name, () => deps.enqueueIntake({ trigger: parsed.trigger })))) {
+  if (
+    !(await recordAndEnqueue(deps, context.id, context.name, () => deps.enqueueIntake({ trigger: parsed.trigger })))
+  ) {
     log.info('redelivery of a recorded delivery ignored');
     return;
   }

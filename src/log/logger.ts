@@ -19,7 +19,13 @@ export function createLogger(options: LoggerOptions): Logger {
   const hooks = { streamWrite: (line: string) => options.redactor.redact(line) };
   const base = { level: options.level, name: options.name ?? 'switchyard', hooks };
   if (options.format === 'pretty' && !options.destination) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l', destination: options.fd ?? 1 } } });
+    return pino({
+      ...base,
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l', destination: options.fd ?? 1 },
+      },
+    });
   }
   return pino(base, (options.destination ?? process.stdout) as pino.DestinationStream);
 }

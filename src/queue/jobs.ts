@@ -103,7 +103,12 @@ export class JobEngine {
     this.#runRetries = options.runRetries;
     this.#heartbeatSeconds = options.heartbeatSeconds;
     // The monitor pass is where pg-boss notices missed heartbeats: keep it short.
-    this.boss = new PgBoss({ ...options.db.bossOptions(), schema: 'switchyard_jobs', superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 });
+    this.boss = new PgBoss({
+      ...options.db.bossOptions(),
+      schema: 'switchyard_jobs',
+      superviseIntervalSeconds: 5,
+      monitorIntervalSeconds: 5,
+    });
     this.boss.on('error', (error) => this.#log.error({ err: error }, 'job engine error'));
   }
 
@@ -190,7 +195,11 @@ export class JobEngine {
         const settled = await Promise.allSettled(jobs.map((job) => handler(job.data)));
         return jobs.map((job, index) => {
           const result = settled[index];
-          if (result?.status === 'rejected') this.#log.warn({ err: result.reason as unknown, delivery: job.data.trigger.deliveryId }, 'intake failed; it will be retried');
+          if (result?.status === 'rejected')
+            this.#log.warn(
+              { err: result.reason as unknown, delivery: job.data.trigger.deliveryId },
+              'intake failed; it will be retried',
+            );
           return { id: job.id, status: result?.status === 'fulfilled' ? 'completed' : 'failed' };
         });
       },
@@ -198,13 +207,21 @@ export class JobEngine {
   }
 
   async workRuns(concurrency: number, handler: (delivery: RunDelivery) => Promise<void>): Promise<void> {
-    await this.boss.work<RunJob>(QUEUES.run, { ...POLLING, localConcurrency: concurrency }, async ([job]: Job<RunJob>[]) => {
-      if (job) await handler({ runId: job.data.runId, retryCount: job.retryCount, retryLimit: this.#runRetries });
-    });
+    await this.boss.work<RunJob>(
+      QUEUES.run,
+      { ...POLLING, localConcurrency: concurrency },
+      async ([job]: Job<RunJob>[]) => {
+        if (job) await handler({ runId: job.data.runId, retryCount: job.retryCount, retryLimit: this.#runRetries });
+      },
+    );
   }
 
   /** Works a queue whose jobs are fetched one at a time and need only their data. */
-  async #workOneAtATime<T extends object>(queue: string, options: { localConcurrency?: number }, handler: (job: T) => Promise<void>): Promise<void> {
+  async #workOneAtATime<T extends object>(
+    queue: string,
+    options: { localConcurrency?: number },
+    handler: (job: T) => Promise<void>,
+  ): Promise<void> {
     await this.boss.work<T>(queue, { ...POLLING, ...options }, async ([job]: Job<T>[]) => {
       if (job) await handler(job.data);
     });

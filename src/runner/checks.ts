@@ -38,7 +38,13 @@ export async function runChecks(commands: readonly string[], options: CheckOptio
       user: options.user,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    results.push({ command, passed: result.exitCode === 0, exitCode: result.exitCode, timedOut: result.timedOut, durationMs: Math.round(result.durationMs) });
+    results.push({
+      command,
+      passed: result.exitCode === 0,
+      exitCode: result.exitCode,
+      timedOut: result.timedOut,
+      durationMs: Math.round(result.durationMs),
+    });
   }
   return results;
 }

@@ -5,7 +5,10 @@ import type { SimpleGit } from 'simple-git';
 export type CommitState = 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled';
 
 /** A Conventional Commit subject for the issue, with the issue reference and the run in the body. */
-export function commitMessage(request: { issue: IssueSnapshot; agentName: string; runId: string }, state: CommitState): string {
+export function commitMessage(
+  request: { issue: IssueSnapshot; agentName: string; runId: string },
+  state: CommitState,
+): string {
   const type = request.issue.labels.some((l) => /^(bug|type:\s*bug|kind\/bug)$/i.test(l)) ? 'fix' : 'feat';
   const title = request.issue.title.replace(/\s+/g, ' ').trim();
   const subject = `${type}: ${title.length > 60 ? `${title.slice(0, 59).trimEnd()}…` : title} (#${request.issue.number})`;

@@ -19,7 +19,10 @@ export interface EgressProxy {
 /** A sentence naming what the proxy refused, for the status comment; undefined when nothing was. */
 export function blockedSentence(blocked: ReadonlyArray<{ destination: string; count: number }>): string | undefined {
   if (blocked.length === 0) return undefined;
-  const list = blocked.slice(0, 10).map((b) => `\`${b.destination}\`${b.count > 1 ? ` (${b.count}×)` : ''}`).join(', ');
+  const list = blocked
+    .slice(0, 10)
+    .map((b) => `\`${b.destination}\`${b.count > 1 ? ` (${b.count}×)` : ''}`)
+    .join(', ');
   return `The sandbox blocked network requests to ${list}${blocked.length > 10 ? ` and ${blocked.length - 10} more` : ''}: not on the agent's allow-list.`;
 }
 
@@ -50,10 +53,19 @@ export async function startEgressProxy(socketPath: string, allow: readonly strin
       res.writeHead(403).end(`Switchyard egress proxy: ${target.hostname} is not on this agent's allow-list\n`);
       return;
     }
-    const upstream = httpRequest({ host: target.hostname, port, method: req.method, path: `${target.pathname}${target.search}`, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port,
+        method: req.method,
+        path: `${target.pathname}${target.search}`,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });

@@ -130,11 +130,23 @@ export class Runner {
     let proxy: EgressProxy | undefined;
     let egress: Egress | undefined;
     const privateDir = join(this.#cache.root, 'runs', request.runId);
-    const runLog = new RunLog(join(this.#cache.root, 'logs', `${request.runId}.log`), this.#redactor, undefined, request.onLog);
+    const runLog = new RunLog(
+      join(this.#cache.root, 'logs', `${request.runId}.log`),
+      this.#redactor,
+      undefined,
+      request.onLog,
+    );
     outcome.logFile = runLog.path;
     try {
       try {
-        worktree = await this.#cache.prepare({ repo: request.repo, token: request.token, runId: request.runId, branch: request.branch, base: request.base, poolSize: request.poolSize });
+        worktree = await this.#cache.prepare({
+          repo: request.repo,
+          token: request.token,
+          runId: request.runId,
+          branch: request.branch,
+          base: request.base,
+          poolSize: request.poolSize,
+        });
       } catch (error) {
         outcome.reason = `Could not prepare a worktree of ${request.repo.fullName}: ${firstLine(error)}`;
         return outcome;
@@ -144,9 +156,15 @@ export class Runner {
 
       const home = join(privateDir, 'home');
       await mkdir(home, { recursive: true });
-      const paths = { worktree: worktree.path, home, mirror: this.#cache.mirrorDir(request.repo), worktreeGitDir: worktree.gitDir };
+      const paths = {
+        worktree: worktree.path,
+        home,
+        mirror: this.#cache.mirrorDir(request.repo),
+        worktreeGitDir: worktree.gitDir,
+      };
       const network = request.agent.network ?? this.#sandbox.network ?? 'open';
-      if (this.#sandbox.kind !== 'none' && typeof network === 'object') ({ proxy, egress } = await this.#startEgress(home, network.allow));
+      if (this.#sandbox.kind !== 'none' && typeof network === 'object')
+        ({ proxy, egress } = await this.#startEgress(home, network.allow));
       const wrap = (argv: readonly string[]) => sandboxed(this.#sandbox, paths, argv, network, egress);
 
       // One launch per run: the agent's argv and environment, which the checks share.
@@ -169,7 +187,10 @@ export class Runner {
       Object.assign(outcome, judge(request, agentResult));
       // Stopped by its budget: killed here when the cost it reported passed it, or stopped itself there.
       if (request.budget && !request.signal?.aborted && (overBudget.signal.aborted || report?.overBudget)) {
-        Object.assign(outcome, { state: 'failed', reason: overBudgetReason(request.budget, report?.usage?.costUsd ?? reader.costSoFar()) });
+        Object.assign(outcome, {
+          state: 'failed',
+          reason: overBudgetReason(request.budget, report?.usage?.costUsd ?? reader.costSoFar()),
+        });
       }
       log.info({ state: outcome.state, agentMs: outcome.agentMs, exitCode: agentResult.exitCode }, 'agent finished');
 
@@ -185,7 +206,8 @@ export class Runner {
           onStart: (command) => runLog.note(`check: ${command}`),
           ...(request.signal ? { signal: request.signal } : {}),
         });
-        if (request.signal?.aborted) Object.assign(outcome, { state: 'cancelled', reason: 'The run was cancelled while its checks ran.' });
+        if (request.signal?.aborted)
+          Object.assign(outcome, { state: 'cancelled', reason: 'The run was cancelled while its checks ran.' });
       }
 
       if (proxy) {
@@ -194,12 +216,16 @@ export class Runner {
         outcome.reason = [outcome.reason, blockedSentence(blocked)].filter(Boolean).join(' ') || undefined;
       }
       await this.#commitAndPush(request, worktree, privateDir, outcome);
-      if (outcome.state === 'succeeded' && !outcome.changed) outcome.reason = 'The agent finished without changing any file.';
+      if (outcome.state === 'succeeded' && !outcome.changed)
+        outcome.reason = 'The agent finished without changing any file.';
       return outcome;
     } finally {
       await proxy?.close();
       runLog.close();
-      if (worktree) await this.#cache.release(request.repo, worktree, request.keep).catch((error: unknown) => log.error({ err: error }, 'could not release worktree'));
+      if (worktree)
+        await this.#cache
+          .release(request.repo, worktree, request.keep)
+          .catch((error: unknown) => log.error({ err: error }, 'could not release worktree'));
       await rm(privateDir, { recursive: true, force: true });
       forgetOwner(privateDir);
     }
@@ -238,7 +264,18 @@ export class Runner {
     const home = context.home;
     await mkdir(join(worktree.path, SWITCHYARD_DIR), { recursive: true });
     const deadline = new Date(Date.now() + request.timeoutMs);
-    const about = runContext({ repo: request.repo, issue: request.issue, agent: request.agentName, runId: request.runId, attempt: request.attempt, branch: worktree.branch, baseBranch: request.base, baseCommit: worktree.baseSha, worktree: worktree.path, deadline });
+    const about = runContext({
+      repo: request.repo,
+      issue: request.issue,
+      agent: request.agentName,
+      runId: request.runId,
+      attempt: request.attempt,
+      branch: worktree.branch,
+      baseBranch: request.base,
+      baseCommit: worktree.baseSha,
+      worktree: worktree.path,
+      deadline,
+    });
     await writeFile(join(worktree.path, SWITCHYARD_DIR, 'context.json'), `${JSON.stringify(about, null, 2)}\n`);
     await writeFile(join(worktree.path, SWITCHYARD_DIR, 'CONTEXT.md'), contextMarkdown(about));
     const instructions = await readInstructions(worktree.path);
@@ -274,7 +311,8 @@ export class Runner {
       onStdout: (text) => {
         reader.push(text);
         const spent = reader.costSoFar();
-        if (request.budget && spent !== undefined && spent > request.budget.maxCostUsd) overBudget.abort(new Error('over budget'));
+        if (request.budget && spent !== undefined && spent > request.budget.maxCostUsd)
+          overBudget.abort(new Error('over budget'));
       },
       onSpawn: (pid) => {
         groups.push(pid);
@@ -294,7 +332,10 @@ export class Runner {
    * most 108 bytes), and the bridge script the sandbox runs in front of the agent.
    */
   async #startEgress(home: string, allow: readonly string[]): Promise<{ proxy: EgressProxy; egress: Egress }> {
-    const egress = { socket: join(tmpdir(), `switchyard-egress-${randomUUID().slice(0, 8)}.sock`), bridge: join(home, '.switchyard-bridge.mjs') };
+    const egress = {
+      socket: join(tmpdir(), `switchyard-egress-${randomUUID().slice(0, 8)}.sock`),
+      bridge: join(home, '.switchyard-bridge.mjs'),
+    };
     await writeFile(egress.bridge, BRIDGE_SCRIPT);
     const proxy = await startEgressProxy(egress.socket, allow);
     if (this.#sandbox.user) await chown(egress.socket, this.#sandbox.user.uid, this.#sandbox.user.gid);
@@ -310,11 +351,23 @@ export class Runner {
    * Reads the agent's result as files from the trusted side, commits it in the mirror, and pushes
    * that one commit unless it holds one of Switchyard's secrets. The agent has exited by now.
    */
-  async #commitAndPush(request: RunRequest, worktree: PreparedWorktree, privateDir: string, outcome: RunOutcome): Promise<void> {
+  async #commitAndPush(
+    request: RunRequest,
+    worktree: PreparedWorktree,
+    privateDir: string,
+    outcome: RunOutcome,
+  ): Promise<void> {
     const mirror = this.#cache.mirrorDir(request.repo);
     // Outside the sandbox the agent could have written the mirror's config (a clean filter, say).
     await this.#cache.seal(request.repo);
-    const result = await snapshot({ mirror, worktree: worktree.path, indexFile: join(privateDir, 'index'), baseSha: worktree.baseSha, identity: this.#identity, message: commitMessage(request, outcome.state) });
+    const result = await snapshot({
+      mirror,
+      worktree: worktree.path,
+      indexFile: join(privateDir, 'index'),
+      baseSha: worktree.baseSha,
+      identity: this.#identity,
+      message: commitMessage(request, outcome.state),
+    });
     outcome.refused = result.refused;
     if (result.refused.length > 0) {
       if (!result.commitSha && outcome.state === 'succeeded') outcome.state = 'failed';
@@ -342,10 +395,17 @@ export class Runner {
   }
 
   /** The agent's final message, where its preset says to find it. */
-  async #summary({ summary }: Launch, result: ProcessResult, report: AgentReport | undefined): Promise<string | undefined> {
+  async #summary(
+    { summary }: Launch,
+    result: ProcessResult,
+    report: AgentReport | undefined,
+  ): Promise<string | undefined> {
     if (!summary || result.exitCode !== 0) return undefined;
     const fromOutput = report ? (report.summary ?? '') : result.stdoutTail;
-    const text = summary.from === 'stdout' ? fromOutput : ((await readInside(dirname(dirname(summary.path)), summary.path, MAX_SUMMARY * 4))?.toString('utf8') ?? '');
+    const text =
+      summary.from === 'stdout'
+        ? fromOutput
+        : ((await readInside(dirname(dirname(summary.path)), summary.path, MAX_SUMMARY * 4))?.toString('utf8') ?? '');
     const clean = this.#redactor.redact(text).trim();
     if (!clean) return undefined;
     return clean.length > MAX_SUMMARY ? `${clean.slice(0, MAX_SUMMARY)}…` : clean;
@@ -385,7 +445,10 @@ async function readInstructions(worktree: string): Promise<Array<{ path: string;
     const content = await readInside(worktree, join(worktree, path), MAX_INSTRUCTION_BYTES);
     if (!content || content.length === 0) continue;
     const text = content.subarray(0, MAX_INSTRUCTION_BYTES).toString('utf8');
-    found.push({ path, text: content.length > MAX_INSTRUCTION_BYTES ? `${text}\n[… cut at ${MAX_INSTRUCTION_BYTES} bytes]` : text });
+    found.push({
+      path,
+      text: content.length > MAX_INSTRUCTION_BYTES ? `${text}\n[… cut at ${MAX_INSTRUCTION_BYTES} bytes]` : text,
+    });
   }
   return found;
 }

@@ -118,5 +118,10 @@ export function trustedGit(options: TrustedGitOptions): SimpleGit {
     allowUnsafeSshCommand: true,
     allowUnsafeProtocolOverride: true,
   };
-  return simpleGit({ baseDir: options.workTree ?? options.gitDir, allowEnvironment: ALLOWED, maxConcurrentProcesses: 8, unsafe }).env(trustedEnvironment(options));
+  return simpleGit({
+    baseDir: options.workTree ?? options.gitDir,
+    allowEnvironment: ALLOWED,
+    maxConcurrentProcesses: 8,
+    unsafe,
+  }).env(trustedEnvironment(options));
 }

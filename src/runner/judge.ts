@@ -8,14 +8,32 @@ function formatSeconds(ms: number): string {
 
 /** The result of an agent that could not be started: `problem` says why. */
 export function notStarted(problem: string): ProcessResult {
-  return { exitCode: undefined, signal: undefined, timedOut: false, stalled: false, cancelled: false, startError: problem, durationMs: 0, outputTail: '', stdoutTail: '' };
+  return {
+    exitCode: undefined,
+    signal: undefined,
+    timedOut: false,
+    stalled: false,
+    cancelled: false,
+    startError: problem,
+    durationMs: 0,
+    outputTail: '',
+    stdoutTail: '',
+  };
 }
 
 /** The state and reason of a run from its agent's process result. */
 export function judge(request: RunRequest, result: ProcessResult): Pick<RunOutcome, 'state' | 'reason'> {
   const seconds = (result.durationMs / 1000).toFixed(1);
-  if (result.stalled) return { state: 'stalled', reason: `The agent printed nothing and changed no file for ${formatSeconds(request.stallMs ?? 0)} and was stopped after ${seconds} s.` };
-  if (result.timedOut) return { state: 'timed_out', reason: `The agent did not finish within its time limit of ${formatSeconds(request.timeoutMs)} and was stopped after ${seconds} s.` };
+  if (result.stalled)
+    return {
+      state: 'stalled',
+      reason: `The agent printed nothing and changed no file for ${formatSeconds(request.stallMs ?? 0)} and was stopped after ${seconds} s.`,
+    };
+  if (result.timedOut)
+    return {
+      state: 'timed_out',
+      reason: `The agent did not finish within its time limit of ${formatSeconds(request.timeoutMs)} and was stopped after ${seconds} s.`,
+    };
   if (result.cancelled) return { state: 'cancelled', reason: `The run was cancelled after ${seconds} s.` };
   if (result.startError) return { state: 'failed', reason: result.startError };
   if (result.exitCode !== 0) {

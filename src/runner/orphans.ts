@@ -44,7 +44,8 @@ function machineRegistry(): string | undefined {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const stats = lstatSync(dir);
-    if (!stats.isDirectory() || (stats.mode & 0o077) !== 0 || (process.getuid && stats.uid !== process.getuid())) return undefined;
+    if (!stats.isDirectory() || (stats.mode & 0o077) !== 0 || (process.getuid && stats.uid !== process.getuid()))
+      return undefined;
     return dir;
   } catch {
     return undefined;
@@ -71,7 +72,10 @@ export async function killMachineOrphans(): Promise<number[]> {
  * start-up this process's own pid counts as gone (a pid can be reused); a periodic sweep passes
  * `spareOwn`, so the runs this process is executing are never touched.
  */
-export async function killOrphanedRuns(dataDir: string, options: { spareOwn?: boolean } = {}): Promise<{ runs: string[]; groups: number[] }> {
+export async function killOrphanedRuns(
+  dataDir: string,
+  options: { spareOwn?: boolean } = {},
+): Promise<{ runs: string[]; groups: number[] }> {
   const runsDir = join(dataDir, 'runs');
   const result = { runs: [] as string[], groups: [] as number[] };
   if (!existsSync(runsDir)) return result;

@@ -117,7 +117,9 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
   const stdoutTail = new Tail(64 * 1024);
   const started = performance.now();
   const stall = new AbortController();
-  const watch = options.stallMs ? new StallWatch(options.cwd, options.stallMs, () => stall.abort(new Error('stalled'))) : undefined;
+  const watch = options.stallMs
+    ? new StallWatch(options.cwd, options.stallMs, () => stall.abort(new Error('stalled')))
+    : undefined;
   const cancelSignal = options.signal ? AbortSignal.any([options.signal, stall.signal]) : stall.signal;
   const progress = new Progress(options.onProgress);
   const subprocess = execa(file, args, {
@@ -156,7 +158,8 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
     progress.stop();
   });
   const stalled = stall.signal.aborted && !options.signal?.aborted;
-  const startError = result.failed && result.exitCode === undefined && !result.isTerminated ? result.shortMessage : undefined;
+  const startError =
+    result.failed && result.exitCode === undefined && !result.isTerminated ? result.shortMessage : undefined;
   return {
     exitCode: result.exitCode,
     signal: result.signal,

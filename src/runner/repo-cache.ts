@@ -114,14 +114,28 @@ export class RepoCache {
       if (reused) {
         // A pooled worktree is already clean (reset when returned); move it to the new base.
         const gitDir = adminDirOf(mirror, reused);
-        await worktreeGit(mirror, reused).then((wt) => wt.raw(['checkout', '--quiet', '--force', '-B', branch, baseSha]));
+        await worktreeGit(mirror, reused).then((wt) =>
+          wt.raw(['checkout', '--quiet', '--force', '-B', branch, baseSha]),
+        );
         return { path: reused, branch, baseSha, gitDir, pooled: true };
       }
       const pooled = poolSize > 0 && (await this.#poolCount(repo)) < poolSize;
       const path = pooled ? join(this.poolDir(repo), `slot-${options.runId}`) : this.worktreeDir(repo, options.runId);
       await mkdir(dirname(path), { recursive: true });
       // -B: a branch left by an earlier attempt of the same issue is reset to the new base.
-      await git.raw(['worktree', 'add', '--quiet', '--lock', '--reason', `${LOCK_PREFIX}${process.pid} run=${options.runId}`, '--no-track', '-B', branch, path, baseSha]);
+      await git.raw([
+        'worktree',
+        'add',
+        '--quiet',
+        '--lock',
+        '--reason',
+        `${LOCK_PREFIX}${process.pid} run=${options.runId}`,
+        '--no-track',
+        '-B',
+        branch,
+        path,
+        baseSha,
+      ]);
       const gitDir = adminDirOf(mirror, path);
       const pointer = (await readFile(join(path, '.git'), 'utf8')).replace(/^gitdir:\s*/, '').trim();
       if (pointer !== gitDir) throw new Error(`git put the worktree's folder at ${pointer}, not ${gitDir}`);
@@ -136,7 +150,14 @@ export class RepoCache {
   async push(repo: RepoRef, token: string, sha: string, branch: string): Promise<void> {
     const mirror = this.mirrorDir(repo);
     await this.seal(repo);
-    await trustedGit({ gitDir: mirror, token }).raw(['push', '--force', '--quiet', '--no-verify', repo.cloneUrl, `${sha}:refs/heads/${branch}`]);
+    await trustedGit({ gitDir: mirror, token }).raw([
+      'push',
+      '--force',
+      '--quiet',
+      '--no-verify',
+      repo.cloneUrl,
+      `${sha}:refs/heads/${branch}`,
+    ]);
   }
 
   /** Puts the mirror's config back as Switchyard writes it: before git reads the work of an agent that could write it. */
@@ -154,7 +175,11 @@ export class RepoCache {
    * the next run; any other is removed. The run's local branch is deleted either way; the
    * pushed branch stays on the remote.
    */
-  async release(repo: RepoRef, worktree: Pick<PreparedWorktree, 'path' | 'branch' | 'pooled' | 'baseSha'>, keep: readonly string[] = []): Promise<void> {
+  async release(
+    repo: RepoRef,
+    worktree: Pick<PreparedWorktree, 'path' | 'branch' | 'pooled' | 'baseSha'>,
+    keep: readonly string[] = [],
+  ): Promise<void> {
     await this.exclusive(repo, async () => {
       const mirror = this.mirrorDir(repo);
       const git = trustedGit({ gitDir: mirror });
@@ -202,7 +227,10 @@ export class RepoCache {
           }
           await sealMirror(mirror);
           const git = trustedGit({ gitDir: mirror });
-          const ours = [join(this.root, 'worktrees', repo.owner, repo.name), join(this.root, 'pool', repo.owner, repo.name)].map((dir) => `${dir}${sep}`);
+          const ours = [
+            join(this.root, 'worktrees', repo.owner, repo.name),
+            join(this.root, 'pool', repo.owner, repo.name),
+          ].map((dir) => `${dir}${sep}`);
           for (const worktree of await this.#listWorktrees(mirror)) {
             if (!ours.some((prefix) => worktree.path.startsWith(prefix))) continue;
             const pid = Number(/pid=(\d+)/.exec(worktree.lock ?? '')?.[1]);
@@ -211,12 +239,18 @@ export class RepoCache {
             const rescuedSha = await rescue(mirror, worktree.path, worktree.branch, join(this.root, 'runs'));
             const pooled = worktree.path.startsWith(join(this.root, 'pool'));
             if (pooled && existsSync(worktree.path)) {
-              const base = (await git.raw(['rev-parse', `refs/heads/${worktree.branch ?? 'HEAD'}^{commit}`]).catch(() => '')).trim();
+              const base = (
+                await git.raw(['rev-parse', `refs/heads/${worktree.branch ?? 'HEAD'}^{commit}`]).catch(() => '')
+              ).trim();
               await resetWorktree(mirror, worktree.path, base || 'HEAD', keep).catch(() => undefined);
-              await git.raw(['worktree', 'lock', '--reason', `${LOCK_PREFIX}${process.pid} pool`, worktree.path]).catch(async () => {
-                await git.raw(['worktree', 'unlock', worktree.path]).catch(() => undefined);
-                await git.raw(['worktree', 'lock', '--reason', `${LOCK_PREFIX}${process.pid} pool`, worktree.path]).catch(() => undefined);
-              });
+              await git
+                .raw(['worktree', 'lock', '--reason', `${LOCK_PREFIX}${process.pid} pool`, worktree.path])
+                .catch(async () => {
+                  await git.raw(['worktree', 'unlock', worktree.path]).catch(() => undefined);
+                  await git
+                    .raw(['worktree', 'lock', '--reason', `${LOCK_PREFIX}${process.pid} pool`, worktree.path])
+                    .catch(() => undefined);
+                });
               this.#free.set(repo.fullName, [...(this.#free.get(repo.fullName) ?? []), worktree.path]);
             } else {
               await this.#remove(git, worktree.path);
@@ -246,7 +280,9 @@ export class RepoCache {
     return existsSync(dir) ? (await readdir(dir)).length : 0;
   }
 
-  async #listWorktrees(mirror: string): Promise<Array<{ path: string; branch: string | undefined; lock: string | undefined }>> {
+  async #listWorktrees(
+    mirror: string,
+  ): Promise<Array<{ path: string; branch: string | undefined; lock: string | undefined }>> {
     if (!existsSync(join(mirror, 'HEAD'))) return [];
     const out = await trustedGit({ gitDir: mirror }).raw(['worktree', 'list', '--porcelain']);
     return out
@@ -316,13 +352,25 @@ async function replaceFile(path: string, text: string): Promise<void> {
 }
 
 /** Commits whatever an interrupted run left in its worktree onto its branch, so that the branch keeps it. */
-async function rescue(mirror: string, path: string, branch: string | undefined, scratch: string): Promise<string | undefined> {
+async function rescue(
+  mirror: string,
+  path: string,
+  branch: string | undefined,
+  scratch: string,
+): Promise<string | undefined> {
   if (!branch || !existsSync(path)) return undefined;
   const git = trustedGit({ gitDir: mirror });
   try {
     const head = (await git.raw(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`])).trim();
     await mkdir(scratch, { recursive: true });
-    const result = await snapshot({ mirror, worktree: path, indexFile: join(scratch, `rescue-${basename(path)}.index`), baseSha: head, identity: RESCUER, message: 'wip: work of an interrupted run, kept by Switchyard' });
+    const result = await snapshot({
+      mirror,
+      worktree: path,
+      indexFile: join(scratch, `rescue-${basename(path)}.index`),
+      baseSha: head,
+      identity: RESCUER,
+      message: 'wip: work of an interrupted run, kept by Switchyard',
+    });
     if (!result.commitSha) return undefined;
     await git.raw(['update-ref', `refs/heads/${branch}`, result.commitSha, head]);
     return result.commitSha;
@@ -333,7 +381,12 @@ async function rescue(mirror: string, path: string, branch: string | undefined, 
 }
 
 /** Everything back to `base`: tracked changes undone, untracked and ignored files gone but the keep-list. */
-export async function resetWorktree(mirror: string, path: string, base: string, keep: readonly string[]): Promise<void> {
+export async function resetWorktree(
+  mirror: string,
+  path: string,
+  base: string,
+  keep: readonly string[],
+): Promise<void> {
   await rm(join(adminDirOf(mirror, path), 'index'), { force: true });
   const git = await worktreeGit(mirror, path);
   await git.raw(['checkout', '--quiet', '--force', '--detach', base]);
@@ -344,6 +397,8 @@ export async function resetWorktree(mirror: string, path: string, base: string, 
 
 /** Deletes a local branch that holds no commit beyond what the remote already has. */
 async function deleteIfEmpty(git: ReturnType<typeof trustedGit>, branch: string): Promise<void> {
-  const ahead = await git.raw(['rev-list', '--count', `refs/heads/${branch}`, '--not', '--remotes=origin']).catch(() => '0');
+  const ahead = await git
+    .raw(['rev-list', '--count', `refs/heads/${branch}`, '--not', '--remotes=origin'])
+    .catch(() => '0');
   if (Number(ahead.trim()) === 0) await git.raw(['branch', '-D', branch]).catch(() => undefined);
 }

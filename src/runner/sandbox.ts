@@ -59,9 +59,28 @@ export interface RunPaths {
 export const EGRESS_SOCKET = '/tmp/.switchyard-egress.sock';
 
 /** The argv that runs `argv` inside the sandbox; with `egress`, behind the bridge to the run's proxy. */
-export function sandboxed(spec: SandboxSpec, paths: RunPaths, argv: readonly string[], network: AgentNetwork = spec.network ?? 'open', egress?: Egress): string[] {
+export function sandboxed(
+  spec: SandboxSpec,
+  paths: RunPaths,
+  argv: readonly string[],
+  network: AgentNetwork = spec.network ?? 'open',
+  egress?: Egress,
+): string[] {
   if (spec.kind === 'none') return [...argv];
-  const args = ['bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--tmpfs', spec.dataDir];
+  const args = [
+    'bwrap',
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--tmpfs',
+    '/tmp',
+    '--tmpfs',
+    spec.dataDir,
+  ];
   args.push('--ro-bind', paths.mirror, paths.mirror);
   if (existsSync(paths.worktreeGitDir)) args.push('--bind', paths.worktreeGitDir, paths.worktreeGitDir);
   args.push('--bind', paths.worktree, paths.worktree, '--bind', paths.home, paths.home);
@@ -73,7 +92,15 @@ export function sandboxed(spec: SandboxSpec, paths: RunPaths, argv: readonly str
     if (spec.user && !reachableByOthers(file)) continue;
     args.push('--ro-bind', '/dev/null', file);
   }
-  args.push('--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--hostname', 'switchyard-sandbox');
+  args.push(
+    '--unshare-user',
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    '--hostname',
+    'switchyard-sandbox',
+  );
   if (network !== 'open') args.push('--unshare-net');
   args.push('--cap-drop', 'ALL');
   if (spec.disableNestedUserns) args.push('--disable-userns');
@@ -130,22 +157,54 @@ export interface SandboxCheck {
  * unsandboxed: bubblewrap must start a user namespace with every capability dropped, as the
  * account agents will run as, and that account must reach the data directory.
  */
-export async function checkSandbox(kind: SandboxKind, options: { userName?: string | undefined; dataDir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<SandboxCheck> {
+export async function checkSandbox(
+  kind: SandboxKind,
+  options: { userName?: string | undefined; dataDir?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<SandboxCheck> {
   if (kind === 'none') return { user: undefined, disableNestedUserns: false };
   const env = options.env ?? process.env;
   const user = process.getuid?.() === 0 ? lookUpUser(options.userName ?? 'nobody') : undefined;
   const fail = (why: string) =>
-    new SandboxUnavailableError(`SWITCHYARD_SANDBOX=bubblewrap (the default), but the sandbox cannot hold here: ${why}. Switchyard will not run agents unsandboxed unless you choose it with SWITCHYARD_SANDBOX=none.`);
+    new SandboxUnavailableError(
+      `SWITCHYARD_SANDBOX=bubblewrap (the default), but the sandbox cannot hold here: ${why}. Switchyard will not run agents unsandboxed unless you choose it with SWITCHYARD_SANDBOX=none.`,
+    );
   const help = await execa('bwrap', ['--help'], { reject: false, env, extendEnv: false });
-  if (help.failed && help.exitCode === undefined) throw fail('bwrap is not installed (Debian: apt-get install bubblewrap)');
+  if (help.failed && help.exitCode === undefined)
+    throw fail('bwrap is not installed (Debian: apt-get install bubblewrap)');
   const disableNestedUserns = help.stdout.includes('--disable-userns');
-  const probeArgs = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-user', '--unshare-pid', '--cap-drop', 'ALL', ...(disableNestedUserns ? ['--disable-userns'] : []), '--die-with-parent', 'sh', '-c', 'grep CapEff /proc/self/status'];
-  const probe = await execa('bwrap', probeArgs, { reject: false, env, extendEnv: false, ...(user ? { uid: user.uid, gid: user.gid } : {}) });
+  const probeArgs = [
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--unshare-user',
+    '--unshare-pid',
+    '--cap-drop',
+    'ALL',
+    ...(disableNestedUserns ? ['--disable-userns'] : []),
+    '--die-with-parent',
+    'sh',
+    '-c',
+    'grep CapEff /proc/self/status',
+  ];
+  const probe = await execa('bwrap', probeArgs, {
+    reject: false,
+    env,
+    extendEnv: false,
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+  });
   if (probe.exitCode !== 0) throw fail(probe.stderr.trim() || `bwrap exited with ${String(probe.exitCode)}`);
-  if (!/CapEff:\s*0+\s*$/m.test(probe.stdout)) throw fail(`the sandboxed process kept capabilities (${probe.stdout.trim()})`);
+  if (!/CapEff:\s*0+\s*$/m.test(probe.stdout))
+    throw fail(`the sandboxed process kept capabilities (${probe.stdout.trim()})`);
   if (user && options.dataDir) {
     for (let dir = dirname(options.dataDir); ; dir = dirname(dir)) {
-      if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) throw fail(`agents run as ${user.name}, who cannot reach SWITCHYARD_DATA_DIR through ${dir}; move the data directory or make ${dir} searchable (chmod o+x)`);
+      if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0)
+        throw fail(
+          `agents run as ${user.name}, who cannot reach SWITCHYARD_DATA_DIR through ${dir}; move the data directory or make ${dir} searchable (chmod o+x)`,
+        );
       if (dir === parse(dir).root) break;
     }
   }
@@ -160,7 +219,8 @@ export function lookUpUser(name: string): SandboxUser {
     .split('\n')
     .find((entry) => entry.split(':')[0] === name);
   const fields = line?.split(':');
-  if (!fields || fields.length < 4) throw new SandboxUnavailableError(`SWITCHYARD_SANDBOX_USER: there is no account ${name} in /etc/passwd`);
+  if (!fields || fields.length < 4)
+    throw new SandboxUnavailableError(`SWITCHYARD_SANDBOX_USER: there is no account ${name} in /etc/passwd`);
   const uid = Number(fields[2]);
   if (uid === 0) throw new SandboxUnavailableError('SWITCHYARD_SANDBOX_USER: agents never run as root');
   return { uid, gid: Number(fields[3]), name };
@@ -168,5 +228,9 @@ export function lookUpUser(name: string): SandboxUser {
 
 /** The files a sandbox hides by default: the working directory's .env, the key file and the server config, if any. */
 export function defaultSecretFiles(privateKeyPath: string | undefined, serverConfig?: string): string[] {
-  return [join(process.cwd(), '.env'), ...(privateKeyPath ? [privateKeyPath] : []), ...(serverConfig ? [serverConfig] : [])];
+  return [
+    join(process.cwd(), '.env'),
+    ...(privateKeyPath ? [privateKeyPath] : []),
+    ...(serverConfig ? [serverConfig] : []),
+  ];
 }

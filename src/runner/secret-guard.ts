@@ -7,9 +7,23 @@ import type { SimpleGit } from 'simple-git';
 import type { Redactor } from '../log/redact.ts';
 
 /** The first changed path whose added text (or name) holds a known secret, if any. */
-export async function pathHoldingSecret(git: SimpleGit, baseSha: string, headSha: string, redactor: Redactor): Promise<string | undefined> {
+export async function pathHoldingSecret(
+  git: SimpleGit,
+  baseSha: string,
+  headSha: string,
+  redactor: Redactor,
+): Promise<string | undefined> {
   // --text: a secret in a file git takes for binary is still looked at.
-  const patch = await git.raw(['diff', '--text', '--no-color', '--no-ext-diff', '--no-renames', '--unified=0', baseSha, headSha]);
+  const patch = await git.raw([
+    'diff',
+    '--text',
+    '--no-color',
+    '--no-ext-diff',
+    '--no-renames',
+    '--unified=0',
+    baseSha,
+    headSha,
+  ]);
   for (const filePatch of patch.split(/^(?=diff --git )/m)) {
     const added = filePatch
       .split('\n')

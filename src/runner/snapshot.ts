@@ -35,12 +35,19 @@ export interface Snapshot {
 }
 
 export async function snapshot(options: SnapshotOptions): Promise<Snapshot> {
-  const git = trustedGit({ gitDir: options.mirror, workTree: options.worktree, indexFile: options.indexFile, identity: options.identity });
+  const git = trustedGit({
+    gitDir: options.mirror,
+    workTree: options.worktree,
+    indexFile: options.indexFile,
+    identity: options.identity,
+  });
   await rm(options.indexFile, { force: true });
   try {
     await git.raw(['read-tree', options.baseSha]);
     await git.raw(['add', '--all', '--', '.']);
-    const staged = (await git.raw(['diff', '--cached', '--name-only', '--no-renames', '-z', options.baseSha])).split('\0').filter(Boolean);
+    const staged = (await git.raw(['diff', '--cached', '--name-only', '--no-renames', '-z', options.baseSha]))
+      .split('\0')
+      .filter(Boolean);
     const refused = staged.filter((path) => path.startsWith(REFUSED_PREFIX));
     if (refused.length > 0) await git.raw(['reset', '--quiet', options.baseSha, '--', REFUSED_PREFIX]);
     const changed = staged.filter((path) => !path.startsWith(REFUSED_PREFIX));
@@ -54,8 +61,13 @@ export async function snapshot(options: SnapshotOptions): Promise<Snapshot> {
 }
 
 export function refusedMessage(paths: readonly string[], nothingElse: boolean): string {
-  const list = paths.slice(0, 10).map((p) => `\`${p}\``).join(', ') + (paths.length > 10 ? ` and ${paths.length - 10} more` : '');
-  const why = 'a GitHub App needs the extra `workflows` permission to push them, and Switchyard does not ask for it. Change workflows by hand.';
+  const list =
+    paths
+      .slice(0, 10)
+      .map((p) => `\`${p}\``)
+      .join(', ') + (paths.length > 10 ? ` and ${paths.length - 10} more` : '');
+  const why =
+    'a GitHub App needs the extra `workflows` permission to push them, and Switchyard does not ask for it. Change workflows by hand.';
   return nothingElse
     ? `The agent changed only files under \`${REFUSED_PREFIX}\` (${list}); they were not pushed: ${why}`
     : `Changes to ${list} were left out: ${why}`;

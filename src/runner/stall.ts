@@ -42,6 +42,10 @@ export class StallWatch {
 
 /** Whether a file under `dir` (but `.git`) changed after `since` (ms). */
 async function changedSince(dir: string, since: number): Promise<boolean> {
-  const result = await execa('find', [dir, '-path', `${dir}/.git`, '-prune', '-o', '-newermt', `@${(since / 1000).toFixed(3)}`, '-print', '-quit'], { reject: false });
+  const result = await execa(
+    'find',
+    [dir, '-path', `${dir}/.git`, '-prune', '-o', '-newermt', `@${(since / 1000).toFixed(3)}`, '-print', '-quit'],
+    { reject: false },
+  );
   return result.stdout.trim() !== '';
 }

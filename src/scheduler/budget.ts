@@ -50,21 +50,39 @@ export function startOfUtcDay(now: Date): Date {
 export function runBudget(input: BudgetInput): RunBudget | undefined {
   const candidates: RunBudget[] = [];
   const { agent, repository, agentName, spentToday } = input;
-  if (agent.maxCostPerRun) candidates.push({ maxCostUsd: agent.maxCostPerRun, source: `the ${formatUsd(agent.maxCostPerRun)} a run of the ${agentName} agent may cost (maxCostPerRun)` });
-  if (repository.maxCostPerRun) candidates.push({ maxCostUsd: repository.maxCostPerRun, source: `the ${formatUsd(repository.maxCostPerRun)} a run in this repository may cost (limits.maxCostPerRun)` });
+  if (agent.maxCostPerRun)
+    candidates.push({
+      maxCostUsd: agent.maxCostPerRun,
+      source: `the ${formatUsd(agent.maxCostPerRun)} a run of the ${agentName} agent may cost (maxCostPerRun)`,
+    });
+  if (repository.maxCostPerRun)
+    candidates.push({
+      maxCostUsd: repository.maxCostPerRun,
+      source: `the ${formatUsd(repository.maxCostPerRun)} a run in this repository may cost (limits.maxCostPerRun)`,
+    });
   if (agent.maxCostPerDay) {
     const left = Math.max(0, agent.maxCostPerDay - spentToday.agent);
-    candidates.push({ maxCostUsd: left, source: `what was left of the ${agentName} agent's daily budget of ${formatUsd(agent.maxCostPerDay)} (maxCostPerDay): ${formatUsd(left)}` });
+    candidates.push({
+      maxCostUsd: left,
+      source: `what was left of the ${agentName} agent's daily budget of ${formatUsd(agent.maxCostPerDay)} (maxCostPerDay): ${formatUsd(left)}`,
+    });
   }
   if (repository.maxCostPerDay) {
     const left = Math.max(0, repository.maxCostPerDay - spentToday.repository);
-    candidates.push({ maxCostUsd: left, source: `what was left of this repository's daily budget of ${formatUsd(repository.maxCostPerDay)} (limits.maxCostPerDay): ${formatUsd(left)}` });
+    candidates.push({
+      maxCostUsd: left,
+      source: `what was left of this repository's daily budget of ${formatUsd(repository.maxCostPerDay)} (limits.maxCostPerDay): ${formatUsd(left)}`,
+    });
   }
   return candidates.sort((a, b) => a.maxCostUsd - b.maxCostUsd)[0];
 }
 
 /** Why a run of `agentName` waits for tomorrow's budget, or undefined when it may start. */
-export function dailyBudgetWait(agentName: string, agent: DailySpend | undefined, repository: DailySpend | undefined): string | undefined {
+export function dailyBudgetWait(
+  agentName: string,
+  agent: DailySpend | undefined,
+  repository: DailySpend | undefined,
+): string | undefined {
   if (repository && repository.spent >= repository.cap) {
     return `waits: ${formatUsd(repository.spent)} has been spent in this repository today, its daily budget of ${formatUsd(repository.cap)} (limits.maxCostPerDay). Runs start again after 00:00 UTC.`;
   }

@@ -20,7 +20,9 @@ function normalize(path: string): string {
 }
 
 export function predictFiles(body: string | null | undefined): string[] {
-  const text = (body ?? '').replace(/\r\n?/g, '\n').replace(/^ {0,3}(`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:^ {0,3}\1[ \t]*$|(?![\s\S]))/gm, '');
+  const text = (body ?? '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/^ {0,3}(`{3,}|~{3,})[^\n]*\n[\s\S]*?(?:^ {0,3}\1[ \t]*$|(?![\s\S]))/gm, '');
   const found = new Set<string>();
   for (const match of text.matchAll(BACKTICKED)) {
     const token = match[1] ?? '';

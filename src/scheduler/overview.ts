@@ -21,7 +21,9 @@ const STAGE = (run: OverviewRun) => (run.state === 'running' ? 0 : run.dispatche
  * How many dependencies deep each issue sits among `items` (0: none of its dependencies is among
  * them). A cycle is cut where it is entered: the planner stops cycles; here only an order is needed.
  */
-export function dependencyDepths(items: ReadonlyArray<{ issue: number; dependsOn: readonly number[] }>): (issue: number) => number {
+export function dependencyDepths(
+  items: ReadonlyArray<{ issue: number; dependsOn: readonly number[] }>,
+): (issue: number) => number {
   const byIssue = new Map(items.map((item) => [item.issue, item]));
   const depth = new Map<number, number>();
   const visiting = new Set<number>();
@@ -30,7 +32,10 @@ export function dependencyDepths(items: ReadonlyArray<{ issue: number; dependsOn
     if (known !== undefined) return known;
     if (visiting.has(issue)) return 0;
     visiting.add(issue);
-    const value = Math.max(0, ...(byIssue.get(issue)?.dependsOn ?? []).filter((d) => byIssue.has(d)).map((d) => depthOf(d) + 1));
+    const value = Math.max(
+      0,
+      ...(byIssue.get(issue)?.dependsOn ?? []).filter((d) => byIssue.has(d)).map((d) => depthOf(d) + 1),
+    );
     visiting.delete(issue);
     depth.set(issue, value);
     return value;
@@ -40,7 +45,13 @@ export function dependencyDepths(items: ReadonlyArray<{ issue: number; dependsOn
 
 export function planOrder(runs: readonly OverviewRun[]): OverviewRun[] {
   const depthOf = dependencyDepths(runs);
-  return [...runs].sort((a, b) => depthOf(a.issue) - depthOf(b.issue) || STAGE(a) - STAGE(b) || a.priority - b.priority || a.createdAt - b.createdAt);
+  return [...runs].sort(
+    (a, b) =>
+      depthOf(a.issue) - depthOf(b.issue) ||
+      STAGE(a) - STAGE(b) ||
+      a.priority - b.priority ||
+      a.createdAt - b.createdAt,
+  );
 }
 
 export function describeRun(run: OverviewRun): string {

@@ -35,14 +35,27 @@ export interface ReconcileOptions {
   graceMs: number;
 }
 
-export function reconcile(runs: readonly DispatchedRun[], jobs: ReadonlyMap<string, RunJobView>, options: ReconcileOptions): Repair[] {
+export function reconcile(
+  runs: readonly DispatchedRun[],
+  jobs: ReadonlyMap<string, RunJobView>,
+  options: ReconcileOptions,
+): Repair[] {
   const repairs: Repair[] = [];
   for (const run of runs) {
     const job = jobs.get(run.id);
     const settledLongAgo = (at: number | undefined) => at === undefined || options.now - at >= options.graceMs;
     if (!job) {
       if (options.now - run.dispatchedAt < options.graceMs) continue;
-      repairs.push(run.cancelReason ? cancel(run, false) : { runId: run.id, action: 'fail', reason: 'Its job vanished from the queue, so nothing could finish it. Comment `/agent retry` to run it again.' });
+      repairs.push(
+        run.cancelReason
+          ? cancel(run, false)
+          : {
+              runId: run.id,
+              action: 'fail',
+              reason:
+                'Its job vanished from the queue, so nothing could finish it. Comment `/agent retry` to run it again.',
+            },
+      );
       continue;
     }
     switch (job.state) {
@@ -56,12 +69,31 @@ export function reconcile(runs: readonly DispatchedRun[], jobs: ReadonlyMap<stri
         continue;
       case 'failed':
         if (!settledLongAgo(job.settledAt)) continue;
-        repairs.push(run.cancelReason ? cancel(run, false) : { runId: run.id, action: 'fail', reason: run.state === 'running' ? interrupted(job) : `Its job failed before the run could start${job.error ? ` (${job.error})` : ''}, and no retry is left. Comment \`/agent retry\` to run it again.` });
+        repairs.push(
+          run.cancelReason
+            ? cancel(run, false)
+            : {
+                runId: run.id,
+                action: 'fail',
+                reason:
+                  run.state === 'running'
+                    ? interrupted(job)
+                    : `Its job failed before the run could start${job.error ? ` (${job.error})` : ''}, and no retry is left. Comment \`/agent retry\` to run it again.`,
+              },
+        );
         continue;
       case 'completed':
       case 'cancelled':
         if (!settledLongAgo(job.settledAt)) continue;
-        repairs.push(run.cancelReason ? cancel(run, false) : { runId: run.id, action: 'fail', reason: `Its job was ${job.state} without the run being recorded as ended. Comment \`/agent retry\` to run it again.` });
+        repairs.push(
+          run.cancelReason
+            ? cancel(run, false)
+            : {
+                runId: run.id,
+                action: 'fail',
+                reason: `Its job was ${job.state} without the run being recorded as ended. Comment \`/agent retry\` to run it again.`,
+              },
+        );
         continue;
     }
   }
@@ -69,7 +101,12 @@ export function reconcile(runs: readonly DispatchedRun[], jobs: ReadonlyMap<stri
 }
 
 function cancel(run: DispatchedRun, cancelJob: boolean): Repair {
-  return { runId: run.id, action: 'cancel', reason: `Cancelled: ${run.cancelReason ?? 'a cancel was asked for'}. Its worker had stopped, so it ended at once.`, cancelJob };
+  return {
+    runId: run.id,
+    action: 'cancel',
+    reason: `Cancelled: ${run.cancelReason ?? 'a cancel was asked for'}. Its worker had stopped, so it ended at once.`,
+    cancelJob,
+  };
 }
 
 function interrupted(job: RunJobView): string {

@@ -28,14 +28,25 @@ export function batchReport(runs: readonly ReportRun[], concurrency: number): Ba
   const rows = runs.map((run) => {
     const end = run.finishedAt ?? run.startedAt ?? run.createdAt;
     const start = run.startedAt ?? end;
-    return { issue: run.issue, state: run.state, waitingMs: start - run.createdAt, runningMs: end - start, totalMs: end - run.createdAt };
+    return {
+      issue: run.issue,
+      state: run.state,
+      waitingMs: start - run.createdAt,
+      runningMs: end - start,
+      totalMs: end - run.createdAt,
+    };
   });
   const first = Math.min(...runs.map((r) => r.createdAt));
   const last = Math.max(...runs.map((r) => r.finishedAt ?? r.createdAt));
   const makespanMs = runs.length ? last - first : 0;
   const sumRunMs = rows.reduce((sum, r) => sum + r.runningMs, 0);
-  const graph = buildGraph(runs.map((r, i) => ({ id: r.issue, dependsOn: r.dependsOn, estimateMs: rows[i]?.runningMs ?? 0 })));
-  const criticalPathMs = graph.criticalPath.reduce((sum, issue) => sum + (rows.find((r) => r.issue === issue)?.runningMs ?? 0), 0);
+  const graph = buildGraph(
+    runs.map((r, i) => ({ id: r.issue, dependsOn: r.dependsOn, estimateMs: rows[i]?.runningMs ?? 0 })),
+  );
+  const criticalPathMs = graph.criticalPath.reduce(
+    (sum, issue) => sum + (rows.find((r) => r.issue === issue)?.runningMs ?? 0),
+    0,
+  );
   const lowerBoundMs = Math.max(criticalPathMs, sumRunMs / Math.max(concurrency, 1));
   return {
     runs: rows,

@@ -38,7 +38,13 @@ export interface PlanItem {
 export interface IssueFact {
   state: 'open' | 'closed' | 'missing';
   /** The latest finished run of that issue, if Switchyard ran one. */
-  lastRun?: { state: 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled'; branch: string; pullRequest: number | null } | undefined;
+  lastRun?:
+    | {
+        state: 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled';
+        branch: string;
+        pullRequest: number | null;
+      }
+    | undefined;
 }
 
 export interface Limits {
@@ -51,7 +57,8 @@ export interface Limits {
   runsPerHour: number | null;
   startedLastHour: number;
   /** Daily cost budgets and what has been spent of them today: the repository's, and each agent's that has one. */
-  dailySpend?: { repository?: DailySpend | undefined; agents?: Readonly<Record<string, DailySpend>> | undefined } | undefined;
+  dailySpend?:
+    { repository?: DailySpend | undefined; agents?: Readonly<Record<string, DailySpend>> | undefined } | undefined;
 }
 
 export interface SchedulerState {
@@ -63,7 +70,14 @@ export interface SchedulerState {
 
 export type Decision =
   | { kind: 'start'; runId: string; issue: number; base: string | undefined }
-  | { kind: 'wait'; runId: string; issue: number; reason: string; cause: WaitCause; /** Only a free slot is missing: the queued comment already says so. */ slotOnly?: boolean }
+  | {
+      kind: 'wait';
+      runId: string;
+      issue: number;
+      reason: string;
+      cause: WaitCause;
+      /** Only a free slot is missing: the queued comment already says so. */ slotOnly?: boolean;
+    }
   | { kind: 'cycle'; runId: string; issue: number; reason: string; cycle: number[] };
 
 export interface Schedule {
@@ -82,14 +96,21 @@ type Blocked = { reason: string; cause: WaitCause } | { base: string | undefined
 
 function blockers(item: PlanItem, state: SchedulerState, live: Map<number, PlanItem>, graph: DependencyGraph): Blocked {
   if (item.foreign.length > 0) {
-    return { cause: 'person', reason: `depends on ${item.foreign.join(', ')} in another repository, which Switchyard cannot follow; a person has to decide (remove the line, or start it again once that is done).` };
+    return {
+      cause: 'person',
+      reason: `depends on ${item.foreign.join(', ')} in another repository, which Switchyard cannot follow; a person has to decide (remove the line, or start it again once that is done).`,
+    };
   }
   let base: string | undefined;
   const waits: string[] = [];
   for (const dependency of item.dependsOn) {
     const fact = state.facts[dependency];
     if (fact?.state === 'closed') continue;
-    if (fact?.state === 'missing') return { cause: 'person', reason: `depends on #${dependency}, which does not exist in this repository; a person has to fix the reference.` };
+    if (fact?.state === 'missing')
+      return {
+        cause: 'person',
+        reason: `depends on #${dependency}, which does not exist in this repository; a person has to fix the reference.`,
+      };
     const other = live.get(dependency);
     if (other && graph.cyclic.has(dependency)) {
       waits.push(`#${dependency} (on a dependency cycle)`);
@@ -108,7 +129,8 @@ function blockers(item: PlanItem, state: SchedulerState, live: Map<number, PlanI
       base = last.branch;
       continue;
     }
-    if (last && last.state !== 'succeeded') waits.push(`#${dependency}, whose run ${last.state.replace('_', ' ')} — retry it or close it`);
+    if (last && last.state !== 'succeeded')
+      waits.push(`#${dependency}, whose run ${last.state.replace('_', ' ')} — retry it or close it`);
     else if (last?.pullRequest) waits.push(`#${dependency} (pull request #${last.pullRequest} to be merged)`);
     else waits.push(`#${dependency} to be closed`);
   }
@@ -126,45 +148,83 @@ function byPlanOrder(graph: DependencyGraph) {
 
 export function schedule(state: SchedulerState): Schedule {
   const live = new Map(state.items.map((item) => [item.issue, item]));
-  const graph = buildGraph(state.items.map((item) => ({ id: item.issue, dependsOn: item.dependsOn, estimateMs: item.estimateMs })));
+  const graph = buildGraph(
+    state.items.map((item) => ({ id: item.issue, dependsOn: item.dependsOn, estimateMs: item.estimateMs })),
+  );
   const decisions: Decision[] = [];
 
   for (const cycle of graph.cycles) {
     for (const issue of new Set(cycle)) {
       const item = live.get(issue);
       if (!item || item.state === 'running') continue;
-      decisions.push({ kind: 'cycle', runId: item.runId, issue, cycle, reason: `is on a dependency cycle: ${formatCycle(cycle)}. None of these runs; remove one of the dependencies and start them again.` });
+      decisions.push({
+        kind: 'cycle',
+        runId: item.runId,
+        issue,
+        cycle,
+        reason: `is on a dependency cycle: ${formatCycle(cycle)}. None of these runs; remove one of the dependencies and start them again.`,
+      });
     }
   }
 
   const running = state.items.filter((item) => item.state === 'running');
-  const pending = state.items.filter((item) => item.state !== 'running' && !graph.cyclic.has(item.issue)).sort(byPlanOrder(graph));
+  const pending = state.items
+    .filter((item) => item.state !== 'running' && !graph.cyclic.has(item.issue))
+    .sort(byPlanOrder(graph));
   const { limits } = state;
   let slots = Math.min(limits.repoConcurrency - running.length, limits.globalFree);
-  let pullRequestBudget = limits.maxOpenPullRequests === null ? Infinity : limits.maxOpenPullRequests - limits.openPullRequests - running.length;
+  let pullRequestBudget =
+    limits.maxOpenPullRequests === null
+      ? Infinity
+      : limits.maxOpenPullRequests - limits.openPullRequests - running.length;
   let hourBudget = limits.runsPerHour === null ? Infinity : limits.runsPerHour - limits.startedLastHour;
   const occupied = [...running];
 
   for (const item of pending) {
     const blocked = blockers(item, state, live, graph);
     if ('reason' in blocked) {
-      decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: blocked.reason, cause: blocked.cause });
+      decisions.push({
+        kind: 'wait',
+        runId: item.runId,
+        issue: item.issue,
+        reason: blocked.reason,
+        cause: blocked.cause,
+      });
       continue;
     }
-    const conflict = occupied.map((other) => ({ other, path: overlap(item.files, other.files) })).find((c) => c.path !== undefined);
+    const conflict = occupied
+      .map((other) => ({ other, path: overlap(item.files, other.files) }))
+      .find((c) => c.path !== undefined);
     if (conflict) {
-      decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: `waits for #${conflict.other.issue}: both touch ${conflict.path ?? ''}.`, cause: 'conflict' });
+      decisions.push({
+        kind: 'wait',
+        runId: item.runId,
+        issue: item.issue,
+        reason: `waits for #${conflict.other.issue}: both touch ${conflict.path ?? ''}.`,
+        cause: 'conflict',
+      });
       continue;
     }
     const spent = limits.dailySpend;
-    const budget = dailyBudgetWait(item.agent ?? '', item.agent === undefined ? undefined : spent?.agents?.[item.agent], spent?.repository);
+    const budget = dailyBudgetWait(
+      item.agent ?? '',
+      item.agent === undefined ? undefined : spent?.agents?.[item.agent],
+      spent?.repository,
+    );
     if (budget) {
       decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: budget, cause: 'limit' });
       continue;
     }
     const limit = limitReached(slots, pullRequestBudget, hourBudget, state.limits, occupied.length);
     if (limit) {
-      decisions.push({ kind: 'wait', runId: item.runId, issue: item.issue, reason: limit, cause: 'limit', slotOnly: slots <= 0 && pullRequestBudget > 0 && hourBudget > 0 });
+      decisions.push({
+        kind: 'wait',
+        runId: item.runId,
+        issue: item.issue,
+        reason: limit,
+        cause: 'limit',
+        slotOnly: slots <= 0 && pullRequestBudget > 0 && hourBudget > 0,
+      });
       continue;
     }
     decisions.push({ kind: 'start', runId: item.runId, issue: item.issue, base: blocked.base });
@@ -176,9 +236,17 @@ export function schedule(state: SchedulerState): Schedule {
   return { decisions, order: pending.map((item) => item.issue), criticalPath: graph.criticalPath };
 }
 
-function limitReached(slots: number, pullRequests: number, hour: number, limits: Limits, runningHere: number): string | undefined {
-  if (pullRequests <= 0) return `waits: this repository has reached its limit of ${String(limits.maxOpenPullRequests)} open Switchyard pull requests (limits.maxOpenPullRequests).`;
-  if (hour <= 0) return `waits: ${String(limits.runsPerHour)} runs have started in the last hour, the repository's limit (limits.runsPerHour).`;
+function limitReached(
+  slots: number,
+  pullRequests: number,
+  hour: number,
+  limits: Limits,
+  runningHere: number,
+): string | undefined {
+  if (pullRequests <= 0)
+    return `waits: this repository has reached its limit of ${String(limits.maxOpenPullRequests)} open Switchyard pull requests (limits.maxOpenPullRequests).`;
+  if (hour <= 0)
+    return `waits: ${String(limits.runsPerHour)} runs have started in the last hour, the repository's limit (limits.runsPerHour).`;
   if (slots <= 0) {
     return runningHere >= limits.repoConcurrency
       ? `waits for a free slot: ${runningHere} of ${limits.repoConcurrency} runs allowed in this repository are running.`

@@ -53,7 +53,14 @@ export function simulateSwitchyard(tasks: readonly SimTask[], concurrency: numbe
       items,
       facts,
       release: 'merged',
-      limits: { repoConcurrency: concurrency, globalFree: concurrency, maxOpenPullRequests: null, openPullRequests: 0, runsPerHour: null, startedLastHour: 0 },
+      limits: {
+        repoConcurrency: concurrency,
+        globalFree: concurrency,
+        maxOpenPullRequests: null,
+        openPullRequests: 0,
+        runsPerHour: null,
+        startedLastHour: 0,
+      },
     });
     for (const decision of decisions) {
       if (decision.kind === 'cycle') throw new Error(`cycle in simulated batch: ${decision.reason}`);

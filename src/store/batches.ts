@@ -18,7 +18,13 @@ interface BatchRow {
   closed_at: Date | null;
 }
 
-const toBatch = (row: BatchRow): Batch => ({ id: row.id, repo: row.repo, windowMs: row.window_ms, openedAt: new Date(row.opened_at), closedAt: row.closed_at ? new Date(row.closed_at) : null });
+const toBatch = (row: BatchRow): Batch => ({
+  id: row.id,
+  repo: row.repo,
+  windowMs: row.window_ms,
+  openedAt: new Date(row.opened_at),
+  closedAt: row.closed_at ? new Date(row.closed_at) : null,
+});
 
 export type { BatchReport as PlanReport } from '../scheduler/report.ts';
 import type { BatchReport as PlanReport } from '../scheduler/report.ts';
@@ -40,11 +46,13 @@ export class BatchStore {
       [repo, windowMs],
     );
     if (inserted[0]) return { batch: toBatch(inserted[0]), joined: false };
-    const open = await this.#db.query<BatchRow>(`select * from switchyard_batches where repo = $1 and closed_at is null`, [repo]);
+    const open = await this.#db.query<BatchRow>(
+      `select * from switchyard_batches where repo = $1 and closed_at is null`,
+      [repo],
+    );
     if (!open[0]) return this.openOrJoin(repo, windowMs);
     return { batch: toBatch(open[0]), joined: true };
   }
-
 
   /** Closes the batch with its report, once none of its runs is live. */
   async closeIfDone(id: string, report: (runs: RunRecord[]) => PlanReport, runs: RunRecord[]): Promise<boolean> {
@@ -57,8 +65,10 @@ export class BatchStore {
   }
 
   async report(id: string): Promise<PlanReport | undefined> {
-    const rows = await this.#db.query<{ report: PlanReport | null }>('select report from switchyard_batches where id = $1', [id]);
+    const rows = await this.#db.query<{ report: PlanReport | null }>(
+      'select report from switchyard_batches where id = $1',
+      [id],
+    );
     return rows[0]?.report ?? undefined;
   }
-
 }

@@ -47,7 +47,12 @@ class PgliteDatabase implements Database {
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.#db.transaction((tx) => work({ query: async <Row extends object>(text: string, params: unknown[] = []) => (await tx.query<Row>(text, params)).rows }));
+    return this.#db.transaction((tx) =>
+      work({
+        query: async <Row extends object>(text: string, params: unknown[] = []) =>
+          (await tx.query<Row>(text, params)).rows,
+      }),
+    );
   }
 
   bossOptions(): ConstructorOptions {
@@ -80,7 +85,10 @@ class PostgresDatabase implements Database {
     const client = await this.#pool.connect();
     try {
       await client.query('begin');
-      const result = await work({ query: async <Row extends object>(text: string, params: unknown[] = []) => (await client.query<Row>(text, params)).rows });
+      const result = await work({
+        query: async <Row extends object>(text: string, params: unknown[] = []) =>
+          (await client.query<Row>(text, params)).rows,
+      });
       await client.query('commit');
       return result;
     } catch (error) {

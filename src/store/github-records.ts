@@ -52,7 +52,11 @@ export class GitHubRecords {
   }
 
   /** Records a write to GitHub (the comment, the label, or both) and when it happened. */
-  async saveStatus(repo: string, issueNumber: number, write: { commentId: number | undefined; bodyHash: string | undefined; label: string | undefined }): Promise<void> {
+  async saveStatus(
+    repo: string,
+    issueNumber: number,
+    write: { commentId: number | undefined; bodyHash: string | undefined; label: string | undefined },
+  ): Promise<void> {
     await this.#db.query(
       `insert into switchyard_status_comments (repo, issue_number, comment_id, body_hash, label, written_at) values ($1, $2, $3, $4, $5, now())
        on conflict (repo, issue_number) do update set comment_id = excluded.comment_id, body_hash = excluded.body_hash, label = excluded.label, written_at = now()`,
@@ -69,15 +73,22 @@ export class GitHubRecords {
   }
 
   async cachedConfig(repo: string): Promise<CachedConfig | undefined> {
-    const rows = await this.#db.query<{ raw: unknown; problems: string[] | null; pushed_at: string | null; read_at: Date }>(
-      'select raw, problems, pushed_at, read_at from switchyard_repo_configs where repo = $1',
-      [repo],
-    );
+    const rows = await this.#db.query<{
+      raw: unknown;
+      problems: string[] | null;
+      pushed_at: string | null;
+      read_at: Date;
+    }>('select raw, problems, pushed_at, read_at from switchyard_repo_configs where repo = $1', [repo]);
     const row = rows[0];
-    return row ? { raw: row.raw, problems: row.problems, pushedAt: row.pushed_at, readAt: new Date(row.read_at) } : undefined;
+    return row
+      ? { raw: row.raw, problems: row.problems, pushedAt: row.pushed_at, readAt: new Date(row.read_at) }
+      : undefined;
   }
 
-  async cacheConfig(repo: string, entry: { raw: unknown; problems: string[] | null; pushedAt: string | null }): Promise<void> {
+  async cacheConfig(
+    repo: string,
+    entry: { raw: unknown; problems: string[] | null; pushedAt: string | null },
+  ): Promise<void> {
     await this.#db.query(
       `insert into switchyard_repo_configs (repo, raw, problems, pushed_at, read_at) values ($1, $2, $3, $4, now())
        on conflict (repo) do update set raw = excluded.raw, problems = excluded.problems, pushed_at = excluded.pushed_at, read_at = now()`,
@@ -86,7 +97,10 @@ export class GitHubRecords {
   }
 
   async labelsHash(repo: string): Promise<string | undefined> {
-    const rows = await this.#db.query<{ labels_hash: string }>('select labels_hash from switchyard_repo_labels where repo = $1', [repo]);
+    const rows = await this.#db.query<{ labels_hash: string }>(
+      'select labels_hash from switchyard_repo_labels where repo = $1',
+      [repo],
+    );
     return rows[0]?.labels_hash;
   }
 

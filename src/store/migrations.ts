@@ -144,8 +144,10 @@ const MIGRATIONS: Migration[] = [
   },
   {
     version: 8,
-    name: 'the progress of a running run, the branch that keeps an interrupted attempt\'s work, the agent\'s usage',
-    sql: [`alter table switchyard_runs add column progress text, add column rescued_branch text, add column usage jsonb`],
+    name: "the progress of a running run, the branch that keeps an interrupted attempt's work, the agent's usage",
+    sql: [
+      `alter table switchyard_runs add column progress text, add column rescued_branch text, add column usage jsonb`,
+    ],
   },
   {
     version: 9,
@@ -186,12 +188,17 @@ export async function migrate(db: Database): Promise<number[]> {
     await tx.query('select pg_advisory_xact_lock($1)', [LOCK_KEY]);
     await tx.query(`create table if not exists switchyard_migrations (
       version integer primary key, name text not null, applied_at timestamptz not null default now())`);
-    const done = new Set((await tx.query<{ version: number }>('select version from switchyard_migrations')).map((r) => r.version));
+    const done = new Set(
+      (await tx.query<{ version: number }>('select version from switchyard_migrations')).map((r) => r.version),
+    );
     const applied: number[] = [];
     for (const migration of MIGRATIONS) {
       if (done.has(migration.version)) continue;
       for (const statement of migration.sql) await tx.query(statement);
-      await tx.query('insert into switchyard_migrations (version, name) values ($1, $2)', [migration.version, migration.name]);
+      await tx.query('insert into switchyard_migrations (version, name) values ($1, $2)', [
+        migration.version,
+        migration.name,
+      ]);
       applied.push(migration.version);
     }
     return applied;

@@ -31,7 +31,11 @@ export class ObservabilityStore {
   }
 
   async appendLog(runId: string, attempt: number, chunk: string): Promise<void> {
-    await this.#db.query('insert into switchyard_run_logs (run_id, attempt, chunk) values ($1, $2, $3)', [runId, attempt, chunk]);
+    await this.#db.query('insert into switchyard_run_logs (run_id, attempt, chunk) values ($1, $2, $3)', [
+      runId,
+      attempt,
+      chunk,
+    ]);
   }
 
   /** The run's log pieces after `afterSeq`, in order. */
@@ -45,7 +49,10 @@ export class ObservabilityStore {
 
   /** Logs of runs that finished before `before` are dropped: the dashboard keeps a week. */
   async pruneLogs(before: Date): Promise<void> {
-    await this.#db.query('delete from switchyard_run_logs where run_id in (select id from switchyard_runs where finished_at < $1)', [before]);
+    await this.#db.query(
+      'delete from switchyard_run_logs where run_id in (select id from switchyard_runs where finished_at < $1)',
+      [before],
+    );
   }
 
   /** Records a worker's heartbeat, and forgets workers silent for an hour (dead ones never say goodbye). */
@@ -64,11 +71,29 @@ export class ObservabilityStore {
 
   /** Workers heard from within `withinMs`, newest first. */
   async workers(withinMs: number): Promise<WorkerRecord[]> {
-    const rows = await this.#db.query<{ id: string; host: string; pid: number; roles: string; slots: number; running: number; started_at: Date; heartbeat_at: Date }>(
+    const rows = await this.#db.query<{
+      id: string;
+      host: string;
+      pid: number;
+      roles: string;
+      slots: number;
+      running: number;
+      started_at: Date;
+      heartbeat_at: Date;
+    }>(
       `select * from switchyard_workers where heartbeat_at >= now() - ($1::integer * interval '1 millisecond') order by started_at desc`,
       [withinMs],
     );
-    return rows.map((row) => ({ id: row.id, host: row.host, pid: row.pid, roles: row.roles, slots: row.slots, running: row.running, startedAt: row.started_at, heartbeatAt: row.heartbeat_at }));
+    return rows.map((row) => ({
+      id: row.id,
+      host: row.host,
+      pid: row.pid,
+      roles: row.roles,
+      slots: row.slots,
+      running: row.running,
+      startedAt: row.started_at,
+      heartbeatAt: row.heartbeat_at,
+    }));
   }
 }
 
@@ -90,7 +115,13 @@ export class LogShipper {
   #sending: Promise<void> = Promise.resolve();
   readonly #timer: NodeJS.Timeout;
 
-  constructor(store: ObservabilityStore, runId: string, attempt: number, onError: (error: unknown) => void, everyMs = 1_000) {
+  constructor(
+    store: ObservabilityStore,
+    runId: string,
+    attempt: number,
+    onError: (error: unknown) => void,
+    everyMs = 1_000,
+  ) {
     this.#store = store;
     this.#runId = runId;
     this.#attempt = attempt;

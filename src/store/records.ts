@@ -1,6 +1,15 @@
 /** The records of deliveries and runs, and the only SQL that touches them. */
 import type { Database } from './db.ts';
-import { LIVE_STATES, toRun, type PromptComment, type PullRequestState, type RunOutcomeFields, type RunRecord, type RunRow, type RunTrigger } from './run-record.ts';
+import {
+  LIVE_STATES,
+  toRun,
+  type PromptComment,
+  type PullRequestState,
+  type RunOutcomeFields,
+  type RunRecord,
+  type RunRow,
+  type RunTrigger,
+} from './run-record.ts';
 
 export * from './run-record.ts';
 
@@ -13,7 +22,10 @@ export class Store {
 
   /** Records a webhook delivery id; `false` when it was seen before (a redelivery). */
   async recordDelivery(id: string, event: string): Promise<boolean> {
-    const rows = await this.#db.query('insert into switchyard_deliveries (id, event) values ($1, $2) on conflict do nothing returning id', [id, event]);
+    const rows = await this.#db.query(
+      'insert into switchyard_deliveries (id, event) values ($1, $2) on conflict do nothing returning id',
+      [id, event],
+    );
     return rows.length === 1;
   }
 
@@ -67,7 +79,10 @@ export class Store {
 
   /** The newest run of an issue, in any state. */
   async latestRunFor(repo: string, issueNumber: number): Promise<RunRecord | undefined> {
-    const rows = await this.#db.query<RunRow>('select * from switchyard_runs where repo = $1 and issue_number = $2 order by created_at desc limit 1', [repo, issueNumber]);
+    const rows = await this.#db.query<RunRow>(
+      'select * from switchyard_runs where repo = $1 and issue_number = $2 order by created_at desc limit 1',
+      [repo, issueNumber],
+    );
     return rows[0] ? toRun(rows[0]) : undefined;
   }
 
@@ -82,7 +97,11 @@ export class Store {
   }
 
   /** Records what became of a pull request Switchyard opened; returns the run that opened it. */
-  async setPullRequestState(repo: string, pullRequestNumber: number, state: PullRequestState): Promise<RunRecord | undefined> {
+  async setPullRequestState(
+    repo: string,
+    pullRequestNumber: number,
+    state: PullRequestState,
+  ): Promise<RunRecord | undefined> {
     const rows = await this.#db.query<RunRow>(
       `update switchyard_runs set pull_request_state = $3
        where id = (select id from switchyard_runs where repo = $1 and pull_request_number = $2 order by created_at desc limit 1) returning *`,
@@ -93,7 +112,10 @@ export class Store {
 
   /** The newest run that opened or updated this pull request. */
   async runOfPullRequest(repo: string, pullRequestNumber: number): Promise<RunRecord | undefined> {
-    const rows = await this.#db.query<RunRow>('select * from switchyard_runs where repo = $1 and pull_request_number = $2 order by created_at desc limit 1', [repo, pullRequestNumber]);
+    const rows = await this.#db.query<RunRow>(
+      'select * from switchyard_runs where repo = $1 and pull_request_number = $2 order by created_at desc limit 1',
+      [repo, pullRequestNumber],
+    );
     return rows[0] ? toRun(rows[0]) : undefined;
   }
 
@@ -107,7 +129,11 @@ export class Store {
   }
 
   /** Issues whose newest run ended between `withinMs` and `graceMs` ago: their final status should be written. */
-  async recentlyEnded(withinMs: number, graceMs: number, limit = 50): Promise<Array<{ runId: string; repo: string; issueNumber: number }>> {
+  async recentlyEnded(
+    withinMs: number,
+    graceMs: number,
+    limit = 50,
+  ): Promise<Array<{ runId: string; repo: string; issueNumber: number }>> {
     const rows = await this.#db.query<{ id: string; repo: string; issue_number: number }>(
       `select r.id, r.repo, r.issue_number from switchyard_runs r
        where r.finished_at > now() - ($1::integer * interval '1 millisecond') and r.finished_at < now() - ($2::integer * interval '1 millisecond')
@@ -157,7 +183,10 @@ export class Store {
       conditions.push(`(batch_id is null or exists (select 1 from switchyard_batches b
         where b.id = batch_id and b.opened_at + b.window_ms * interval '1 millisecond' <= now()))`);
     }
-    const rows = await this.#db.query<RunRow>(`select * from switchyard_runs where ${conditions.join(' and ')} order by created_at`, [repo, LIVE_STATES]);
+    const rows = await this.#db.query<RunRow>(
+      `select * from switchyard_runs where ${conditions.join(' and ')} order by created_at`,
+      [repo, LIVE_STATES],
+    );
     return rows.map(toRun);
   }
 
@@ -183,7 +212,10 @@ export class Store {
   }
 
   async startedSince(repo: string, since: Date): Promise<number> {
-    const rows = await this.#db.query<{ count: string | number }>(`select count(*) as count from switchyard_runs where repo = $1 and started_at >= $2`, [repo, since]);
+    const rows = await this.#db.query<{ count: string | number }>(
+      `select count(*) as count from switchyard_runs where repo = $1 and started_at >= $2`,
+      [repo, since],
+    );
     return Number(rows[0]?.count ?? 0);
   }
 
@@ -211,11 +243,16 @@ export class Store {
   }
 
   async setDependencies(id: string, dependsOn: readonly number[], foreign: readonly string[]): Promise<void> {
-    await this.#db.query('update switchyard_runs set depends_on = $2, foreign_dependencies = $3, dependencies_read_at = now() where id = $1', [id, dependsOn, foreign]);
+    await this.#db.query(
+      'update switchyard_runs set depends_on = $2, foreign_dependencies = $3, dependencies_read_at = now() where id = $1',
+      [id, dependsOn, foreign],
+    );
   }
 
   async runsOfBatch(batchId: string): Promise<RunRecord[]> {
-    const rows = await this.#db.query<RunRow>('select * from switchyard_runs where batch_id = $1 order by created_at', [batchId]);
+    const rows = await this.#db.query<RunRow>('select * from switchyard_runs where batch_id = $1 order by created_at', [
+      batchId,
+    ]);
     return rows.map(toRun);
   }
 
@@ -223,7 +260,11 @@ export class Store {
    * Cancels an issue's live run. A run that has not started ends here (`cancelled`); a running
    * one is flagged for its worker (`requested`), which stops the agent and reports.
    */
-  async cancelLiveRun(repo: string, issueNumber: number, reason: string): Promise<{ result: 'cancelled' | 'requested'; run: RunRecord } | undefined> {
+  async cancelLiveRun(
+    repo: string,
+    issueNumber: number,
+    reason: string,
+  ): Promise<{ result: 'cancelled' | 'requested'; run: RunRecord } | undefined> {
     const ended = await this.#db.query<RunRow>(
       `update switchyard_runs set state = 'cancelled', reason = $3, finished_at = now()
        where repo = $1 and issue_number = $2 and state in ('queued', 'waiting') returning *`,
@@ -250,7 +291,10 @@ export class Store {
 
   /** The newest run of an issue that works on `branch`. */
   async runOfBranch(repo: string, branch: string): Promise<RunRecord | undefined> {
-    const rows = await this.#db.query<RunRow>('select * from switchyard_runs where repo = $1 and branch = $2 order by created_at desc limit 1', [repo, branch]);
+    const rows = await this.#db.query<RunRow>(
+      'select * from switchyard_runs where repo = $1 and branch = $2 order by created_at desc limit 1',
+      [repo, branch],
+    );
     return rows[0] ? toRun(rows[0]) : undefined;
   }
 
@@ -260,7 +304,9 @@ export class Store {
 
   /** How many runs are queued, waiting and running: for the metrics. */
   async liveRunCounts(): Promise<Record<string, number>> {
-    const rows = await this.#db.query<{ state: string; count: string | number }>(`select state, count(*) as count from switchyard_runs where state in ('queued', 'waiting', 'running') group by state`);
+    const rows = await this.#db.query<{ state: string; count: string | number }>(
+      `select state, count(*) as count from switchyard_runs where state in ('queued', 'waiting', 'running') group by state`,
+    );
     return Object.fromEntries(rows.map((row) => [row.state, Number(row.count)]));
   }
 
@@ -274,7 +320,10 @@ export class Store {
     const rows = await this.#db.query<RunRow & { cancel_requested_at: Date | null; cancel_reason: string | null }>(
       `select * from switchyard_runs where state = 'running' or (state = 'queued' and dispatched_at is not null)`,
     );
-    return rows.map((row) => ({ run: toRun(row), cancelReason: row.cancel_requested_at ? (row.cancel_reason ?? 'a cancel was asked for') : undefined }));
+    return rows.map((row) => ({
+      run: toRun(row),
+      cancelReason: row.cancel_requested_at ? (row.cancel_reason ?? 'a cancel was asked for') : undefined,
+    }));
   }
 
   /** Puts a run that could not start (low disk) back to waiting, for the scheduler to try later. */
@@ -322,21 +371,33 @@ export class Store {
       );
       const run = rows[0];
       if (!run) return undefined;
-      await tx.query(`update switchyard_attempts set ended_at = now(), outcome = 'interrupted' where run_id = $1 and attempt = $2 and ended_at is null`, [id, run.attempt - 1]);
+      await tx.query(
+        `update switchyard_attempts set ended_at = now(), outcome = 'interrupted' where run_id = $1 and attempt = $2 and ended_at is null`,
+        [id, run.attempt - 1],
+      );
       return toRun(run);
     });
   }
 
   async startAttempt(id: string, attempt: number, worker: string): Promise<void> {
-    await this.#db.query('insert into switchyard_attempts (run_id, attempt, worker) values ($1, $2, $3) on conflict (run_id, attempt) do update set worker = excluded.worker, started_at = now()', [id, attempt, worker]);
+    await this.#db.query(
+      'insert into switchyard_attempts (run_id, attempt, worker) values ($1, $2, $3) on conflict (run_id, attempt) do update set worker = excluded.worker, started_at = now()',
+      [id, attempt, worker],
+    );
   }
 
   async endAttempt(id: string, attempt: number, outcome: string): Promise<void> {
-    await this.#db.query('update switchyard_attempts set ended_at = now(), outcome = $3 where run_id = $1 and attempt = $2', [id, attempt, outcome]);
+    await this.#db.query(
+      'update switchyard_attempts set ended_at = now(), outcome = $3 where run_id = $1 and attempt = $2',
+      [id, attempt, outcome],
+    );
   }
 
   async attempts(id: string): Promise<Array<{ attempt: number; worker: string; outcome: string | null }>> {
-    return this.#db.query('select attempt, worker, outcome from switchyard_attempts where run_id = $1 order by attempt', [id]);
+    return this.#db.query(
+      'select attempt, worker, outcome from switchyard_attempts where run_id = $1 order by attempt',
+      [id],
+    );
   }
 
   /** The branch a run starts from, set before its job is sent. */

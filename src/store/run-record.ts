@@ -1,6 +1,7 @@
 /** The run record: what a run is, as the rest of Switchyard sees it, and its row in the database. */
 import type { AgentUsage } from '../agents/report.ts';
-export type RunState = 'queued' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled';
+export type RunState =
+  'queued' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled';
 
 export const LIVE_STATES: readonly RunState[] = ['queued', 'waiting', 'running'];
 

@@ -29,14 +29,25 @@ export async function checkHealth(options: HealthOptions): Promise<HealthReport>
   try {
     const started = performance.now();
     await pingDatabase(options.db, timeout);
-    checks.database = { ok: true, detail: `${options.db.kind} answered in ${Math.round(performance.now() - started)} ms` };
+    checks.database = {
+      ok: true,
+      detail: `${options.db.kind} answered in ${Math.round(performance.now() - started)} ms`,
+    };
   } catch (error) {
     checks.database = { ok: false, detail: `${options.db.kind}: ${(error as Error).message}` };
   }
   if (options.roles.worker && options.disk) {
     const stats = await statfs(options.disk.dir).catch(() => undefined);
     const free = stats ? stats.bavail * stats.bsize : 0;
-    checks.disk = { ok: free >= options.disk.minFreeBytes, detail: `${Math.round(free / 1024 / 1024)} MiB free in ${options.disk.dir}, ${Math.round(options.disk.minFreeBytes / 1024 / 1024)} MiB needed` };
+    checks.disk = {
+      ok: free >= options.disk.minFreeBytes,
+      detail: `${Math.round(free / 1024 / 1024)} MiB free in ${options.disk.dir}, ${Math.round(options.disk.minFreeBytes / 1024 / 1024)} MiB needed`,
+    };
   }
-  return { ok: Object.values(checks).every((check) => check.ok), roles: options.roles, database: options.db.kind, checks };
+  return {
+    ok: Object.values(checks).every((check) => check.ok),
+    roles: options.roles,
+    database: options.db.kind,
+    checks,
+  };
 }

@@ -22,14 +22,57 @@ export class Metrics {
   constructor(options: { store: Store; concurrency: number }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
     const registers = [this.registry];
-    this.#runsFinished = new Counter({ name: 'switchyard_runs_finished_total', help: 'Runs that ended here, by final state and agent.', labelNames: ['state', 'agent'], registers });
-    this.#runSeconds = new Histogram({ name: 'switchyard_run_duration_seconds', help: 'From start to end of a run, by agent and final state.', labelNames: ['agent', 'state'], buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600], registers });
-    this.#queueWaitSeconds = new Histogram({ name: 'switchyard_queue_wait_seconds', help: 'From the trigger to the start of a run, by agent.', labelNames: ['agent'], buckets: [0.5, 1, 5, 15, 30, 60, 300, 900, 3600], registers });
-    this.#webhookAckSeconds = new Histogram({ name: 'switchyard_webhook_ack_seconds', help: 'Time to answer a webhook delivery, by HTTP status.', labelNames: ['status'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
-    this.#githubRequests = new Counter({ name: 'switchyard_github_requests_total', help: 'REST requests to GitHub, by method and status.', labelNames: ['method', 'status'], registers });
-    this.#rateLimitRemaining = new Gauge({ name: 'switchyard_github_rate_limit_remaining', help: 'x-ratelimit-remaining of the last GitHub answer, by installation.', labelNames: ['installation'], registers });
-    this.#tokens = new Counter({ name: 'switchyard_agent_tokens_total', help: 'Tokens the agents reported, by agent and direction.', labelNames: ['agent', 'direction'], registers });
-    this.#costUsd = new Counter({ name: 'switchyard_agent_cost_usd_total', help: 'Cost the agents reported, in US dollars, by agent.', labelNames: ['agent'], registers });
+    this.#runsFinished = new Counter({
+      name: 'switchyard_runs_finished_total',
+      help: 'Runs that ended here, by final state and agent.',
+      labelNames: ['state', 'agent'],
+      registers,
+    });
+    this.#runSeconds = new Histogram({
+      name: 'switchyard_run_duration_seconds',
+      help: 'From start to end of a run, by agent and final state.',
+      labelNames: ['agent', 'state'],
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+      registers,
+    });
+    this.#queueWaitSeconds = new Histogram({
+      name: 'switchyard_queue_wait_seconds',
+      help: 'From the trigger to the start of a run, by agent.',
+      labelNames: ['agent'],
+      buckets: [0.5, 1, 5, 15, 30, 60, 300, 900, 3600],
+      registers,
+    });
+    this.#webhookAckSeconds = new Histogram({
+      name: 'switchyard_webhook_ack_seconds',
+      help: 'Time to answer a webhook delivery, by HTTP status.',
+      labelNames: ['status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#githubRequests = new Counter({
+      name: 'switchyard_github_requests_total',
+      help: 'REST requests to GitHub, by method and status.',
+      labelNames: ['method', 'status'],
+      registers,
+    });
+    this.#rateLimitRemaining = new Gauge({
+      name: 'switchyard_github_rate_limit_remaining',
+      help: 'x-ratelimit-remaining of the last GitHub answer, by installation.',
+      labelNames: ['installation'],
+      registers,
+    });
+    this.#tokens = new Counter({
+      name: 'switchyard_agent_tokens_total',
+      help: 'Tokens the agents reported, by agent and direction.',
+      labelNames: ['agent', 'direction'],
+      registers,
+    });
+    this.#costUsd = new Counter({
+      name: 'switchyard_agent_cost_usd_total',
+      help: 'Cost the agents reported, in US dollars, by agent.',
+      labelNames: ['agent'],
+      registers,
+    });
     const { store, concurrency } = options;
     new Gauge({
       name: 'switchyard_runs',
@@ -52,7 +95,8 @@ export class Metrics {
   }
 
   runStarted(run: RunRecord): void {
-    if (run.startedAt) this.#queueWaitSeconds.observe({ agent: run.agent }, (run.startedAt.getTime() - run.createdAt.getTime()) / 1000);
+    if (run.startedAt)
+      this.#queueWaitSeconds.observe({ agent: run.agent }, (run.startedAt.getTime() - run.createdAt.getTime()) / 1000);
   }
 
   runFinished(run: RunRecord, durationMs: number, usage: AgentUsage | undefined): void {
@@ -71,6 +115,7 @@ export class Metrics {
 
   githubAnswered(installationId: number, method: string, status: number, remaining: string | undefined): void {
     this.#githubRequests.inc({ method, status: String(status) });
-    if (remaining !== undefined && remaining !== '' && Number.isFinite(Number(remaining))) this.#rateLimitRemaining.set({ installation: String(installationId) }, Number(remaining));
+    if (remaining !== undefined && remaining !== '' && Number.isFinite(Number(remaining)))
+      this.#rateLimitRemaining.set({ installation: String(installationId) }, Number(remaining));
   }
 }

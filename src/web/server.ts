@@ -24,7 +24,10 @@ export interface WebServer {
 }
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
-  const middleware = await createNodeMiddleware(options.appFn, { probot: options.probot, webhooksPath: options.webhookPath });
+  const middleware = await createNodeMiddleware(options.appFn, {
+    probot: options.probot,
+    webhooksPath: options.webhookPath,
+  });
   return listen(options, (req, res) => {
     if (options.metrics && req.method === 'POST' && req.url?.split('?')[0] === options.webhookPath) {
       const started = performance.now();
@@ -38,13 +41,18 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 }
 
 /** A worker's own server: `/healthz` only, so that a container runtime can tell a worker is well. */
-export async function startHealthServer(options: Pick<WebServerOptions, 'port' | 'host' | 'health' | 'metrics'>): Promise<WebServer> {
+export async function startHealthServer(
+  options: Pick<WebServerOptions, 'port' | 'host' | 'health' | 'metrics'>,
+): Promise<WebServer> {
   return listen(options, (_req, res) => {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
   });
 }
 
-async function listen(options: Pick<WebServerOptions, 'port' | 'host' | 'health' | 'metrics'>, next: (req: IncomingMessage, res: ServerResponse) => void): Promise<WebServer> {
+async function listen(
+  options: Pick<WebServerOptions, 'port' | 'host' | 'health' | 'metrics'>,
+  next: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<WebServer> {
   const server = createServer((req, res) => {
     const metrics = options.metrics;
     if (metrics && req.method === 'GET' && req.url === '/metrics') {
@@ -57,8 +65,14 @@ async function listen(options: Pick<WebServerOptions, 'port' | 'host' | 'health'
     if (req.method === 'GET' && req.url === '/healthz') {
       options
         .health()
-        .then((body) => res.writeHead(body.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)))
-        .catch((error: unknown) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: String(error) })));
+        .then((body) =>
+          res.writeHead(body.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+        )
+        .catch((error: unknown) =>
+          res
+            .writeHead(503, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ ok: false, error: String(error) })),
+        );
       return;
     }
     next(req, res);

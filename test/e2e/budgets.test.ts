@@ -38,7 +38,9 @@ describe('cost budgets', () => {
     await writeFile(executable, METERED_OPENCODE);
     await chmod(executable, 0o755);
     stack = await startStack({
-      agents: { metered: { kind: 'opencode', executable, args: [], timeout: 60_000, passEnv: [], env: {}, maxCostPerDay: 1 } },
+      agents: {
+        metered: { kind: 'opencode', executable, args: [], timeout: 60_000, passEnv: [], env: {}, maxCostPerDay: 1 },
+      },
       // Reachable by the sandbox's account where the suite runs as root.
       env: { SWITCHYARD_SANDBOX: 'none' },
     });
@@ -48,7 +50,7 @@ describe('cost budgets', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('spends the day\'s budget, stops the run that reaches it, and holds the next until tomorrow', async () => {
+  it("spends the day's budget, stops the run that reaches it, and holds the next until tomorrow", async () => {
     const first = await openIssue(stack, 'First metered change', 'Do three steps.');
     await addLabel(stack, first, 'agent:metered');
     const done = await statusShowing(stack, first, 'Succeeded');
@@ -58,7 +60,9 @@ describe('cost budgets', () => {
     const second = await openIssue(stack, 'Second metered change', 'Do three steps.');
     await addLabel(stack, second, 'agent:metered');
     const stopped = await statusShowing(stack, second, 'Failed');
-    expect(stopped).toContain("Stopped at its budget. It had spent $0.3000, over what was left of the metered agent's daily budget of $1.00 (maxCostPerDay): $0.1000. The work it had done is kept on the branch.");
+    expect(stopped).toContain(
+      "Stopped at its budget. It had spent $0.3000, over what was left of the metered agent's daily budget of $1.00 (maxCostPerDay): $0.1000. The work it had done is kept on the branch.",
+    );
     const run = await lastRun(stack, second);
     expect(run?.usage?.costUsd).toBe(0.3);
 

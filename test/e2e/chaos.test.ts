@@ -13,23 +13,38 @@ import { processesUnder } from '../support/processes.ts';
 import { addLabel, eventually, openIssue, statusComment } from '../support/stack.ts';
 import { seededRandom as random } from '../support/random.ts';
 
-
 const TERMINAL = /\*\*(Succeeded|Failed|Timed out|Stalled|Cancelled)\*\*/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const modes = [
   { name: 'embedded', database: false, roles: [['switchyard', 'all']] as const },
-  ...(POSTGRES ? [{ name: 'PostgreSQL', database: true, roles: [['web', 'web'], ['worker-1', 'worker'], ['worker-2', 'worker']] as const }] : []),
+  ...(POSTGRES
+    ? [
+        {
+          name: 'PostgreSQL',
+          database: true,
+          roles: [
+            ['web', 'web'],
+            ['worker-1', 'worker'],
+            ['worker-2', 'worker'],
+          ] as const,
+        },
+      ]
+    : []),
 ];
 
 describe('chaos', () => {
   let current: Harness | undefined;
   afterEach(async ({ task }) => {
-    if (process.env.SWITCHYARD_TEST_LOGS && current) await writeFile(process.env.SWITCHYARD_TEST_LOGS, current.processes.logs.join('\n'));
+    if (process.env.SWITCHYARD_TEST_LOGS && current)
+      await writeFile(process.env.SWITCHYARD_TEST_LOGS, current.processes.logs.join('\n'));
     // A failed schedule leaves its processes' logs behind, to read next to the seed it printed.
     if (task.result?.state === 'fail' && current) {
       await mkdir('test-artifacts', { recursive: true });
-      await writeFile(join('test-artifacts', `chaos-${task.name.replace(/\W+/g, '-')}.log`), current.processes.logs.join('\n'));
+      await writeFile(
+        join('test-artifacts', `chaos-${task.name.replace(/\W+/g, '-')}.log`),
+        current.processes.logs.join('\n'),
+      );
     }
     await current?.cleanup();
     current = undefined;
@@ -60,10 +75,14 @@ describe('chaos', () => {
     }
     console.log(`chaos kills: ${kills.join(', ')}`);
 
-    const final = await eventually(async () => {
-      const bodies = await Promise.all(issues.map((issue) => statusComment(stack, issue)));
-      return bodies.every((body) => body && TERMINAL.test(body)) ? bodies : undefined;
-    }, 180_000, 'every run terminal');
+    const final = await eventually(
+      async () => {
+        const bodies = await Promise.all(issues.map((issue) => statusComment(stack, issue)));
+        return bodies.every((body) => body && TERMINAL.test(body)) ? bodies : undefined;
+      },
+      180_000,
+      'every run terminal',
+    );
 
     for (const [index, issue] of issues.entries()) {
       const body = final[index] ?? '';
@@ -79,15 +98,27 @@ describe('chaos', () => {
     }
 
     // No slot leaked: two more issues run side by side (concurrency 2).
-    const more = [await openIssue(stack, 'After the chaos 1', 'Work a little.'), await openIssue(stack, 'After the chaos 2', 'Work a little.')];
+    const more = [
+      await openIssue(stack, 'After the chaos 1', 'Work a little.'),
+      await openIssue(stack, 'After the chaos 2', 'Work a little.'),
+    ];
     for (const issue of more) await addLabel(stack, issue, 'agent:slowish');
-    await eventually(async () => ((await Promise.all(more.map((i) => statusComment(stack, i)))).every((b) => b?.includes('**Succeeded**')) ? true : undefined), 90_000, 'two more runs succeed');
+    await eventually(
+      async () =>
+        (await Promise.all(more.map((i) => statusComment(stack, i)))).every((b) => b?.includes('**Succeeded**'))
+          ? true
+          : undefined,
+      90_000,
+      'two more runs succeed',
+    );
 
     // Nothing left behind: no agent process, no worktree but the pooled ones (none here).
     for (const dataDir of processes.dataDirs) {
       expect(await processesUnder(dataDir)).toEqual([]);
       const worktrees = join(dataDir, 'worktrees');
-      const left = existsSync(worktrees) ? (await readdir(worktrees, { recursive: true })).filter((p) => p.split('/').length === 3) : [];
+      const left = existsSync(worktrees)
+        ? (await readdir(worktrees, { recursive: true })).filter((p) => p.split('/').length === 3)
+        : [];
       expect(left, `worktrees left in ${dataDir}`).toEqual([]);
     }
     await stack.twin.idle();

@@ -9,16 +9,31 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addLabel, eventually, lastRun, openIssue, startStack, statusShowing, TEST_MODE, type Stack } from '../support/stack.ts';
+import {
+  addLabel,
+  eventually,
+  lastRun,
+  openIssue,
+  startStack,
+  statusShowing,
+  TEST_MODE,
+  type Stack,
+} from '../support/stack.ts';
 import { TWIN_OAUTH_CLIENT } from '../twin/index.ts';
 
-const CHROMIUM = process.env.SWITCHYARD_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+const CHROMIUM =
+  process.env.SWITCHYARD_CHROMIUM ??
+  ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 if (!CHROMIUM) console.warn('dashboard e2e: chromium is not installed (Debian: apt-get install chromium); skipped');
 
 const TOKEN = 'dashboard-operator-token-7d1c0a5e9b';
 const ARTIFACTS = join('test-artifacts', 'dashboard');
 // Prints a numbered line every 400 ms, and once the issue body (which holds a token).
-const CHATTY = ['sh', '-c', 'cat "$SWITCHYARD_ISSUE_BODY_FILE"; echo; for i in 1 2 3 4 5 6 7 8 9 10; do echo "step $i of 10"; sleep 0.4; done; echo done > chatty.txt'];
+const CHATTY = [
+  'sh',
+  '-c',
+  'cat "$SWITCHYARD_ISSUE_BODY_FILE"; echo; for i in 1 2 3 4 5 6 7 8 9 10; do echo "step $i of 10"; sleep 0.4; done; echo done > chatty.txt',
+];
 
 describe.runIf(CHROMIUM)('the dashboard', () => {
   let stack: Stack;
@@ -32,7 +47,11 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     stack = await startStack({
       agents: { chatty: { kind: 'command', command: CHATTY, timeout: 60_000, passEnv: [], env: {} } },
-      env: { SWITCHYARD_DASHBOARD_TOKEN: TOKEN, GITHUB_CLIENT_ID: TWIN_OAUTH_CLIENT.id, GITHUB_CLIENT_SECRET: TWIN_OAUTH_CLIENT.secret },
+      env: {
+        SWITCHYARD_DASHBOARD_TOKEN: TOKEN,
+        GITHUB_CLIENT_ID: TWIN_OAUTH_CLIENT.id,
+        GITHUB_CLIENT_SECRET: TWIN_OAUTH_CLIENT.secret,
+      },
     });
     base = new URL(stack.twin.app.webhookUrl ?? '').origin;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -58,16 +77,20 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
     await page.locator('#workers').waitFor();
   });
 
-  it('shows workers, the queue with why a run waits, the dependency graph and the timeline, and streams a run\'s log redacted', async () => {
+  it("shows workers, the queue with why a run waits, the dependency graph and the timeline, and streams a run's log redacted", async () => {
     const { token } = stack.twin.createUser('leaky');
     const first = await openIssue(stack, 'Lay the track', `Lay it.\nA token that must not show: ${token}`);
     const second = await openIssue(stack, 'Run the train', `Depends on #${first}`);
     await addLabel(stack, first, 'agent:chatty');
     await addLabel(stack, second, 'agent:chatty');
-    const run = await eventually(async () => {
-      const latest = await lastRun(stack, first);
-      return latest?.state === 'running' ? latest : undefined;
-    }, 30_000, 'the first run running');
+    const run = await eventually(
+      async () => {
+        const latest = await lastRun(stack, first);
+        return latest?.state === 'running' ? latest : undefined;
+      },
+      30_000,
+      'the first run running',
+    );
     await statusShowing(stack, second, 'Waiting');
 
     await page.goto(`${base}/dashboard`);
@@ -93,10 +116,15 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
     expect(log).not.toContain(token);
     runId = run.id;
     // The attempt's outcome is recorded a moment after the run's.
-    await expect.poll(async () => {
-      await page.reload();
-      return page.locator('#attempts').textContent();
-    }, { timeout: 10_000 }).toContain('succeeded');
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.locator('#attempts').textContent();
+        },
+        { timeout: 10_000 },
+      )
+      .toContain('succeeded');
     await shot('run-finished');
   });
 
@@ -128,7 +156,10 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
     // A reader sees no buttons, and a request made anyway is refused.
     await reader.goto(`${base}/dashboard/runs/${runId}`);
     expect(await reader.locator('#retry').count()).toBe(0);
-    const refused = await reader.evaluate(async (url) => (await fetch(url, { method: 'POST' })).status, `${base}/dashboard/runs/${runId}/retry`);
+    const refused = await reader.evaluate(
+      async (url) => (await fetch(url, { method: 'POST' })).status,
+      `${base}/dashboard/runs/${runId}/retry`,
+    );
     expect(refused).toBe(403);
 
     // A writer retries from the run's page, under their own name.

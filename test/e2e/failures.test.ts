@@ -10,9 +10,17 @@ import { addLabel, lastRun, openIssue, startStack, statusShowing, TEST_MODE, typ
 import { sign } from '../twin/webhooks.ts';
 
 // Prints the issue body it was given, then fails: the body carries a token.
-const ECHO_AND_FAIL = ['node', '-e', "process.stdout.write(require('fs').readFileSync(process.env.SWITCHYARD_ISSUE_BODY_FILE, 'utf8')); process.exit(3)"];
+const ECHO_AND_FAIL = [
+  'node',
+  '-e',
+  "process.stdout.write(require('fs').readFileSync(process.env.SWITCHYARD_ISSUE_BODY_FILE, 'utf8')); process.exit(3)",
+];
 // Writes a file named after the issue title, proving the title arrived intact and unexecuted.
-const WRITE_TITLE = ['node', '-e', "require('fs').writeFileSync('title.txt', process.env.SWITCHYARD_ISSUE_TITLE + '\\n')"];
+const WRITE_TITLE = [
+  'node',
+  '-e',
+  "require('fs').writeFileSync('title.txt', process.env.SWITCHYARD_ISSUE_TITLE + '\\n')",
+];
 
 describe('failures and hostile input', () => {
   let stack: Stack;
@@ -30,16 +38,39 @@ describe('failures and hostile input', () => {
   });
 
   it('answers a signed issues.labeled without an issue with 400 and the field, not a crash', async () => {
-    const body = JSON.stringify({ action: 'labeled', issue: null, label: { name: 'agent:patch' }, repository: { full_name: `${stack.owner}/${stack.repo}`, name: stack.repo, owner: { login: stack.owner } }, sender: { login: stack.owner, type: 'User' }, installation: { id: 1 } });
+    const body = JSON.stringify({
+      action: 'labeled',
+      issue: null,
+      label: { name: 'agent:patch' },
+      repository: { full_name: `${stack.owner}/${stack.repo}`, name: stack.repo, owner: { login: stack.owner } },
+      sender: { login: stack.owner, type: 'User' },
+      installation: { id: 1 },
+    });
     const response = await fetch(stack.twin.app.webhookUrl ?? '', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-github-delivery': 'malformed-1', 'x-hub-signature-256': sign(stack.twin.app.webhookSecret, body) },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issues',
+        'x-github-delivery': 'malformed-1',
+        'x-hub-signature-256': sign(stack.twin.app.webhookSecret, body),
+      },
       body,
     });
     expect(response.status).toBe(400);
-    expect(await response.text()).toContain('The issues.labeled payload is malformed: issue: Invalid input: expected object, received null');
+    expect(await response.text()).toContain(
+      'The issues.labeled payload is malformed: issue: Invalid input: expected object, received null',
+    );
     // Unsigned, the same body is refused before any handler sees it.
-    const unsigned = await fetch(stack.twin.app.webhookUrl ?? '', { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'issues', 'x-github-delivery': 'malformed-2', 'x-hub-signature-256': 'sha256=00' }, body });
+    const unsigned = await fetch(stack.twin.app.webhookUrl ?? '', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issues',
+        'x-github-delivery': 'malformed-2',
+        'x-hub-signature-256': 'sha256=00',
+      },
+      body,
+    });
     expect(unsigned.status).toBe(400);
     expect(await unsigned.text()).toMatch(/signature/i);
   });
@@ -78,7 +109,11 @@ describe('failures and hostile input', () => {
     await addLabel(stack, issue, 'agent:write-title');
     const status = await statusShowing(stack, issue, 'Succeeded');
     const pullNumber = Number(/pull request #(\d+)/.exec(status)?.[1]);
-    const { data: pull } = await stack.gh.rest.pulls.get({ owner: stack.owner, repo: stack.repo, pull_number: pullNumber });
+    const { data: pull } = await stack.gh.rest.pulls.get({
+      owner: stack.owner,
+      repo: stack.repo,
+      pull_number: pullNumber,
+    });
     expect(pull.head.ref).toMatch(/^agent\/\d+-touch-tmp-pwned-rm-rf-echo-x-cat-y/);
     expect(pull.head.ref.length).toBeLessThan(60);
     expect(pull.title).toBe(title.slice(0, 255) + '…');
@@ -99,23 +134,30 @@ describe('failures and hostile input', () => {
   });
 
   it('leaves no worktree and no process behind', async () => {
-    for (const dir of stack.dataDirs) expect(await readdir(join(dir, 'worktrees', stack.owner, stack.repo)).catch(() => [])).toEqual([]);
+    for (const dir of stack.dataDirs)
+      expect(await readdir(join(dir, 'worktrees', stack.owner, stack.repo)).catch(() => [])).toEqual([]);
     for (const dir of stack.dataDirs) expect(await processesUnder(dir)).toEqual([]);
     await stack.twin.idle();
     expect(stack.twin.violations).toEqual([]);
   });
 
-  it.runIf(TEST_MODE === 'embedded')('writes a final status that a process stopped before writing (a crash between the end and the comment)', async () => {
-    const issue = await openIssue(stack, 'Ended unseen', 'Nothing to do.');
-    await addLabel(stack, issue, 'agent:noop');
-    await statusShowing(stack, issue, 'Succeeded');
-    const run = await lastRun(stack, issue);
-    // Every write asked for so far is done: from here only the repair can change the comment.
-    await stack.app?.status.drain();
-    // As a kill -9 right after the run's end was recorded would leave it: a newer end, an older comment.
-    const db = stack.app?.db;
-    await db?.query(`update switchyard_runs set state = 'failed', reason = 'Ended while its status went unwritten.', finished_at = now() - interval '15 seconds' where id = $1`, [run?.id]);
-    const status = await statusShowing(stack, issue, 'Ended while its status went unwritten.', 30_000);
-    expect(status).toContain('**Failed**');
-  });
+  it.runIf(TEST_MODE === 'embedded')(
+    'writes a final status that a process stopped before writing (a crash between the end and the comment)',
+    async () => {
+      const issue = await openIssue(stack, 'Ended unseen', 'Nothing to do.');
+      await addLabel(stack, issue, 'agent:noop');
+      await statusShowing(stack, issue, 'Succeeded');
+      const run = await lastRun(stack, issue);
+      // Every write asked for so far is done: from here only the repair can change the comment.
+      await stack.app?.status.drain();
+      // As a kill -9 right after the run's end was recorded would leave it: a newer end, an older comment.
+      const db = stack.app?.db;
+      await db?.query(
+        `update switchyard_runs set state = 'failed', reason = 'Ended while its status went unwritten.', finished_at = now() - interval '15 seconds' where id = $1`,
+        [run?.id],
+      );
+      const status = await statusShowing(stack, issue, 'Ended while its status went unwritten.', 30_000);
+      expect(status).toContain('**Failed**');
+    },
+  );
 });

@@ -24,22 +24,32 @@ describe('from an agent:patch label to a pull request', () => {
       const { data } = await gh.rest.issues.create({ owner, repo, title: `Add note ${n}`, body });
       numbers.push(data.number);
     }
-    await Promise.all(numbers.map((issue_number) => gh.rest.issues.addLabels({ owner, repo, issue_number, labels: ['agent:patch'] })));
+    await Promise.all(
+      numbers.map((issue_number) => gh.rest.issues.addLabels({ owner, repo, issue_number, labels: ['agent:patch'] })),
+    );
 
-    const pulls = await eventually(async () => {
-      const { data } = await gh.rest.pulls.list({ owner, repo, state: 'open' });
-      return data.length === 3 ? data : undefined;
-    }, 60_000, 'three pull requests');
+    const pulls = await eventually(
+      async () => {
+        const { data } = await gh.rest.pulls.list({ owner, repo, state: 'open' });
+        return data.length === 3 ? data : undefined;
+      },
+      60_000,
+      'three pull requests',
+    );
     for (const number of numbers) {
       expect(pulls.some((p) => p.body?.includes(`Closes #${number}`))).toBe(true);
     }
     for (const issue_number of numbers) {
-      const comment = await eventually(async () => {
-        const { data } = await gh.rest.issues.listComments({ owner, repo, issue_number });
-        const status = data.filter((c) => c.body?.startsWith(STATUS_MARKER));
-        expect(status).toHaveLength(1);
-        return status[0]?.body?.includes('Succeeded') ? status[0] : undefined;
-      }, 30_000, `succeeded status on #${issue_number}`);
+      const comment = await eventually(
+        async () => {
+          const { data } = await gh.rest.issues.listComments({ owner, repo, issue_number });
+          const status = data.filter((c) => c.body?.startsWith(STATUS_MARKER));
+          expect(status).toHaveLength(1);
+          return status[0]?.body?.includes('Succeeded') ? status[0] : undefined;
+        },
+        30_000,
+        `succeeded status on #${issue_number}`,
+      );
       expect(comment.body).toMatch(/pull request #\d+/);
       const { data: reactions } = await gh.rest.reactions.listForIssue({ owner, repo, issue_number });
       expect(reactions.map((r) => r.content)).toContain('eyes');

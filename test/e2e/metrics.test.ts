@@ -13,15 +13,26 @@ describe.skipIf(TEST_MODE === 'postgres')('metrics', () => {
   });
 
   it('counts runs by state and agent, their durations and queue waits, webhook answers and GitHub requests', async () => {
-    const issue = await openIssue(stack, 'Add a page', `\`\`\`diff\n${newFileDiff('docs/page.md', ['# Page'])}\`\`\`\n`);
+    const issue = await openIssue(
+      stack,
+      'Add a page',
+      `\`\`\`diff\n${newFileDiff('docs/page.md', ['# Page'])}\`\`\`\n`,
+    );
     await addLabel(stack, issue, 'agent:patch');
     await statusShowing(stack, issue, 'Succeeded');
     // The comment is written a moment before the worker counts the run.
-    const text = await eventually(async () => {
-      const response = await fetch(`${stack.app?.web?.url ?? ''}/metrics`);
-      const body = await response.text();
-      return response.status === 200 && body.includes('switchyard_runs_finished_total{state="succeeded",agent="patch"} 1') ? body : undefined;
-    }, 10_000, 'the finished run counted');
+    const text = await eventually(
+      async () => {
+        const response = await fetch(`${stack.app?.web?.url ?? ''}/metrics`);
+        const body = await response.text();
+        return response.status === 200 &&
+          body.includes('switchyard_runs_finished_total{state="succeeded",agent="patch"} 1')
+          ? body
+          : undefined;
+      },
+      10_000,
+      'the finished run counted',
+    );
     expect(text).toMatch(/switchyard_run_duration_seconds_count\{agent="patch",state="succeeded"\} 1/);
     expect(text).toMatch(/switchyard_queue_wait_seconds_count\{agent="patch"\} 1/);
     expect(text).toMatch(/switchyard_webhook_ack_seconds_count\{status="200"\} [1-9]/);

@@ -34,12 +34,21 @@ describe.runIf(CODEX)('from a label to a pull request with the real Codex', () =
     await addLabel(stack, issue, 'agent:codex');
     const status = await statusShowing(stack, issue, 'Succeeded', 90_000);
     expect(status).toContain('Usage: 240 tokens in, 60 out.');
-    const pull = await eventually(async () => {
-      const { data } = await stack.gh.rest.pulls.list({ owner: stack.owner, repo: stack.repo, state: 'open' });
-      return data.find((p) => p.body?.includes(`Closes #${issue}`));
-    }, 30_000, 'the pull request');
+    const pull = await eventually(
+      async () => {
+        const { data } = await stack.gh.rest.pulls.list({ owner: stack.owner, repo: stack.repo, state: 'open' });
+        return data.find((p) => p.body?.includes(`Closes #${issue}`));
+      },
+      30_000,
+      'the pull request',
+    );
     expect(pull.body).toContain('Added src/codex.txt with a greeting.');
-    const { data: file } = await stack.gh.rest.repos.getContent({ owner: stack.owner, repo: stack.repo, path: 'src/codex.txt', ref: pull.head.ref });
+    const { data: file } = await stack.gh.rest.repos.getContent({
+      owner: stack.owner,
+      repo: stack.repo,
+      path: 'src/codex.txt',
+      ref: pull.head.ref,
+    });
     expect('content' in file ? Buffer.from(file.content, 'base64').toString().trimEnd() : '').toBe('hello from codex');
   });
 });

@@ -2,10 +2,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/store/records.ts';
 import { processesUnder } from '../support/processes.ts';
-import { addLabel, eventually, lastRun, openIssue, startStack, statusComment, statusShowing, type Stack } from '../support/stack.ts';
+import {
+  addLabel,
+  eventually,
+  lastRun,
+  openIssue,
+  startStack,
+  statusComment,
+  statusShowing,
+  type Stack,
+} from '../support/stack.ts';
 
-const agent = (script: string, timeout: number | string = 60_000) => ({ kind: 'command' as const, command: ['sh', '-c', script], timeout: typeof timeout === 'number' ? timeout : 60_000, passEnv: [], env: {} });
-
+const agent = (script: string, timeout: number | string = 60_000) => ({
+  kind: 'command' as const,
+  command: ['sh', '-c', script],
+  timeout: typeof timeout === 'number' ? timeout : 60_000,
+  passEnv: [],
+  env: {},
+});
 
 describe('run lifecycle', () => {
   let stack: Stack;
@@ -34,7 +48,7 @@ describe('run lifecycle', () => {
     expect((await lastRun(stack, issue))?.state).toBe('timed_out');
   });
 
-  it('keeps the running comment current: the time it has run, since when, and the agent\'s last line', async () => {
+  it("keeps the running comment current: the time it has run, since when, and the agent's last line", async () => {
     const issue = await openIssue(stack, 'Report progress', 'Count to sixteen.');
     await addLabel(stack, issue, 'agent:steps');
     const status = await statusShowing(stack, issue, 'Last output: ` step');
@@ -42,10 +56,14 @@ describe('run lifecycle', () => {
     expect(status).toMatch(/Last output: ` step \d+ of 16 `/);
     // The comment keeps moving while the agent runs, and the last line goes once it has ended.
     const first = /step (\d+) of 16/.exec(status)?.[1];
-    await eventually(async () => {
-      const step = /step (\d+) of 16/.exec((await statusComment(stack, issue)) ?? '')?.[1];
-      return step && step !== first ? true : undefined;
-    }, 15_000, 'a later step in the comment');
+    await eventually(
+      async () => {
+        const step = /step (\d+) of 16/.exec((await statusComment(stack, issue)) ?? '')?.[1];
+        return step && step !== first ? true : undefined;
+      },
+      15_000,
+      'a later step in the comment',
+    );
     expect(await statusShowing(stack, issue, 'Succeeded', 30_000)).not.toContain('Last output');
   });
 
@@ -62,12 +80,22 @@ describe('run lifecycle', () => {
     await addLabel(stack, issue, 'agent:busy');
     await statusShowing(stack, issue, 'Running');
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await stack.gh.rest.issues.removeLabel({ owner: stack.owner, repo: stack.repo, issue_number: issue, name: 'agent:busy' });
+    await stack.gh.rest.issues.removeLabel({
+      owner: stack.owner,
+      repo: stack.repo,
+      issue_number: issue,
+      name: 'agent:busy',
+    });
     const status = await statusShowing(stack, issue, 'Cancelled');
     expect(status).toMatch(/Cancelled after \d+\.\d s: @octo-org removed the `agent:busy` label/);
     const run = (await lastRun(stack, issue)) as RunRecord;
     expect(status).toContain(`Work kept on branch \`${run.branch}\``);
-    const { data: branch } = await stack.gh.request('GET /repos/{owner}/{repo}/pulls', { owner: stack.owner, repo: stack.repo, head: `${stack.owner}:${run.branch}`, state: 'all' });
+    const { data: branch } = await stack.gh.request('GET /repos/{owner}/{repo}/pulls', {
+      owner: stack.owner,
+      repo: stack.repo,
+      head: `${stack.owner}:${run.branch}`,
+      state: 'all',
+    });
     expect(branch).toEqual([]);
     for (const dir of stack.dataDirs) expect(await processesUnder(dir)).toEqual([]);
   });

@@ -2,7 +2,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newFileDiff } from '../support/git.ts';
-import { addLabel, eventually, openIssue, otherComments, startStack, statusShowing, type Stack } from '../support/stack.ts';
+import {
+  addLabel,
+  eventually,
+  openIssue,
+  otherComments,
+  startStack,
+  statusShowing,
+  type Stack,
+} from '../support/stack.ts';
 
 const patchBody = (path: string) => `\`\`\`diff\n${newFileDiff(path, ['content'])}\`\`\`\n`;
 
@@ -27,7 +35,9 @@ describe('triggers', () => {
     await statusShowing(stack, issue, 'Succeeded');
     await stack.twin.idle();
 
-    const recorded = stack.twin.deliveries.find((d) => d.event === 'issues' && d.action === 'labeled' && (d.payload.issue as { number: number }).number === issue);
+    const recorded = stack.twin.deliveries.find(
+      (d) => d.event === 'issues' && d.action === 'labeled' && (d.payload.issue as { number: number }).number === issue,
+    );
     const app = stack.twin.appOctokit();
     const { data: listed } = await app.request('GET /app/hook/deliveries');
     const labeled = listed.find((d) => d.guid === recorded?.id);
@@ -74,7 +84,12 @@ describe('triggers', () => {
     const issue = await openIssue(stack, 'Changed my mind', patchBody('mind.txt'));
     await addLabel(stack, issue, 'agent:patch');
     await statusShowing(stack, issue, /Queued|Waiting/);
-    await stack.gh.rest.issues.removeLabel({ owner: stack.owner, repo: stack.repo, issue_number: issue, name: 'agent:patch' });
+    await stack.gh.rest.issues.removeLabel({
+      owner: stack.owner,
+      repo: stack.repo,
+      issue_number: issue,
+      name: 'agent:patch',
+    });
     const cancelled = await statusShowing(stack, issue, 'Cancelled');
     expect(cancelled).toContain(`@${stack.owner} removed the \`agent:patch\` label`);
 
@@ -93,10 +108,14 @@ describe('triggers', () => {
     const issue = await openIssue(stack, 'Not yours to start', patchBody('refused.txt'));
     await addLabel(stack, issue, 'agent:patch', triager);
 
-    const comments = await eventually(async () => {
-      const found = await otherComments(stack, issue);
-      return found.length > 0 ? found : undefined;
-    }, 20_000, 'refusal comment');
+    const comments = await eventually(
+      async () => {
+        const found = await otherComments(stack, issue);
+        return found.length > 0 ? found : undefined;
+      },
+      20_000,
+      'refusal comment',
+    );
     expect(comments).toHaveLength(1);
     expect(comments[0]).toContain('@triager');
     expect(comments[0]).toContain('write access');
@@ -122,10 +141,14 @@ describe('triggers', () => {
   it('answers an unknown agent with the list of agents that exist', async () => {
     const issue = await openIssue(stack, 'Unknown agent', 'Anything.');
     await addLabel(stack, issue, 'agent:foo');
-    const comments = await eventually(async () => {
-      const found = await otherComments(stack, issue);
-      return found.length > 0 ? found : undefined;
-    }, 20_000, 'unknown agent comment');
+    const comments = await eventually(
+      async () => {
+        const found = await otherComments(stack, issue);
+        return found.length > 0 ? found : undefined;
+      },
+      20_000,
+      'unknown agent comment',
+    );
     expect(comments[0]).toContain('`agent:foo` does not name an agent');
     expect(comments[0]).toContain('`agent:patch`');
     expect(comments[0]).toContain('`agent:slow`');

@@ -67,7 +67,11 @@ describe('a hostile agent', () => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        captured.push({ method: req.method ?? '', url: req.url ?? '', text: `${JSON.stringify(req.headers)}\n${Buffer.concat(chunks).toString()}` });
+        captured.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          text: `${JSON.stringify(req.headers)}\n${Buffer.concat(chunks).toString()}`,
+        });
         res.writeHead(404).end();
       });
     });
@@ -79,11 +83,19 @@ describe('a hostile agent', () => {
     secrets = await mkdtemp(join('/var/tmp', 'switchyard-secrets-'));
     await chmod(secrets, 0o755);
     await writeFile(join(secrets, 'app.pem'), PRIVATE_KEY, { mode: 0o644 });
-    await writeFile(join(secrets, '.env'), `WEBHOOK_SECRET=${CANARY}-dotenv\nPRIVATE_KEY_PATH=${join(secrets, 'app.pem')}\n`, { mode: 0o644 });
+    await writeFile(
+      join(secrets, '.env'),
+      `WEBHOOK_SECRET=${CANARY}-dotenv\nPRIVATE_KEY_PATH=${join(secrets, 'app.pem')}\n`,
+      { mode: 0o644 },
+    );
     await mkdir(join(dataDir, 'db'), { recursive: true });
     await writeFile(join(dataDir, 'db', 'runs.dat'), `${CANARY}-database\n`);
     // A process standing in for Switchyard, with a credential in its environment.
-    appStandIn = execa('sleep', ['600'], { env: { DATABASE_URL: `postgres://sy:${CANARY}-environ@db/sy` }, extendEnv: false, reject: false });
+    appStandIn = execa('sleep', ['600'], {
+      env: { DATABASE_URL: `postgres://sy:${CANARY}-environ@db/sy` },
+      extendEnv: false,
+      reject: false,
+    });
 
     // What the attacks run to send what they found (argv, environment, standard input) to the capture server.
     exfil = join(secrets, 'exfil.mjs');
@@ -108,15 +120,28 @@ describe('a hostile agent', () => {
   });
 
   const runnerFor = (kind: SandboxKind, redactor: Redactor) =>
-    new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor, graceMs: 300, sandbox: { kind, dataDir, secretFiles: [join(secrets, 'app.pem'), join(secrets, '.env')], ...sandboxCheck } });
+    new Runner({
+      cache,
+      identity: { name: 'bot', email: 'bot@x.invalid' },
+      redactor,
+      graceMs: 300,
+      sandbox: { kind, dataDir, secretFiles: [join(secrets, 'app.pem'), join(secrets, '.env')], ...sandboxCheck },
+    });
 
   /** Runs `script` as a command agent with a token of its own, as the worker does, and revokes the token after. */
-  async function attack(kind: SandboxKind, script: string, overrides: Partial<RunRequest> = {}): Promise<{ outcome: RunOutcome; request: RunRequest; token: string }> {
+  async function attack(
+    kind: SandboxKind,
+    script: string,
+    overrides: Partial<RunRequest> = {},
+  ): Promise<{ outcome: RunOutcome; request: RunRequest; token: string }> {
     const token = await mint(repo.name);
     const redactor = new Redactor([token.token, PRIVATE_KEY, `${CANARY}-dotenv`]);
     const n = counter++;
     const env = { CAPTURE: captureUrl, TWIN: twin.url, EXFIL: exfil, DATA: dataDir, SECRETS: secrets };
-    const request = runRequest(repo, token.token, n, ['sh', '-c', script], { agent: agentDefinition.parse({ kind: 'command', command: ['sh', '-c', script], env }), ...overrides });
+    const request = runRequest(repo, token.token, n, ['sh', '-c', script], {
+      agent: agentDefinition.parse({ kind: 'command', command: ['sh', '-c', script], env }),
+      ...overrides,
+    });
     try {
       const outcome = await runnerFor(kind, redactor).execute(request);
       return { outcome, request, token: token.token };
@@ -125,9 +150,13 @@ describe('a hostile agent', () => {
     }
   }
 
-  const remote = (...args: string[]) => execa('git', ['--git-dir', join(twin.dataDir, 'git/o/r.git'), ...args], { reject: false });
+  const remote = (...args: string[]) =>
+    execa('git', ['--git-dir', join(twin.dataDir, 'git/o/r.git'), ...args], { reject: false });
   const pushed = async (branch: string, file: string) => (await remote('show', `${branch}:${file}`)).stdout;
-  const leaks = () => captured.filter((c) => tokens.some((t) => c.text.includes(t.token)) || c.text.includes(CANARY) || /authorization/i.test(c.text));
+  const leaks = () =>
+    captured.filter(
+      (c) => tokens.some((t) => c.text.includes(t.token)) || c.text.includes(CANARY) || /authorization/i.test(c.text),
+    );
 
   const modes: SandboxKind[] = HAS_BWRAP ? ['none', 'bubblewrap'] : ['none'];
 
@@ -149,7 +178,7 @@ describe('a hostile agent', () => {
       expect(captured).toEqual([]);
     });
 
-    it('cannot take over git by replacing the worktree\'s .git with a repository of its own', async () => {
+    it("cannot take over git by replacing the worktree's .git with a repository of its own", async () => {
       const script = [
         'rm -rf .git',
         'git init -q',
@@ -171,7 +200,7 @@ describe('a hostile agent', () => {
       expect(captured).toEqual([]);
     });
 
-    it('runs none of its hooks, fsmonitor, sshCommand or filters in Switchyard\'s git', async () => {
+    it("runs none of its hooks, fsmonitor, sshCommand or filters in Switchyard's git", async () => {
       const script = [
         'common=$(git rev-parse --git-common-dir)',
         'own=$(git rev-parse --git-dir)',
@@ -191,8 +220,9 @@ describe('a hostile agent', () => {
       expect(captured).toEqual([]);
     });
 
-    it('never sees the run\'s token: not in its environment, its files or its processes', async () => {
-      const script = 'env > env.txt; cat /proc/*/environ 2>/dev/null | tr "\\0" "\\n" > environ.txt; grep -r "extraHeader\\|x-access-token" "$(git rev-parse --git-common-dir)" > git-config.txt 2>&1; true';
+    it("never sees the run's token: not in its environment, its files or its processes", async () => {
+      const script =
+        'env > env.txt; cat /proc/*/environ 2>/dev/null | tr "\\0" "\\n" > environ.txt; grep -r "extraHeader\\|x-access-token" "$(git rev-parse --git-common-dir)" > git-config.txt 2>&1; true';
       const { outcome, request, token } = await attack(kind, script);
       expect(outcome).toMatchObject({ state: 'succeeded', pushed: true });
       for (const file of ['env.txt', 'environ.txt', 'git-config.txt']) {
@@ -235,7 +265,10 @@ describe('a hostile agent', () => {
       expect(await pushed(request.branch, 'caps.txt')).toMatch(/CapEff:\s*0+$/);
       if (process.getuid?.() === 0) expect(await pushed(request.branch, 'uid.txt')).not.toBe('0');
       // The agent could reach the capture server (the network is open), but carried nothing there.
-      expect(captured.some((c) => c.url === '/exfil'), await pushed(request.branch, 'exfil.txt')).toBe(true);
+      expect(
+        captured.some((c) => c.url === '/exfil'),
+        await pushed(request.branch, 'exfil.txt'),
+      ).toBe(true);
       expect(leaks()).toEqual([]);
       captured.length = 0;
     });
@@ -252,7 +285,8 @@ describe('a hostile agent', () => {
       await new Promise<void>((resolve) => allowed.listen(0, '127.0.0.2', resolve));
       const url = `http://127.0.0.2:${(allowed.address() as AddressInfo).port}`;
       try {
-        const fetchTo = (target: string, label: string) => `node -e "fetch('${target}').then((r) => console.log('${label}', r.status), (e) => console.log('${label} failed', e.cause?.code ?? e.message))" >> net.txt 2>&1`;
+        const fetchTo = (target: string, label: string) =>
+          `node -e "fetch('${target}').then((r) => console.log('${label}', r.status), (e) => console.log('${label} failed', e.cause?.code ?? e.message))" >> net.txt 2>&1`;
         const script = [
           `NODE_USE_ENV_PROXY=1 ${fetchTo(`${url}/through-proxy`, 'allowed')}`,
           `NODE_USE_ENV_PROXY=1 ${fetchTo('https://blocked.example/', 'blocked')}`,
@@ -260,7 +294,13 @@ describe('a hostile agent', () => {
           fetchTo(`${url}/direct`, 'direct'),
           'echo done > result.txt',
         ].join('; ');
-        const { outcome, request } = await attack('bubblewrap', script, { agent: agentDefinition.parse({ kind: 'command', command: ['sh', '-c', script], network: { allow: ['127.0.0.2'] } }) });
+        const { outcome, request } = await attack('bubblewrap', script, {
+          agent: agentDefinition.parse({
+            kind: 'command',
+            command: ['sh', '-c', script],
+            network: { allow: ['127.0.0.2'] },
+          }),
+        });
         const net = await pushed(request.branch, 'net.txt');
         expect(net).toContain('allowed 200');
         expect(net).toMatch(/blocked failed/);
@@ -278,22 +318,44 @@ describe('a hostile agent', () => {
     });
   });
 
-  it('holds a token that reaches one repository\'s contents, and dies with its run', async () => {
+  it("holds a token that reaches one repository's contents, and dies with its run", async () => {
     await twin.octokit('o').rest.repos.createForAuthenticatedUser({ name: 'other', auto_init: true });
     const token = await mint(repo.name);
-    const auth = ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${token.token}`).toString('base64')}`];
-    const lsRemote = (name: string) => execa('git', [...auth, 'ls-remote', `${twin.url}/o/${name}.git`], { reject: false, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    const auth = [
+      '-c',
+      `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${token.token}`).toString('base64')}`,
+    ];
+    const lsRemote = (name: string) =>
+      execa('git', [...auth, 'ls-remote', `${twin.url}/o/${name}.git`], {
+        reject: false,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+      });
     expect((await lsRemote('r')).exitCode).toBe(0);
     expect((await lsRemote('other')).exitCode).not.toBe(0);
     const asApp = twin.octokitWithToken(token.token);
-    await expect(asApp.rest.issues.createComment({ owner: 'o', repo: 'r', issue_number: 1, body: 'written with a stolen token' })).rejects.toMatchObject({ status: 403 });
+    await expect(
+      asApp.rest.issues.createComment({ owner: 'o', repo: 'r', issue_number: 1, body: 'written with a stolen token' }),
+    ).rejects.toMatchObject({ status: 403 });
     // Runs that start together get tokens of their own: one run's revocation never ends another's.
     const [first, second] = await Promise.all([mint(repo.name), mint(repo.name)]);
     expect(first?.token).not.toBe(second?.token);
     await first?.revoke();
     await token.revoke();
     expect((await lsRemote('r')).exitCode).not.toBe(0);
-    expect((await execa('git', ['-c', `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${second?.token ?? ''}`).toString('base64')}`, 'ls-remote', `${twin.url}/o/r.git`], { reject: false })).exitCode).toBe(0);
+    expect(
+      (
+        await execa(
+          'git',
+          [
+            '-c',
+            `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${second?.token ?? ''}`).toString('base64')}`,
+            'ls-remote',
+            `${twin.url}/o/r.git`,
+          ],
+          { reject: false },
+        )
+      ).exitCode,
+    ).toBe(0);
     await second?.revoke();
     await expect(asApp.rest.repos.get({ owner: 'o', repo: 'r' })).rejects.toMatchObject({ status: 401 });
   });
@@ -302,11 +364,19 @@ describe('a hostile agent', () => {
     expect(leaks()).toEqual([]);
   });
 
-  it('left the mirror\'s config as Switchyard writes it, whatever an unsandboxed agent wrote there', async () => {
+  it("left the mirror's config as Switchyard writes it, whatever an unsandboxed agent wrote there", async () => {
     const config = join(cache.mirrorDir(repo), 'config');
     await writeFile(config, `${await readFile(config, 'utf8')}[remote "origin"]\n\tpushurl = ${captureUrl}/o/r.git\n`);
-    const worktree = await cache.prepare({ repo, token: (await mint(repo.name)).token, runId: 'inspect', branch: 'agent/0-inspect', base: 'main' });
+    const worktree = await cache.prepare({
+      repo,
+      token: (await mint(repo.name)).token,
+      runId: 'inspect',
+      branch: 'agent/0-inspect',
+      base: 'main',
+    });
     await cache.release(repo, worktree);
-    expect(await readFile(config, 'utf8')).toBe('[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n');
+    expect(await readFile(config, 'utf8')).toBe(
+      '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n',
+    );
   });
 });

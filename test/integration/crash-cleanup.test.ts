@@ -32,18 +32,33 @@ describe('crash and restart', () => {
   });
 
   it('prunes the interrupted runs, keeps their work on their branches, kills their agents, and spares a live run', async () => {
-    const env = (input: object) => ({ ...process.env, SWITCHYARD_CHILD: JSON.stringify({ dataDir, repo, token, ...input }) });
+    const env = (input: object) => ({
+      ...process.env,
+      SWITCHYARD_CHILD: JSON.stringify({ dataDir, repo, token, ...input }),
+    });
     // Another live process holds a worktree of its own.
     holder = execa('node', [CHILD], { env: env({ mode: 'hold', runs: [] }), buffer: false, reject: false });
     const cache = new RepoCache(dataDir);
-    await eventually(async () => ((await cache.worktrees(repo)).some((p) => p.endsWith('live-run')) ? true : undefined), 20_000, 'live worktree');
+    await eventually(
+      async () => ((await cache.worktrees(repo)).some((p) => p.endsWith('live-run')) ? true : undefined),
+      20_000,
+      'live worktree',
+    );
 
-    const runs = [1, 2, 3].map((n) => ({ runId: `crash-${n}`, issue: n, command: ['sh', '-c', `echo work-${n} > work.txt; sleep 600`] }));
+    const runs = [1, 2, 3].map((n) => ({
+      runId: `crash-${n}`,
+      issue: n,
+      command: ['sh', '-c', `echo work-${n} > work.txt; sleep 600`],
+    }));
     const doomed = execa('node', [CHILD], { env: env({ mode: 'runs', runs }), reject: false });
-    await eventually(async () => {
-      const done = runs.filter((r) => existsSync(join(cache.worktreeDir(repo, r.runId), 'work.txt')));
-      return done.length === 3 ? true : undefined;
-    }, 30_000, 'three agents at work');
+    await eventually(
+      async () => {
+        const done = runs.filter((r) => existsSync(join(cache.worktreeDir(repo, r.runId), 'work.txt')));
+        return done.length === 3 ? true : undefined;
+      },
+      30_000,
+      'three agents at work',
+    );
     doomed.kill('SIGKILL');
     await doomed;
     // The agents lead their own process groups: they outlive a killed parent until clean-up.
@@ -56,13 +71,22 @@ describe('crash and restart', () => {
     expect(orphans.runs.sort()).toEqual(['crash-1', 'crash-2', 'crash-3']);
     expect(pruned.map((p) => p.path).sort()).toEqual(runs.map((r) => cache.worktreeDir(repo, r.runId)).sort());
     expect(pruned.every((p) => p.rescuedSha && p.branch)).toBe(true);
-    await eventually(async () => ((await processesUnder(join(dataDir, 'worktrees'))).length === 0 ? true : undefined), 5_000, 'agents gone');
+    await eventually(
+      async () => ((await processesUnder(join(dataDir, 'worktrees'))).length === 0 ? true : undefined),
+      5_000,
+      'agents gone',
+    );
     const remaining = await cache.worktrees(repo);
     expect(remaining).toHaveLength(1);
     expect(remaining[0]).toContain('live-run');
     expect(existsSync(remaining[0] ?? '')).toBe(true);
     for (const n of [1, 2, 3]) {
-      const { stdout } = await execa('git', ['--git-dir', cache.mirrorDir(repo), 'show', `agent/${n}-issue-${n}:work.txt`]);
+      const { stdout } = await execa('git', [
+        '--git-dir',
+        cache.mirrorDir(repo),
+        'show',
+        `agent/${n}-issue-${n}:work.txt`,
+      ]);
       expect(stdout).toBe(`work-${n}`);
     }
     expect(await readdir(join(dataDir, 'runs'))).toEqual([]);
@@ -85,10 +109,23 @@ describe('crash and restart', () => {
   });
 
   it('lets any Switchyard on the machine kill the agents of one that died, whatever its data directory', async () => {
-    const env = { ...process.env, SWITCHYARD_CHILD: JSON.stringify({ dataDir, repo, token, mode: 'runs', runs: [{ runId: 'elsewhere-1', issue: 9, command: ['sh', '-c', 'echo started > started.txt; sleep 600'] }] }) };
+    const env = {
+      ...process.env,
+      SWITCHYARD_CHILD: JSON.stringify({
+        dataDir,
+        repo,
+        token,
+        mode: 'runs',
+        runs: [{ runId: 'elsewhere-1', issue: 9, command: ['sh', '-c', 'echo started > started.txt; sleep 600'] }],
+      }),
+    };
     const cache = new RepoCache(dataDir);
     const doomed = execa('node', [CHILD], { env, reject: false });
-    await eventually(async () => (existsSync(join(cache.worktreeDir(repo, 'elsewhere-1'), 'started.txt')) ? true : undefined), 30_000, 'agent at work');
+    await eventually(
+      async () => (existsSync(join(cache.worktreeDir(repo, 'elsewhere-1'), 'started.txt')) ? true : undefined),
+      30_000,
+      'agent at work',
+    );
     const agents = await processesUnder(cache.worktreeDir(repo, 'elsewhere-1'));
     expect(agents.length).toBeGreaterThan(0);
     doomed.kill('SIGKILL');
@@ -96,7 +133,11 @@ describe('crash and restart', () => {
     // This process is another worker: it never reads that data directory, only the machine's registry.
     const killed = await killMachineOrphans();
     expect(killed.length).toBeGreaterThan(0);
-    await eventually(async () => ((await processesUnder(cache.worktreeDir(repo, 'elsewhere-1'))).length === 0 ? true : undefined), 5_000, 'agents gone');
+    await eventually(
+      async () => ((await processesUnder(cache.worktreeDir(repo, 'elsewhere-1'))).length === 0 ? true : undefined),
+      5_000,
+      'agents gone',
+    );
     expect(await killMachineOrphans()).toEqual([]);
   });
 });

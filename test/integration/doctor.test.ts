@@ -19,7 +19,10 @@ describe('switchyard doctor', () => {
     twin.install('o');
     folder = await mkdtemp(join(tmpdir(), 'switchyard-doctor-'));
     const config = join(folder, 'switchyard.yml');
-    await writeFile(config, `agents:\n  claude: { kind: claude, executable: ${join(folder, 'no-such-claude')} }\n  shell: { kind: command, command: [sh, -c, 'true'] }\n`);
+    await writeFile(
+      config,
+      `agents:\n  claude: { kind: claude, executable: ${join(folder, 'no-such-claude')} }\n  shell: { kind: command, command: [sh, -c, 'true'] }\n`,
+    );
     env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: folder,
@@ -47,11 +50,20 @@ describe('switchyard doctor', () => {
     expect(checks.sandbox?.detail).toContain('SWITCHYARD_SANDBOX=none');
     expect(checks['agent patch']).toMatchObject({ ok: true });
     expect(checks['agent shell']).toMatchObject({ ok: true });
-    expect(checks['agent claude']).toEqual({ name: 'agent claude', ok: false, detail: `${join(folder, 'no-such-claude')} is not installed` });
+    expect(checks['agent claude']).toEqual({
+      name: 'agent claude',
+      ok: false,
+      detail: `${join(folder, 'no-such-claude')} is not installed`,
+    });
   });
 
   it('exits 1 with a broken private key, saying so', async () => {
-    const result = await execa('node', [CLI, 'doctor'], { cwd: folder, env: { ...env, PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----\nbroken\n-----END RSA PRIVATE KEY-----' }, extendEnv: false, reject: false });
+    const result = await execa('node', [CLI, 'doctor'], {
+      cwd: folder,
+      env: { ...env, PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----\nbroken\n-----END RSA PRIVATE KEY-----' },
+      extendEnv: false,
+      reject: false,
+    });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/^✗ private key: /m);
     expect(result.stdout).toMatch(/^✗ GitHub: /m);

@@ -14,7 +14,6 @@ import { freePort } from '../support/processes-stack.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
-
 describe('starting from the .env that the set-up wizard wrote', () => {
   let twin: GitHubTwin;
   let folder: string;
@@ -44,13 +43,28 @@ describe('starting from the .env that the set-up wizard wrote', () => {
       PORT: String(port),
       HOST: '127.0.0.1',
     };
-    await writeFile(join(folder, '.env'), Object.entries(env).map(([key, value]) => `${key}=${value}`).join('\n'));
-    const app = execa('node', [MAIN, 'web'], { cwd: folder, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: folder }, extendEnv: false, reject: false, all: true });
+    await writeFile(
+      join(folder, '.env'),
+      Object.entries(env)
+        .map(([key, value]) => `${key}=${value}`)
+        .join('\n'),
+    );
+    const app = execa('node', [MAIN, 'web'], {
+      cwd: folder,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: folder },
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
     try {
-      const health = await eventually(async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-        return response?.ok ? ((await response.json()) as Record<string, unknown>) : undefined;
-      }, 30_000, 'healthz');
+      const health = await eventually(
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+          return response?.ok ? ((await response.json()) as Record<string, unknown>) : undefined;
+        },
+        30_000,
+        'healthz',
+      );
       expect(health).toMatchObject({ ok: true, roles: { web: true, worker: false } });
       // The webhook secret came from .env: a delivery signed with it is accepted.
       twin.setWebhookUrl(`http://127.0.0.1:${port}/api/github/webhooks`);

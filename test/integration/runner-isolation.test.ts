@@ -27,7 +27,13 @@ describe('runner isolation', () => {
   let counter = 100;
   let sandboxCheck: SandboxCheck = { user: undefined, disableNestedUserns: false };
   const runner = (sandbox: SandboxKind = 'none', secretFiles: string[] = []) =>
-    new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([token]), sandbox: { kind: sandbox, dataDir, secretFiles, ...sandboxCheck }, graceMs: 300 });
+    new Runner({
+      cache,
+      identity: { name: 'bot', email: 'bot@x.invalid' },
+      redactor: new Redactor([token]),
+      sandbox: { kind: sandbox, dataDir, secretFiles, ...sandboxCheck },
+      graceMs: 300,
+    });
   const git = (...args: string[]) => execa('git', ['--git-dir', join(twin.dataDir, 'git/o/r.git'), ...args]);
 
   beforeAll(async () => {
@@ -41,10 +47,25 @@ describe('runner isolation', () => {
   });
 
   const request = (command: string[], overrides: Partial<RunRequest> = {}): RunRequest =>
-    runRequest(repo, token, counter, command, { keep: ['node_modules'], ...overrides, issue: { number: counter, title: `Issue ${counter}`, body: 'body', labels: ['bug'], url: `https://x/${counter++}`, author: 'a' } });
+    runRequest(repo, token, counter, command, {
+      keep: ['node_modules'],
+      ...overrides,
+      issue: {
+        number: counter,
+        title: `Issue ${counter}`,
+        body: 'body',
+        labels: ['bug'],
+        url: `https://x/${counter++}`,
+        author: 'a',
+      },
+    });
 
   it('ends an agent that ignores SIGTERM, with its grandchild, at the timeout', async () => {
-    const stubborn = ['sh', '-c', 'trap "" TERM; (trap "" TERM; sleep 60; echo late > late.txt) & echo started; sleep 60; wait'];
+    const stubborn = [
+      'sh',
+      '-c',
+      'trap "" TERM; (trap "" TERM; sleep 60; echo late > late.txt) & echo started; sleep 60; wait',
+    ];
     const outcome = await runner().execute(request(stubborn, { timeoutMs: 800 }));
     expect(outcome.state).toBe('timed_out');
     expect(outcome.reason).toMatch(/time limit of 0.8 s and was stopped after \d/);
@@ -72,9 +93,16 @@ describe('runner isolation', () => {
 
   it('leaves an agent alone that works quietly on files or keeps printing, and passes on its newest line', async () => {
     const lines: string[] = [];
-    const quiet = await runner().execute(request(['sh', '-c', 'for i in 1 2 3 4 5 6 7 8; do echo $i > count.txt; sleep 0.25; done'], { stallMs: 700 }));
+    const quiet = await runner().execute(
+      request(['sh', '-c', 'for i in 1 2 3 4 5 6 7 8; do echo $i > count.txt; sleep 0.25; done'], { stallMs: 700 }),
+    );
     expect(quiet.state).toBe('succeeded');
-    const chatty = await runner().execute(request(['sh', '-c', `for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "step $i with ${token}"; sleep 0.25; done`], { stallMs: 700, onProgress: (line) => lines.push(line) }));
+    const chatty = await runner().execute(
+      request(['sh', '-c', `for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "step $i with ${token}"; sleep 0.25; done`], {
+        stallMs: 700,
+        onProgress: (line) => lines.push(line),
+      }),
+    );
     expect(chatty.state).toBe('succeeded');
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((line) => /^step \d+ with \[REDACTED\]$/.test(line))).toBe(true);
@@ -89,11 +117,26 @@ describe('runner isolation', () => {
   });
 
   it('writes the context files for the agent and leaves them out of the commit', async () => {
-    const req = request(['sh', '-c', 'cp .switchyard/context.json seen-context.json; cp .switchyard/CONTEXT.md seen.md; test -s .switchyard/prompt.md']);
+    const req = request([
+      'sh',
+      '-c',
+      'cp .switchyard/context.json seen-context.json; cp .switchyard/CONTEXT.md seen.md; test -s .switchyard/prompt.md',
+    ]);
     const outcome = await runner().execute(req);
     expect(outcome.state).toBe('succeeded');
-    const context = JSON.parse((await git('show', `${req.branch}:seen-context.json`)).stdout) as Record<string, unknown>;
-    expect(context).toMatchObject({ repository: 'o/r', agent: 'test', runId: req.runId, attempt: 1, branch: req.branch, baseBranch: 'main', baseCommit: outcome.baseSha });
+    const context = JSON.parse((await git('show', `${req.branch}:seen-context.json`)).stdout) as Record<
+      string,
+      unknown
+    >;
+    expect(context).toMatchObject({
+      repository: 'o/r',
+      agent: 'test',
+      runId: req.runId,
+      attempt: 1,
+      branch: req.branch,
+      baseBranch: 'main',
+      baseCommit: outcome.baseSha,
+    });
     expect(context.issue).toMatchObject({ number: req.issue.number, labels: ['bug'] });
     expect(Date.parse(String(context.deadline))).toBeGreaterThan(Date.now());
     expect((await git('show', `${req.branch}:seen.md`)).stdout).toContain(`# Switchyard run ${req.runId}`);
@@ -102,7 +145,9 @@ describe('runner isolation', () => {
   });
 
   it('runs the checks after the agent and records each result and duration', async () => {
-    const req = request(['sh', '-c', 'echo ok > checked.txt'], { checks: { commands: ['test -f checked.txt', 'echo failing >&2; exit 3'], timeoutMs: 10_000 } });
+    const req = request(['sh', '-c', 'echo ok > checked.txt'], {
+      checks: { commands: ['test -f checked.txt', 'echo failing >&2; exit 3'], timeoutMs: 10_000 },
+    });
     const outcome = await runner().execute(req);
     expect(outcome.state).toBe('succeeded');
     expect(outcome.checks.map((c) => [c.command, c.passed, c.exitCode])).toEqual([
@@ -114,10 +159,20 @@ describe('runner isolation', () => {
   });
 
   it('reuses a warm worktree without leaking any file of the previous run but the keep-list', async () => {
-    const dirty = request(['sh', '-c', 'mkdir -p build node_modules/dep; echo x > build/out.o; echo y > scratch.txt; echo z > node_modules/dep/index.js; echo changed >> src/a.txt'], { poolSize: 1 });
+    const dirty = request(
+      [
+        'sh',
+        '-c',
+        'mkdir -p build node_modules/dep; echo x > build/out.o; echo y > scratch.txt; echo z > node_modules/dep/index.js; echo changed >> src/a.txt',
+      ],
+      { poolSize: 1 },
+    );
     const first = await runner().execute(dirty);
     expect(first.state).toBe('succeeded');
-    const inspect = request(['sh', '-c', 'ls -A build scratch.txt node_modules/dep > seen.txt 2>&1; cat src/a.txt >> seen.txt; true'], { poolSize: 1 });
+    const inspect = request(
+      ['sh', '-c', 'ls -A build scratch.txt node_modules/dep > seen.txt 2>&1; cat src/a.txt >> seen.txt; true'],
+      { poolSize: 1 },
+    );
     const second = await runner().execute(inspect);
     expect(second.state).toBe('succeeded');
     const seen = (await git('show', `${inspect.branch}:seen.txt`)).stdout;
@@ -190,7 +245,11 @@ describe('runner isolation', () => {
 
     it('runs the patch agent inside the sandbox', async () => {
       const body = '```diff\n--- a/src/a.txt\n+++ b/src/a.txt\n@@ -1 +1 @@\n-a\n+b\n```\n';
-      const req = { ...request(['true']), agent: agentDefinition.parse({ kind: 'patch' }), issue: { number: 999, title: 't', body, labels: [], url: 'u', author: 'a' } };
+      const req = {
+        ...request(['true']),
+        agent: agentDefinition.parse({ kind: 'patch' }),
+        issue: { number: 999, title: 't', body, labels: [], url: 'u', author: 'a' },
+      };
       const outcome = await runner('bubblewrap').execute(req);
       expect(outcome.state).toBe('succeeded');
       expect((await git('show', `${req.branch}:src/a.txt`)).stdout).toBe('b');

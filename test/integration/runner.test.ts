@@ -25,7 +25,12 @@ describe('Runner', () => {
     hosted = await hostRepo({ 'a.txt': 'a\n' }, 'switchyard-runner-');
     ({ twin, repo, token, dataDir } = hosted);
     cache = new RepoCache(dataDir);
-    runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([token]), sandbox: { kind: 'none', dataDir, secretFiles: [] } });
+    runner = new Runner({
+      cache,
+      identity: { name: 'bot', email: 'bot@x.invalid' },
+      redactor: new Redactor([token]),
+      sandbox: { kind: 'none', dataDir, secretFiles: [] },
+    });
   });
   afterAll(async () => {
     await hosted.stop();
@@ -34,11 +39,24 @@ describe('Runner', () => {
   const request = (n: number, command: string[]): RunRequest => runRequest(repo, token, n, command);
 
   it('runs agents in parallel worktrees and pushes one branch each', async () => {
-    const outcomes = await Promise.all([1, 2, 3, 4].map((n) => runner.execute(request(n, ['sh', '-c', `sleep 0.3; echo ${n} > file-${n}.txt`]))));
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4].map((n) => runner.execute(request(n, ['sh', '-c', `sleep 0.3; echo ${n} > file-${n}.txt`]))),
+    );
     expect(outcomes.map((o) => o.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     expect(outcomes.every((o) => o.pushed && o.diffStat?.files === 1)).toBe(true);
-    const { stdout } = await execa('git', ['--git-dir', join(twin.dataDir, 'git/o/r.git'), 'branch', '--list', 'agent/*']);
-    expect(stdout.split('\n').map((b) => b.trim()).sort()).toEqual(['agent/1-issue-1', 'agent/2-issue-2', 'agent/3-issue-3', 'agent/4-issue-4']);
+    const { stdout } = await execa('git', [
+      '--git-dir',
+      join(twin.dataDir, 'git/o/r.git'),
+      'branch',
+      '--list',
+      'agent/*',
+    ]);
+    expect(
+      stdout
+        .split('\n')
+        .map((b) => b.trim())
+        .sort(),
+    ).toEqual(['agent/1-issue-1', 'agent/2-issue-2', 'agent/3-issue-3', 'agent/4-issue-4']);
     expect(await cache.worktrees(repo)).toEqual([]);
     expect(await readdir(join(dataDir, 'runs')).catch(() => [])).toEqual([]);
   });
@@ -49,7 +67,12 @@ describe('Runner', () => {
     try {
       const outcome = await runner.execute(request(5, ['sh', '-c', 'env > env.txt']));
       expect(outcome.state).toBe('succeeded');
-      const { stdout: dump } = await execa('git', ['--git-dir', join(twin.dataDir, 'git/o/r.git'), 'show', 'agent/5-issue-5:env.txt']);
+      const { stdout: dump } = await execa('git', [
+        '--git-dir',
+        join(twin.dataDir, 'git/o/r.git'),
+        'show',
+        'agent/5-issue-5:env.txt',
+      ]);
       expect(dump).toContain('SWITCHYARD_ISSUE_NUMBER=5');
       expect(dump).not.toContain(token);
       expect(dump).not.toContain('webhook-secret-value');
@@ -74,7 +97,12 @@ describe('Runner', () => {
   it('keeps the work of a failed run on its pushed branch', async () => {
     const outcome = await runner.execute(request(7, ['sh', '-c', 'echo partial > partial.txt; exit 1']));
     expect(outcome).toMatchObject({ state: 'failed', changed: true, pushed: true });
-    const { stdout } = await execa('git', ['--git-dir', join(twin.dataDir, 'git/o/r.git'), 'show', 'agent/7-issue-7:partial.txt']);
+    const { stdout } = await execa('git', [
+      '--git-dir',
+      join(twin.dataDir, 'git/o/r.git'),
+      'show',
+      'agent/7-issue-7:partial.txt',
+    ]);
     expect(stdout).toBe('partial');
   });
 

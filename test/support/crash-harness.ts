@@ -13,9 +13,21 @@ import { GitHubTwin } from '../twin/index.ts';
 export const POSTGRES = process.env.SWITCHYARD_TEST_DATABASE_URL;
 
 export const agents = (seconds: number): AgentCatalogue => ({
-  slowish: { kind: 'command', command: ['sh', '-c', `sleep ${seconds}; echo "$SWITCHYARD_ISSUE_NUMBER" > "done-$SWITCHYARD_ISSUE_NUMBER.txt"`], timeout: 120_000, passEnv: [], env: {} },
+  slowish: {
+    kind: 'command',
+    command: ['sh', '-c', `sleep ${seconds}; echo "$SWITCHYARD_ISSUE_NUMBER" > "done-$SWITCHYARD_ISSUE_NUMBER.txt"`],
+    timeout: 120_000,
+    passEnv: [],
+    env: {},
+  },
   // Writes a draft at once, then works on: an interruption leaves work behind.
-  drafty: { kind: 'command', command: ['sh', '-c', `echo draft > draft.txt; sleep ${seconds}`], timeout: 120_000, passEnv: [], env: {} },
+  drafty: {
+    kind: 'command',
+    command: ['sh', '-c', `echo draft > draft.txt; sleep ${seconds}`],
+    timeout: 120_000,
+    passEnv: [],
+    env: {},
+  },
 });
 
 export interface Harness {
@@ -25,7 +37,12 @@ export interface Harness {
 }
 
 /** A twin and a process stack; the Stack view lets the shared helpers read comments and pull requests. */
-export async function harness(options: { database: boolean; concurrency: number; agentSeconds: number; env?: Record<string, string> }): Promise<Harness> {
+export async function harness(options: {
+  database: boolean;
+  concurrency: number;
+  agentSeconds: number;
+  env?: Record<string, string>;
+}): Promise<Harness> {
   const twin = await GitHubTwin.start();
   const gh = twin.octokit(OWNER);
   await gh.rest.repos.createForAuthenticatedUser({ name: REPO, auto_init: true });
@@ -44,7 +61,14 @@ export async function harness(options: { database: boolean; concurrency: number;
   });
   twin.setWebhookUrl(await processes.webhookUrl());
   const db = database ? await openDatabase({ databaseUrl: database.url, dataDir: '' }) : undefined;
-  const stack = { twin, gh, owner: OWNER, repo: REPO, store: db ? new Store(db) : undefined, logs: processes.logs } as unknown as Stack;
+  const stack = {
+    twin,
+    gh,
+    owner: OWNER,
+    repo: REPO,
+    store: db ? new Store(db) : undefined,
+    logs: processes.logs,
+  } as unknown as Stack;
   return {
     stack,
     processes,

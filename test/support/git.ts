@@ -3,7 +3,15 @@ export { pushFiles } from '../twin/seed.ts';
 
 /** A unified diff that replaces one line of a file. */
 export function replaceLineDiff(path: string, before: string, after: string): string {
-  return [`diff --git a/${path} b/${path}`, `--- a/${path}`, `+++ b/${path}`, '@@ -1 +1 @@', `-${before}`, `+${after}`, ''].join('\n');
+  return [
+    `diff --git a/${path} b/${path}`,
+    `--- a/${path}`,
+    `+++ b/${path}`,
+    '@@ -1 +1 @@',
+    `-${before}`,
+    `+${after}`,
+    '',
+  ].join('\n');
 }
 
 /** A unified diff that creates a new file. */

@@ -42,27 +42,50 @@ interface ResponsesRequest {
 function toolResults(request: MessagesRequest): number {
   let count = 0;
   for (const message of request.messages ?? []) {
-    if (Array.isArray(message.content)) count += message.content.filter((part: { type?: string }) => part.type === 'tool_result').length;
+    if (Array.isArray(message.content))
+      count += message.content.filter((part: { type?: string }) => part.type === 'tool_result').length;
   }
   return count;
 }
 
 function stream(res: ServerResponse, model: string, turn: ScriptedTurn, index: number): void {
   const events: Array<[string, object]> = [];
-  const message = { id: `msg_scripted_${index}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 120, output_tokens: 1 } };
+  const message = {
+    id: `msg_scripted_${index}`,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 120, output_tokens: 1 },
+  };
   events.push(['message_start', { message }]);
   if ('tool' in turn) {
-    events.push(['content_block_start', { index: 0, content_block: { type: 'tool_use', id: `toolu_scripted_${index}`, name: turn.tool, input: {} } }]);
-    events.push(['content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(turn.input) } }]);
+    events.push([
+      'content_block_start',
+      { index: 0, content_block: { type: 'tool_use', id: `toolu_scripted_${index}`, name: turn.tool, input: {} } },
+    ]);
+    events.push([
+      'content_block_delta',
+      { index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(turn.input) } },
+    ]);
   } else {
     events.push(['content_block_start', { index: 0, content_block: { type: 'text', text: '' } }]);
     events.push(['content_block_delta', { index: 0, delta: { type: 'text_delta', text: turn.text } }]);
   }
   events.push(['content_block_stop', { index: 0 }]);
-  events.push(['message_delta', { delta: { stop_reason: 'tool' in turn ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: 30 } }]);
+  events.push([
+    'message_delta',
+    {
+      delta: { stop_reason: 'tool' in turn ? 'tool_use' : 'end_turn', stop_sequence: null },
+      usage: { output_tokens: 30 },
+    },
+  ]);
   events.push(['message_stop', {}]);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  for (const [event, data] of events) res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
+  for (const [event, data] of events)
+    res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
   res.end();
 }
 
@@ -91,7 +114,16 @@ export async function startModelServer(script: readonly ScriptedTurn[]): Promise
       const model = request.model ?? 'scripted';
       // Side requests (a title for the session, say) have no tools: a short answer does.
       if (!request.stream || !request.tools?.length) {
-        const answer = { id: 'msg_side', type: 'message', role: 'assistant', model, content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 } };
+        const answer = {
+          id: 'msg_side',
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [{ type: 'text', text: 'ok' }],
+          stop_reason: 'end_turn',
+          stop_sequence: null,
+          usage: { input_tokens: 10, output_tokens: 1 },
+        };
         if (request.stream) stream(res, model, { text: 'ok' }, 0);
         else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
         return;
@@ -103,11 +135,19 @@ export async function startModelServer(script: readonly ScriptedTurn[]): Promise
   });
   /** A Gemini turn: one server-sent event with the whole candidate. */
   function gemini(res: ServerResponse, request: GeminiRequest): void {
-    const index = (request.contents ?? []).flatMap((content) => content.parts ?? []).filter((part) => 'functionResponse' in part).length;
+    const index = (request.contents ?? [])
+      .flatMap((content) => content.parts ?? [])
+      .filter((part) => 'functionResponse' in part).length;
     if (request.tools?.length) requests.push({ messages: request.contents ?? [], tools: request.tools });
-    const turn = request.tools?.length ? (script[Math.min(index, script.length - 1)] ?? { text: 'Done.' }) : { text: 'ok' };
+    const turn = request.tools?.length
+      ? (script[Math.min(index, script.length - 1)] ?? { text: 'Done.' })
+      : { text: 'ok' };
     const part = 'tool' in turn ? { functionCall: { name: turn.tool, args: turn.input } } : { text: turn.text };
-    const chunk = { candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 120, candidatesTokenCount: 30, totalTokenCount: 150 }, modelVersion: 'scripted' };
+    const chunk = {
+      candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }],
+      usageMetadata: { promptTokenCount: 120, candidatesTokenCount: 30, totalTokenCount: 150 },
+      modelVersion: 'scripted',
+    };
     res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`data: ${JSON.stringify(chunk)}\n\n`);
   }
 
@@ -116,19 +156,56 @@ export async function startModelServer(script: readonly ScriptedTurn[]): Promise
     const input = request.input ?? [];
     const index = input.filter((item) => item.type === 'function_call_output').length;
     if (request.tools?.length) requests.push({ messages: input, tools: request.tools });
-    const turn = request.tools?.length ? (script[Math.min(index, script.length - 1)] ?? { text: 'Done.' }) : { text: 'ok' };
-    const item = 'tool' in turn
-      ? { type: 'function_call', id: `fc_scripted_${index}`, call_id: `call_scripted_${index}`, name: turn.tool, arguments: JSON.stringify(turn.input), status: 'completed' }
-      : { type: 'message', id: `msg_scripted_${index}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: turn.text, annotations: [] }] };
-    const response = { id: `resp_scripted_${index}`, object: 'response', status: 'completed', model: request.model ?? 'scripted', output: [item] };
+    const turn = request.tools?.length
+      ? (script[Math.min(index, script.length - 1)] ?? { text: 'Done.' })
+      : { text: 'ok' };
+    const item =
+      'tool' in turn
+        ? {
+            type: 'function_call',
+            id: `fc_scripted_${index}`,
+            call_id: `call_scripted_${index}`,
+            name: turn.tool,
+            arguments: JSON.stringify(turn.input),
+            status: 'completed',
+          }
+        : {
+            type: 'message',
+            id: `msg_scripted_${index}`,
+            role: 'assistant',
+            status: 'completed',
+            content: [{ type: 'output_text', text: turn.text, annotations: [] }],
+          };
+    const response = {
+      id: `resp_scripted_${index}`,
+      object: 'response',
+      status: 'completed',
+      model: request.model ?? 'scripted',
+      output: [item],
+    };
     const events: Array<[string, object]> = [
       ['response.created', { response: { ...response, status: 'in_progress', output: [] } }],
       ['response.output_item.added', { output_index: 0, item }],
       ['response.output_item.done', { output_index: 0, item }],
-      ['response.completed', { response: { ...response, usage: { input_tokens: 120, input_tokens_details: { cached_tokens: 20 }, output_tokens: 30, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 150 } } }],
+      [
+        'response.completed',
+        {
+          response: {
+            ...response,
+            usage: {
+              input_tokens: 120,
+              input_tokens_details: { cached_tokens: 20 },
+              output_tokens: 30,
+              output_tokens_details: { reasoning_tokens: 0 },
+              total_tokens: 150,
+            },
+          },
+        },
+      ],
     ];
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    for (const [event, data] of events) res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
+    for (const [event, data] of events)
+      res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
     res.end();
   }
 

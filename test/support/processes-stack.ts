@@ -119,10 +119,21 @@ export class ProcessStack {
   }
 
   /** Starts a process and waits until it is ready (web: /healthz answers; worker: it says so). */
-  async start(name: string, role: 'web' | 'worker' | 'all', env: Record<string, string> = {}): Promise<SwitchyardProcess> {
+  async start(
+    name: string,
+    role: 'web' | 'worker' | 'all',
+    env: Record<string, string> = {},
+  ): Promise<SwitchyardProcess> {
     const previous = this.processes.get(name);
-    const dataDir = previous?.dataDir ?? this.#options.sharedDataDir ?? (await mkdtemp(join(await this.#work, `${name}-`)));
-    const subprocess = execa('node', [MAIN, role], { env: { ...(await this.#environment(role, dataDir)), ...env }, extendEnv: false, reject: false, buffer: false, stdin: 'ignore' });
+    const dataDir =
+      previous?.dataDir ?? this.#options.sharedDataDir ?? (await mkdtemp(join(await this.#work, `${name}-`)));
+    const subprocess = execa('node', [MAIN, role], {
+      env: { ...(await this.#environment(role, dataDir)), ...env },
+      extendEnv: false,
+      reject: false,
+      buffer: false,
+      stdin: 'ignore',
+    });
     const entry: SwitchyardProcess = { name, role, dataDir, subprocess, lines: [], exited: false };
     void subprocess.then(() => {
       entry.exited = true;
@@ -156,7 +167,10 @@ export class ProcessStack {
   }
 
   /** Kills a process and waits for it to be gone; returns its exit code and signal. */
-  async kill(name: string, signal: NodeJS.Signals): Promise<{ exitCode: number | undefined; signal: string | undefined }> {
+  async kill(
+    name: string,
+    signal: NodeJS.Signals,
+  ): Promise<{ exitCode: number | undefined; signal: string | undefined }> {
     const entry = this.processes.get(name);
     if (!entry) throw new Error(`no process ${name}`);
     entry.subprocess.kill(signal);

@@ -4,7 +4,13 @@ import { agentDefinition } from '../../src/config/agents.ts';
 import type { RunRequest } from '../../src/runner/execute.ts';
 import type { RepoRef } from '../../src/store/records.ts';
 
-export function runRequest(repo: RepoRef, token: string, issue: number, command: string[], overrides: Partial<RunRequest> = {}): RunRequest {
+export function runRequest(
+  repo: RepoRef,
+  token: string,
+  issue: number,
+  command: string[],
+  overrides: Partial<RunRequest> = {},
+): RunRequest {
   return {
     runId: `run-${issue}`,
     repo,

@@ -19,14 +19,27 @@ interface ChildInput {
 const input = JSON.parse(process.env.SWITCHYARD_CHILD ?? '{}') as ChildInput;
 const cache = new RepoCache(input.dataDir);
 if (input.mode === 'hold') {
-  const worktree = await cache.prepare({ repo: input.repo, token: input.token, runId: 'live-run', branch: 'agent/77-live', base: 'main' });
+  const worktree = await cache.prepare({
+    repo: input.repo,
+    token: input.token,
+    runId: 'live-run',
+    branch: 'agent/77-live',
+    base: 'main',
+  });
   console.log(`holding ${worktree.path}`);
   setInterval(() => undefined, 60_000);
 } else {
-  const runner = new Runner({ cache, identity: { name: 'bot', email: 'bot@x.invalid' }, redactor: new Redactor([input.token]), sandbox: { kind: 'none', dataDir: input.dataDir, secretFiles: [] } });
+  const runner = new Runner({
+    cache,
+    identity: { name: 'bot', email: 'bot@x.invalid' },
+    redactor: new Redactor([input.token]),
+    sandbox: { kind: 'none', dataDir: input.dataDir, secretFiles: [] },
+  });
   await Promise.all(
     input.runs.map((run) =>
-      runner.execute(runRequest(input.repo, input.token, run.issue, run.command, { runId: run.runId, timeoutMs: 600_000 })),
+      runner.execute(
+        runRequest(input.repo, input.token, run.issue, run.command, { runId: run.runId, timeoutMs: 600_000 }),
+      ),
     ),
   );
 }

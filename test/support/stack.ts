@@ -53,13 +53,19 @@ export const OWNER = 'octo-org';
 export const REPO = 'railway';
 
 /** The mode the e2e suite runs in: SWITCHYARD_TEST_MODE=postgres runs it against PostgreSQL. */
-export const TEST_MODE: 'embedded' | 'postgres' = process.env.SWITCHYARD_TEST_MODE === 'postgres' ? 'postgres' : 'embedded';
+export const TEST_MODE: 'embedded' | 'postgres' =
+  process.env.SWITCHYARD_TEST_MODE === 'postgres' ? 'postgres' : 'embedded';
 
 async function prepareTwin(options: StackOptions): Promise<{ twin: GitHubTwin; gh: Octokit }> {
   const twin = await GitHubTwin.start();
   const gh = twin.octokit(OWNER);
   await gh.rest.repos.createForAuthenticatedUser({ name: REPO, auto_init: true });
-  await pushFiles(twin, OWNER, REPO, options.files ?? { 'src/greeting.txt': 'hello\n', 'src/config.ts': 'export const port = 3000;\n' });
+  await pushFiles(
+    twin,
+    OWNER,
+    REPO,
+    options.files ?? { 'src/greeting.txt': 'hello\n', 'src/config.ts': 'export const port = 3000;\n' },
+  );
   twin.install(OWNER);
   return { twin, gh };
 }
@@ -123,10 +129,19 @@ async function startEmbeddedStack(options: StackOptions): Promise<Stack> {
 
 async function startProcessStack(options: StackOptions): Promise<Stack> {
   const baseUrl = process.env.SWITCHYARD_TEST_DATABASE_URL;
-  if (!baseUrl) throw new Error('SWITCHYARD_TEST_MODE=postgres needs SWITCHYARD_TEST_DATABASE_URL (a PostgreSQL server the tests may create databases on)');
+  if (!baseUrl)
+    throw new Error(
+      'SWITCHYARD_TEST_MODE=postgres needs SWITCHYARD_TEST_DATABASE_URL (a PostgreSQL server the tests may create databases on)',
+    );
   const { twin, gh } = await prepareTwin(options);
   const database = await freshDatabase(baseUrl);
-  const processes = new ProcessStack({ twin, databaseUrl: database.url, agents: options.agents ?? {}, concurrency: options.concurrency ?? 3, env: options.env ?? {} });
+  const processes = new ProcessStack({
+    twin,
+    databaseUrl: database.url,
+    agents: options.agents ?? {},
+    concurrency: options.concurrency ?? 3,
+    env: options.env ?? {},
+  });
   await processes.start('web', 'web');
   await Promise.all([processes.start('worker-1', 'worker'), processes.start('worker-2', 'worker')]);
   twin.setWebhookUrl(await processes.webhookUrl());
@@ -159,23 +174,42 @@ export async function lastRun(stack: Stack, issueNumber: number): Promise<RunRec
 
 /** The body of the issue's status comment, if Switchyard wrote one. */
 export async function statusComment(stack: Stack, issueNumber: number): Promise<string | undefined> {
-  const { data } = await stack.gh.rest.issues.listComments({ owner: stack.owner, repo: stack.repo, issue_number: issueNumber });
+  const { data } = await stack.gh.rest.issues.listComments({
+    owner: stack.owner,
+    repo: stack.repo,
+    issue_number: issueNumber,
+  });
   const status = data.filter((c) => c.body?.startsWith(STATUS_MARKER));
   if (status.length > 1) throw new Error(`#${issueNumber} has ${status.length} status comments`);
   return status[0]?.body;
 }
 
 /** Waits until the issue's status comment shows `text`, and returns it. */
-export function statusShowing(stack: Stack, issueNumber: number, text: string | RegExp, timeoutMs = 45_000): Promise<string> {
-  return eventually(async () => {
-    const body = await statusComment(stack, issueNumber);
-    return body !== undefined && (typeof text === 'string' ? body.includes(text) : text.test(body)) ? body : undefined;
-  }, timeoutMs, `status comment on #${issueNumber} showing ${String(text)}`);
+export function statusShowing(
+  stack: Stack,
+  issueNumber: number,
+  text: string | RegExp,
+  timeoutMs = 45_000,
+): Promise<string> {
+  return eventually(
+    async () => {
+      const body = await statusComment(stack, issueNumber);
+      return body !== undefined && (typeof text === 'string' ? body.includes(text) : text.test(body))
+        ? body
+        : undefined;
+    },
+    timeoutMs,
+    `status comment on #${issueNumber} showing ${String(text)}`,
+  );
 }
 
 /** Comments on an issue other than the status comment. */
 export async function otherComments(stack: Stack, issueNumber: number): Promise<string[]> {
-  const { data } = await stack.gh.rest.issues.listComments({ owner: stack.owner, repo: stack.repo, issue_number: issueNumber });
+  const { data } = await stack.gh.rest.issues.listComments({
+    owner: stack.owner,
+    repo: stack.repo,
+    issue_number: issueNumber,
+  });
   return data.filter((c) => !c.body?.startsWith(STATUS_MARKER)).map((c) => c.body ?? '');
 }
 
@@ -184,12 +218,21 @@ export async function openIssue(stack: Stack, title: string, body: string): Prom
   return data.number;
 }
 
-export async function addLabel(stack: Stack, issueNumber: number, label: string, as: Octokit = stack.gh): Promise<void> {
+export async function addLabel(
+  stack: Stack,
+  issueNumber: number,
+  label: string,
+  as: Octokit = stack.gh,
+): Promise<void> {
   await as.rest.issues.addLabels({ owner: stack.owner, repo: stack.repo, issue_number: issueNumber, labels: [label] });
 }
 
 /** Polls `probe` until it returns a value that is not `undefined`, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

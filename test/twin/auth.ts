@@ -34,7 +34,11 @@ export function checkAppJwt(token: string, publicKey: string, appId: number, now
     Buffer.from(signature, 'base64url'),
   );
   if (!ok) return 'JWT signature does not verify with the app public key';
-  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { iss?: unknown; exp?: number; iat?: number };
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+    iss?: unknown;
+    exp?: number;
+    iat?: number;
+  };
   const seconds = Math.floor(now / 1000);
   if (String(claims.iss) !== String(appId)) return `JWT iss ${String(claims.iss)} is not app ${appId}`;
   if (typeof claims.exp !== 'number' || claims.exp < seconds) return 'JWT expired';

@@ -1,7 +1,16 @@
 /** What the twin's REST handlers share: state, git, URLs, webhooks and access rules. */
 import type { GitHost } from './git.ts';
 import { issueJson, repoJson, userJson, type Urls } from './payloads.ts';
-import { PERMISSION_RANK, type Actor, type Permission, type TwinApp, type TwinIssue, type TwinPull, type TwinRepo, type TwinState } from './state.ts';
+import {
+  PERMISSION_RANK,
+  type Actor,
+  type Permission,
+  type TwinApp,
+  type TwinIssue,
+  type TwinPull,
+  type TwinRepo,
+  type TwinState,
+} from './state.ts';
 import type { WebhookSender } from './webhooks.ts';
 
 export class TwinError extends Error {
@@ -61,7 +70,8 @@ export class TwinCore {
     if (!repo || !actor || actor.kind === 'app') throw new TwinError(404, 'Not Found');
     if (actor.kind === 'installation') {
       if (actor.installation.account.login !== repo.owner.login) throw new TwinError(404, 'Not Found');
-      if (actor.scope.repositories && !actor.scope.repositories.includes(repo.name)) throw new TwinError(404, 'Not Found');
+      if (actor.scope.repositories && !actor.scope.repositories.includes(repo.name))
+        throw new TwinError(404, 'Not Found');
       if (need !== 'read' && scope === 'metadata') {
         throw new TwinError(403, 'Resource not accessible by integration');
       }
@@ -125,12 +135,31 @@ export class TwinCore {
     return {
       repository: repoJson(repo, this.urls),
       sender: userJson(this.actingUser(input), this.urls),
-      ...(installation ? { installation: { id: installation.id, node_id: Buffer.from(`Installation:${installation.id}`).toString('base64') } } : {}),
+      ...(installation
+        ? {
+            installation: {
+              id: installation.id,
+              node_id: Buffer.from(`Installation:${installation.id}`).toString('base64'),
+            },
+          }
+        : {}),
     };
   }
 
-  emitIssue(event: 'issues', action: string, repo: TwinRepo, issue: TwinIssue, input: HandlerInput, extra: Record<string, unknown> = {}): void {
-    this.webhooks.send(event, { action, issue: issueJson(repo, issue, this.urls), ...extra, ...this.envelope(repo, input) });
+  emitIssue(
+    event: 'issues',
+    action: string,
+    repo: TwinRepo,
+    issue: TwinIssue,
+    input: HandlerInput,
+    extra: Record<string, unknown> = {},
+  ): void {
+    this.webhooks.send(event, {
+      action,
+      issue: issueJson(repo, issue, this.urls),
+      ...extra,
+      ...this.envelope(repo, input),
+    });
   }
 }
 
@@ -167,7 +196,12 @@ export const MAX_BODY_CHARACTERS = 65_536;
 export function checkBodyLength(body: unknown): void {
   if (typeof body === 'string' && body.length > MAX_BODY_CHARACTERS) {
     throw new TwinError(422, 'Validation Failed', [
-      { resource: 'Issue', code: 'custom', field: 'body', message: `body is too long (maximum is ${MAX_BODY_CHARACTERS} characters)` },
+      {
+        resource: 'Issue',
+        code: 'custom',
+        field: 'body',
+        message: `body is too long (maximum is ${MAX_BODY_CHARACTERS} characters)`,
+      },
     ]);
   }
 }

@@ -82,13 +82,24 @@ export class GitHost {
   }
 
   /** A file's content and blob sha at a ref, or `undefined` when there is no such file. */
-  async readFile(owner: string, name: string, ref: string, path: string): Promise<{ content: Buffer; sha: string } | undefined> {
+  async readFile(
+    owner: string,
+    name: string,
+    ref: string,
+    path: string,
+  ): Promise<{ content: Buffer; sha: string } | undefined> {
     const dir = this.gitDir(owner, name);
-    const sha = await execa('git', ['--git-dir', dir, 'rev-parse', '--verify', '--quiet', `${ref}:${path}`], { env: GIT_ENV, reject: false });
+    const sha = await execa('git', ['--git-dir', dir, 'rev-parse', '--verify', '--quiet', `${ref}:${path}`], {
+      env: GIT_ENV,
+      reject: false,
+    });
     if (sha.exitCode !== 0) return undefined;
     const type = await git(dir, ['cat-file', '-t', sha.stdout.trim()]);
     if (type !== 'blob') return undefined;
-    const content = await execa('git', ['--git-dir', dir, 'cat-file', 'blob', sha.stdout.trim()], { env: GIT_ENV, encoding: 'buffer' });
+    const content = await execa('git', ['--git-dir', dir, 'cat-file', 'blob', sha.stdout.trim()], {
+      env: GIT_ENV,
+      encoding: 'buffer',
+    });
     return { content: Buffer.from(content.stdout), sha: sha.stdout.trim() };
   }
 

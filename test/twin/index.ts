@@ -33,7 +33,13 @@ export type { Delivery } from './webhooks.ts';
 /** The twin app's OAuth client, the same in every twin (a test passes it as GITHUB_CLIENT_ID and _SECRET). */
 export const TWIN_OAUTH_CLIENT = { id: 'Iv1.twin0123456789ab', secret: 'twin-client-secret-5f2e9d' } as const;
 
-const HANDLERS: Record<string, Handler> = { ...appHandlers, ...repoHandlers, ...issueHandlers, ...pullHandlers, ...contentHandlers };
+const HANDLERS: Record<string, Handler> = {
+  ...appHandlers,
+  ...repoHandlers,
+  ...issueHandlers,
+  ...pullHandlers,
+  ...contentHandlers,
+};
 const API_PREFIX = '/api/v3';
 
 export interface RecordedRequest {
@@ -105,7 +111,12 @@ export class GitHubTwin {
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'switchyard-twin-')));
     const manifestPath = options.manifestPath ?? findManifest();
     const manifest = parseYaml(await readFile(manifestPath, 'utf8')) as { default_events?: string[] };
-    const twin = new GitHubTwin(dataDir, options.dataDir === undefined, manifest.default_events ?? [], options.webhookUrl);
+    const twin = new GitHubTwin(
+      dataDir,
+      options.dataDir === undefined,
+      manifest.default_events ?? [],
+      options.webhookUrl,
+    );
     // Longer than clients keep idle sockets, so a reused socket is never closed under a request.
     twin.#server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
@@ -173,7 +184,11 @@ export class GitHubTwin {
 
   /** An Octokit client authenticated as the app itself (a JWT signed with its private key). */
   appOctokit(): Octokit {
-    return new Octokit({ auth: appJwt(this.app.id, this.app.privateKey), baseUrl: this.apiUrl, log: { debug() {}, info() {}, warn() {}, error() {} } });
+    return new Octokit({
+      auth: appJwt(this.app.id, this.app.privateKey),
+      baseUrl: this.apiUrl,
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
   }
 
   setPermission(owner: string, repo: string, login: string, permission: Permission): void {
@@ -201,7 +216,13 @@ export class GitHubTwin {
     if (!installation) throw new Error(`no installation ${installationId}`);
     const repositories = [...this.state.repos.values()]
       .filter((r) => r.owner.login === installation.account.login)
-      .map((r) => ({ id: r.id, node_id: Buffer.from(`Repository:${r.id}`).toString('base64'), name: r.name, full_name: `${r.owner.login}/${r.name}`, private: false }));
+      .map((r) => ({
+        id: r.id,
+        node_id: Buffer.from(`Repository:${r.id}`).toString('base64'),
+        name: r.name,
+        full_name: `${r.owner.login}/${r.name}`,
+        private: false,
+      }));
     core.webhooks.send('installation', {
       action: 'created',
       installation: installationJson(core, installation),
@@ -317,12 +338,20 @@ export class GitHubTwin {
     const clientId = form.get('client_id');
     const redirect = form.get('redirect_uri');
     if (clientId !== this.app.clientId || !redirect) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('The application does not exist, or redirect_uri is missing.');
+      res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end('The application does not exist, or redirect_uri is missing.');
       return;
     }
     if (req.method !== 'POST') {
-      const hidden = ['client_id', 'redirect_uri', 'state'].map((name) => `<input type="hidden" name="${name}" value="${encodeURIComponent(form.get(name) ?? '')}">`).join('');
-      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Authorize ${this.app.name}</title><form method="post"><label>Sign in to GitHub as <input name="login"></label>${hidden}<button>Authorize ${this.app.name}</button></form>`);
+      const hidden = ['client_id', 'redirect_uri', 'state']
+        .map((name) => `<input type="hidden" name="${name}" value="${encodeURIComponent(form.get(name) ?? '')}">`)
+        .join('');
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(
+          `<!doctype html><title>Authorize ${this.app.name}</title><form method="post"><label>Sign in to GitHub as <input name="login"></label>${hidden}<button>Authorize ${this.app.name}</button></form>`,
+        );
       return;
     }
     const user = this.state.addUser(form.get('login') ?? 'ghost');
@@ -337,11 +366,19 @@ export class GitHubTwin {
   /** Exchanges an OAuth code for a user-to-server token (`ghu_…`), with the app's client secret. */
   async #accessToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const text = (await readBody(req)).toString('utf8');
-    const form = (req.headers['content-type'] ?? '').includes('json') ? new URLSearchParams(Object.entries(JSON.parse(text || '{}') as Record<string, string>)) : new URLSearchParams(text);
+    const form = (req.headers['content-type'] ?? '').includes('json')
+      ? new URLSearchParams(Object.entries(JSON.parse(text || '{}') as Record<string, string>))
+      : new URLSearchParams(text);
     const user = this.state.oauthCodes.get(form.get('code') ?? '');
-    const answer = (body: object) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (form.get('client_id') !== this.app.clientId || form.get('client_secret') !== this.app.clientSecret) return void answer({ error: 'incorrect_client_credentials' });
-    if (!user) return void answer({ error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' });
+    const answer = (body: object) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (form.get('client_id') !== this.app.clientId || form.get('client_secret') !== this.app.clientSecret)
+      return void answer({ error: 'incorrect_client_credentials' });
+    if (!user)
+      return void answer({
+        error: 'bad_verification_code',
+        error_description: 'The code passed is incorrect or expired.',
+      });
     this.state.oauthCodes.delete(form.get('code') ?? '');
     const token = githubToken('ghu');
     this.state.userTokens.set(token, user);
@@ -356,10 +393,13 @@ export class GitHubTwin {
     if (!actor || actor === 'invalid' || actor.kind === 'app') return void unauthorized();
     const pushing = rest === '/git-receive-pack' || url.searchParams.get('service') === 'git-receive-pack';
     if (actor.kind === 'installation') {
-      if (actor.installation.account.login !== repo.owner.login) return void res.writeHead(404).end('Repository not found.');
-      if (actor.scope.repositories && !actor.scope.repositories.includes(repo.name)) return void res.writeHead(404).end('Repository not found.');
+      if (actor.installation.account.login !== repo.owner.login)
+        return void res.writeHead(404).end('Repository not found.');
+      if (actor.scope.repositories && !actor.scope.repositories.includes(repo.name))
+        return void res.writeHead(404).end('Repository not found.');
       const contents = actor.scope.permissions ? actor.scope.permissions.contents : 'write';
-      if (!contents || (pushing && contents !== 'write')) return void res.writeHead(403).end(`Permission to ${owner}/${name}.git denied to ${actor.user.login}.`);
+      if (!contents || (pushing && contents !== 'write'))
+        return void res.writeHead(403).end(`Permission to ${owner}/${name}.git denied to ${actor.user.login}.`);
     } else {
       const need: Permission = pushing ? 'write' : 'read';
       if (PERMISSION_RANK[this.state.permissionOf(repo, actor.user.login)] < PERMISSION_RANK[need]) {
@@ -379,16 +419,24 @@ export class GitHubTwin {
     const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
       const payload = body === undefined ? '' : JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3', ...headers });
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-github-media-type': 'github.v3',
+        ...headers,
+      });
       res.end(payload);
     };
     const violation = (status: number, message: string, details: string[] = []) => {
       this.violations.push(`${method} ${path}: ${message}${details.length ? `\n  - ${details.join('\n  - ')}` : ''}`);
-      send(status, { message: `GitHub twin: ${message}`, errors: details, documentation_url: 'https://docs.github.com/rest' });
+      send(status, {
+        message: `GitHub twin: ${message}`,
+        errors: details,
+        documentation_url: 'https://docs.github.com/rest',
+      });
     };
 
     const matched = this.#description.match(method, path);
-    if (!matched) return violation(404, 'no such endpoint in GitHub\'s REST API');
+    if (!matched) return violation(404, "no such endpoint in GitHub's REST API");
     record.operationId = matched.operation.operationId;
 
     const raw = await readBody(req);
@@ -425,7 +473,9 @@ export class GitHubTwin {
       const result = await handler(this.#coreOrThrow, input);
       if (result.raw) {
         record.status = result.status;
-        res.writeHead(result.status, { 'content-type': result.raw.contentType, ...result.headers }).end(result.raw.text);
+        res
+          .writeHead(result.status, { 'content-type': result.raw.contentType, ...result.headers })
+          .end(result.raw.text);
         return;
       }
       send(result.status, result.body, result.headers);

@@ -157,7 +157,9 @@ export class RestDescription {
       }
       const validate = this.#compile(`param:${operation.operationId}:${parameter.name}`, parameter.schema ?? {});
       if (!validate(coerce(raw, parameter.schema))) {
-        problems.push(`${parameter.in} parameter "${parameter.name}"=${JSON.stringify(raw)}: ${this.#ajv.errorsText(validate.errors)}`);
+        problems.push(
+          `${parameter.in} parameter "${parameter.name}"=${JSON.stringify(raw)}: ${this.#ajv.errorsText(validate.errors)}`,
+        );
       }
     }
     const known = new Set(operation.parameters.filter((p) => p.in === 'query').map((p) => p.name));

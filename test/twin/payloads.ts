@@ -28,7 +28,8 @@ export function userJson(user: TwinUser, urls: Urls) {
     gravatar_id: '',
     url,
     // A GitHub App's bot links to the app's page, not to a profile.
-    html_url: user.type === 'Bot' ? `${urls.web}/apps/${user.login.replace(/\[bot\]$/, '')}` : `${urls.web}/${user.login}`,
+    html_url:
+      user.type === 'Bot' ? `${urls.web}/apps/${user.login.replace(/\[bot\]$/, '')}` : `${urls.web}/${user.login}`,
     followers_url: `${url}/followers`,
     following_url: `${url}/following{/other_user}`,
     gists_url: `${url}/gists{/gist_id}`,
@@ -208,7 +209,14 @@ export function issueJson(repo: TwinRepo, issue: TwinIssue, urls: Urls) {
     performed_via_github_app: null,
     ...(issue.pullRequest
       ? {}
-      : { issue_dependencies_summary: { blocked_by: issue.blockedBy.filter((n) => repo.issues.get(n)?.state === 'open').length, blocking: 0, total_blocked_by: issue.blockedBy.length, total_blocking: 0 } }),
+      : {
+          issue_dependencies_summary: {
+            blocked_by: issue.blockedBy.filter((n) => repo.issues.get(n)?.state === 'open').length,
+            blocking: 0,
+            total_blocked_by: issue.blockedBy.length,
+            total_blocking: 0,
+          },
+        }),
     ...(issue.pullRequest
       ? {
           pull_request: {
@@ -257,7 +265,14 @@ export interface BranchRef {
   sha: string;
 }
 
-export function pullJson(repo: TwinRepo, issue: TwinIssue, head: BranchRef, base: BranchRef, urls: Urls, reviewers: readonly TwinUser[] = []) {
+export function pullJson(
+  repo: TwinRepo,
+  issue: TwinIssue,
+  head: BranchRef,
+  base: BranchRef,
+  urls: Urls,
+  reviewers: readonly TwinUser[] = [],
+) {
   const pull = issue.pullRequest;
   if (!pull) throw new Error(`#${issue.number} is not a pull request`);
   const repoUrl = `${urls.api}/repos/${repo.owner.login}/${repo.name}`;

@@ -5,7 +5,13 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import type { GitHubTwin } from './index.ts';
 
-export async function pushFiles(twin: GitHubTwin, owner: string, repo: string, files: Record<string, string>, message = 'Add files'): Promise<void> {
+export async function pushFiles(
+  twin: GitHubTwin,
+  owner: string,
+  repo: string,
+  files: Record<string, string>,
+  message = 'Add files',
+): Promise<void> {
   const { token } = twin.createUser(owner);
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-seed-'));
   const env = {
@@ -33,4 +39,3 @@ export async function pushFiles(twin: GitHubTwin, owner: string, repo: string, f
     await rm(dir, { recursive: true, force: true });
   }
 }
-

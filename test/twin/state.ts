@@ -130,7 +130,10 @@ export type Actor =
 export class TwinState {
   readonly users = new Map<string, TwinUser>();
   readonly userTokens = new Map<string, TwinUser>();
-  readonly installationTokens = new Map<string, { installation: TwinInstallation; expiresAt: Date; scope: TokenScope }>();
+  readonly installationTokens = new Map<
+    string,
+    { installation: TwinInstallation; expiresAt: Date; scope: TokenScope }
+  >();
   readonly repos = new Map<string, TwinRepo>();
   readonly installations = new Map<number, TwinInstallation>();
   /** Codes handed out by the app-manifest flow, with the manifest each was given for. */

@@ -74,7 +74,13 @@ export class WebhookSender {
   redeliver(id: string): Delivery | undefined {
     const original = this.deliveries.find((d) => d.id === id);
     if (!original) return undefined;
-    const again: Delivery = { ...original, status: undefined, error: undefined, durationMs: undefined, redelivery: true };
+    const again: Delivery = {
+      ...original,
+      status: undefined,
+      error: undefined,
+      durationMs: undefined,
+      redelivery: true,
+    };
     this.deliveries.push(again);
     this.#deliver(again);
     return again;

@@ -32,7 +32,18 @@ describe('slugify', () => {
   });
 
   it('always yields a valid git branch name', () => {
-    const titles = ['a..b', 'end.', 'x.lock', '-leading', 'sp ace', 'back\\slash', 'tilde~caret^colon:', 'q?*[', '\u0000\u0007ctrl', 'z'.repeat(300)];
+    const titles = [
+      'a..b',
+      'end.',
+      'x.lock',
+      '-leading',
+      'sp ace',
+      'back\\slash',
+      'tilde~caret^colon:',
+      'q?*[',
+      '\u0000\u0007ctrl',
+      'z'.repeat(300),
+    ];
     for (const title of titles) expect(isValidRef(runBranch(7, title))).toBe(true);
   });
 });

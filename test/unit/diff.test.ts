@@ -11,7 +11,10 @@ describe('extractDiff', () => {
 
   it('accepts ```patch, tildes, longer fences and info after the language', () => {
     expect(extractDiff(`~~~patch\n${DIFF}\n~~~`)).toEqual({ ok: true, diff: `${DIFF}\n` });
-    expect(extractDiff(`\`\`\`\`diff title="fix"\n${DIFF}\n\`\`\`\n\`\`\`\``)).toEqual({ ok: true, diff: `${DIFF}\n\`\`\`\n` });
+    expect(extractDiff(`\`\`\`\`diff title="fix"\n${DIFF}\n\`\`\`\n\`\`\`\``)).toEqual({
+      ok: true,
+      diff: `${DIFF}\n\`\`\`\n`,
+    });
   });
 
   it('skips code blocks in other languages, even when they contain a diff fence', () => {
@@ -20,11 +23,16 @@ describe('extractDiff', () => {
   });
 
   it('normalizes CRLF line endings as GitHub stores them', () => {
-    expect(extractDiff(`\`\`\`diff\r\n${DIFF.replace(/\n/g, '\r\n')}\r\n\`\`\``)).toEqual({ ok: true, diff: `${DIFF}\n` });
+    expect(extractDiff(`\`\`\`diff\r\n${DIFF.replace(/\n/g, '\r\n')}\r\n\`\`\``)).toEqual({
+      ok: true,
+      diff: `${DIFF}\n`,
+    });
   });
 
   it('strips the fence indentation from content lines', () => {
-    const indented = `  \`\`\`diff\n${DIFF.split('\n').map((l) => `  ${l}`).join('\n')}\n  \`\`\``;
+    const indented = `  \`\`\`diff\n${DIFF.split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n')}\n  \`\`\``;
     expect(extractDiff(indented)).toEqual({ ok: true, diff: `${DIFF}\n` });
   });
 
@@ -35,7 +43,13 @@ describe('extractDiff', () => {
   it('explains an empty body, a body without a block, and a block that is not a diff', () => {
     expect(extractDiff('')).toMatchObject({ ok: false, problem: expect.stringContaining('empty') });
     expect(extractDiff(null)).toMatchObject({ ok: false });
-    expect(extractDiff('Just words and `inline code`.')).toMatchObject({ ok: false, problem: expect.stringContaining('no fenced code block marked `diff` or `patch`') });
-    expect(extractDiff('```diff\nhello world\n```')).toMatchObject({ ok: false, problem: expect.stringContaining('not a unified diff') });
+    expect(extractDiff('Just words and `inline code`.')).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('no fenced code block marked `diff` or `patch`'),
+    });
+    expect(extractDiff('```diff\nhello world\n```')).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('not a unified diff'),
+    });
   });
 });

@@ -11,7 +11,14 @@ describe('JSON Schema of .github/switchyard.yml', () => {
   it('accepts a valid file and rejects a wrong one, as the app does', () => {
     const ajv = new Ajv2020({ strict: false });
     const validate = ajv.compile(repoConfigJsonSchema());
-    expect(validate({ batching: { window: '30s' }, dependencies: { release: 'stacked' }, checks: ['npm test'], limits: { runsPerHour: 5 } })).toBe(true);
+    expect(
+      validate({
+        batching: { window: '30s' },
+        dependencies: { release: 'stacked' },
+        checks: ['npm test'],
+        limits: { runsPerHour: 5 },
+      }),
+    ).toBe(true);
     expect(validate({ dependencies: { release: 'eventually' } })).toBe(false);
     expect(validate({ surprise: 1 })).toBe(false);
   });

@@ -30,7 +30,12 @@ const ambient = {
 
 describe('launchFor', () => {
   it('gives an agent an allow-listed environment without Switchyard credentials', () => {
-    const agent = agentDefinition.parse({ kind: 'command', command: ['claude', '-p'], passEnv: ['ANTHROPIC_API_KEY'], env: { MODEL: 'x' } });
+    const agent = agentDefinition.parse({
+      kind: 'command',
+      command: ['claude', '-p'],
+      passEnv: ['ANTHROPIC_API_KEY'],
+      env: { MODEL: 'x' },
+    });
     const launch = launchFor(agent, context, ambient);
     expect(launch.argv).toEqual(['claude', '-p']);
     expect(launch.env.ANTHROPIC_API_KEY).toBe('sk-ant');
@@ -41,7 +46,10 @@ describe('launchFor', () => {
   });
 
   it("passes a preset's credential variables through unless the operator chose the list", () => {
-    const claude = launchFor(agentDefinition.parse({ kind: 'claude' }), context, { ...ambient, CLAUDE_CODE_OAUTH_TOKEN: 'oauth' });
+    const claude = launchFor(agentDefinition.parse({ kind: 'claude' }), context, {
+      ...ambient,
+      CLAUDE_CODE_OAUTH_TOKEN: 'oauth',
+    });
     expect(claude.env.ANTHROPIC_API_KEY).toBe('sk-ant');
     expect(claude.env.CLAUDE_CODE_OAUTH_TOKEN).toBe('oauth');
     expect(claude.stdinFile).toBe('/w/.switchyard/prompt.md');
@@ -64,12 +72,22 @@ describe('launchFor', () => {
 
   it('runs git apply on the diff file for the patch agent', () => {
     const agent = agentDefinition.parse({ kind: 'patch' });
-    expect(launchFor(agent, context, ambient).argv).toEqual(['git', 'apply', '--verbose', '--whitespace=nowarn', '/w/.switchyard/issue.diff']);
+    expect(launchFor(agent, context, ambient).argv).toEqual([
+      'git',
+      'apply',
+      '--verbose',
+      '--whitespace=nowarn',
+      '/w/.switchyard/issue.diff',
+    ]);
   });
 
   it('refuses configuration that would hand an agent a credential', () => {
-    expect(agentDefinition.safeParse({ kind: 'command', command: ['x'], passEnv: ['PRIVATE_KEY'] }).success).toBe(false);
-    expect(agentDefinition.safeParse({ kind: 'command', command: ['x'], env: { DATABASE_URL: 'y' } }).success).toBe(false);
+    expect(agentDefinition.safeParse({ kind: 'command', command: ['x'], passEnv: ['PRIVATE_KEY'] }).success).toBe(
+      false,
+    );
+    expect(agentDefinition.safeParse({ kind: 'command', command: ['x'], env: { DATABASE_URL: 'y' } }).success).toBe(
+      false,
+    );
     expect(agentDefinition.safeParse({ kind: 'command', command: ['x'], timeout: 'soon' }).success).toBe(false);
     expect(agentDefinition.safeParse({ kind: 'command', command: [] }).success).toBe(false);
   });

@@ -26,8 +26,21 @@ function payload(overrides: Partial<LabeledPayload> = {}): LabeledPayload {
     label: { name: 'agent:patch' },
     sender: { login: 'maintainer', type: 'User' },
     installation: { id: 9 },
-    repository: { name: 'r', full_name: 'o/r', clone_url: 'https://github.com/o/r.git', default_branch: 'main', owner: { login: 'o' } },
-    issue: { number: 4, title: 'T', body: null, html_url: 'https://github.com/o/r/issues/4', user: { login: 'author' }, labels: [{ name: 'bug' }] },
+    repository: {
+      name: 'r',
+      full_name: 'o/r',
+      clone_url: 'https://github.com/o/r.git',
+      default_branch: 'main',
+      owner: { login: 'o' },
+    },
+    issue: {
+      number: 4,
+      title: 'T',
+      body: null,
+      html_url: 'https://github.com/o/r/issues/4',
+      user: { login: 'author' },
+      labels: [{ name: 'bug' }],
+    },
     ...overrides,
   };
 }
@@ -35,12 +48,21 @@ function payload(overrides: Partial<LabeledPayload> = {}): LabeledPayload {
 describe('parseTrigger', () => {
   it('reads an agent label into a trigger', () => {
     const parsed = parseTrigger(payload(), 'delivery-1');
-    expect(parsed).toMatchObject({ kind: 'trigger', trigger: { agent: 'patch', deliveryId: 'delivery-1', installationId: 9, issue: { body: '', labels: ['bug'] } } });
+    expect(parsed).toMatchObject({
+      kind: 'trigger',
+      trigger: { agent: 'patch', deliveryId: 'delivery-1', installationId: 9, issue: { body: '', labels: ['bug'] } },
+    });
   });
 
   it('ignores other labels, bots, pull requests and deliveries without installation', () => {
-    expect(parseTrigger(payload({ label: { name: 'bug' } }), 'd')).toMatchObject({ kind: 'ignore', why: 'not an agent label' });
-    expect(parseTrigger(payload({ sender: { login: 'dependabot[bot]', type: 'Bot' } }), 'd')).toMatchObject({ kind: 'ignore', why: expect.stringContaining('bot') });
+    expect(parseTrigger(payload({ label: { name: 'bug' } }), 'd')).toMatchObject({
+      kind: 'ignore',
+      why: 'not an agent label',
+    });
+    expect(parseTrigger(payload({ sender: { login: 'dependabot[bot]', type: 'Bot' } }), 'd')).toMatchObject({
+      kind: 'ignore',
+      why: expect.stringContaining('bot'),
+    });
     expect(parseTrigger(payload({ installation: undefined }), 'd')).toMatchObject({ kind: 'ignore' });
     const pr = payload();
     pr.issue.pull_request = {};

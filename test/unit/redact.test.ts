@@ -19,7 +19,9 @@ describe('Redactor', () => {
     const redactor = new Redactor();
     expect(redactor.redact('-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----')).toBe(REDACTED);
     expect(redactor.redact('authorization: bearer abc.def')).toBe(`authorization: bearer ${REDACTED}`);
-    expect(redactor.redact('https://x-access-token:abc@host/repo.git')).toBe(`https://x-access-token:${REDACTED}@host/repo.git`);
+    expect(redactor.redact('https://x-access-token:abc@host/repo.git')).toBe(
+      `https://x-access-token:${REDACTED}@host/repo.git`,
+    );
     expect(redactor.redact('postgres://user:pw@db:5432/x')).toBe(`postgres://user:${REDACTED}@db:5432/x`);
     expect(redactor.redact('eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOjQyfQxx.c2lnbmF0dXJlc2ln')).toBe(REDACTED);
   });
@@ -32,11 +34,16 @@ describe('Redactor', () => {
 
 describe('Redactor.holdsKnownSecret', () => {
   it('finds a known token, and any line of a known private key, but not a pattern alone', () => {
-    const key = '-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAx1y2z3w4v5u6t7s8r9q0p1o2n3m4l5k6j7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END RSA PRIVATE KEY-----\n';
+    const key =
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAx1y2z3w4v5u6t7s8r9q0p1o2n3m4l5k6j7\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END RSA PRIVATE KEY-----\n';
     const redactor = new Redactor(['ghs_knownToken0123456789abcdefghijklmnop', key]);
     expect(redactor.holdsKnownSecret('x = "ghs_knownToken0123456789abcdefghijklmnop"')).toBe(true);
     expect(redactor.holdsKnownSecret('+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toBe(true);
-    expect(redactor.holdsKnownSecret('-----BEGIN RSA PRIVATE KEY-----\nsomeone else\'s test key\n-----END RSA PRIVATE KEY-----')).toBe(false);
+    expect(
+      redactor.holdsKnownSecret(
+        "-----BEGIN RSA PRIVATE KEY-----\nsomeone else's test key\n-----END RSA PRIVATE KEY-----",
+      ),
+    ).toBe(false);
     expect(redactor.holdsKnownSecret('ghs_otherToken0123456789abcdefghijklmnopq')).toBe(false);
   });
 });

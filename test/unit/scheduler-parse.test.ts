@@ -50,7 +50,8 @@ describe('parseDependencies', () => {
 
 describe('predictFiles', () => {
   it('collects backticked paths, a Files: list and globs', () => {
-    const body = 'Change `src/config.ts` and `README.md`, not `npm test`.\nFiles: src/a.ts, `lib/**/*.js` docs/\nVersion `1.2.3`.';
+    const body =
+      'Change `src/config.ts` and `README.md`, not `npm test`.\nFiles: src/a.ts, `lib/**/*.js` docs/\nVersion `1.2.3`.';
     expect(predictFiles(body)).toEqual(['README.md', 'docs/**', 'lib/**/*.js', 'src/a.ts', 'src/config.ts']);
   });
 

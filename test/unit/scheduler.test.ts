@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph, formatCycle } from '../../src/scheduler/graph.ts';
-import { DEFAULT_PRIORITY, schedule, type IssueFact, type Limits, type PlanItem, type SchedulerState } from '../../src/scheduler/schedule.ts';
+import {
+  DEFAULT_PRIORITY,
+  schedule,
+  type IssueFact,
+  type Limits,
+  type PlanItem,
+  type SchedulerState,
+} from '../../src/scheduler/schedule.ts';
 import { lowerBound, simulateSwitchyard, simulateWaves, type SimTask } from '../../src/scheduler/simulate.ts';
 
 const MINUTE = 60_000;
@@ -21,13 +28,28 @@ function item(issue: number, overrides: Partial<PlanItem> = {}): PlanItem {
   };
 }
 
-const OPEN: Limits = { repoConcurrency: 4, globalFree: 4, maxOpenPullRequests: null, openPullRequests: 0, runsPerHour: null, startedLastHour: 0 };
+const OPEN: Limits = {
+  repoConcurrency: 4,
+  globalFree: 4,
+  maxOpenPullRequests: null,
+  openPullRequests: 0,
+  runsPerHour: null,
+  startedLastHour: 0,
+};
 
-function state(items: PlanItem[], facts: Record<number, IssueFact> = {}, limits: Partial<Limits> = {}, release: 'merged' | 'stacked' = 'merged'): SchedulerState {
+function state(
+  items: PlanItem[],
+  facts: Record<number, IssueFact> = {},
+  limits: Partial<Limits> = {},
+  release: 'merged' | 'stacked' = 'merged',
+): SchedulerState {
   return { items, facts, release, limits: { ...OPEN, ...limits } };
 }
 
-const started = (s: SchedulerState) => schedule(s).decisions.filter((d) => d.kind === 'start').map((d) => d.issue);
+const started = (s: SchedulerState) =>
+  schedule(s)
+    .decisions.filter((d) => d.kind === 'start')
+    .map((d) => d.issue);
 const reasonOf = (s: SchedulerState, issue: number) => {
   const decision = schedule(s).decisions.find((d) => d.issue === issue);
   return decision && 'reason' in decision ? decision.reason : undefined;
@@ -79,7 +101,9 @@ describe('schedule', () => {
   });
 
   it('waits for a person on a missing issue or another repository', () => {
-    const s = state([item(1, { dependsOn: [404] }), item(2, { foreign: ['other/repo#3'] })], { 404: { state: 'missing' } });
+    const s = state([item(1, { dependsOn: [404] }), item(2, { foreign: ['other/repo#3'] })], {
+      404: { state: 'missing' },
+    });
     expect(started(s)).toEqual([]);
     expect(reasonOf(s, 1)).toContain('#404, which does not exist');
     expect(reasonOf(s, 2)).toContain('other/repo#3 in another repository');
@@ -97,7 +121,9 @@ describe('schedule', () => {
   });
 
   it('in stacked mode starts on the branch of a succeeded dependency', () => {
-    const facts: Record<number, IssueFact> = { 1: { state: 'open', lastRun: { state: 'succeeded', branch: 'agent/1-x', pullRequest: 10 } } };
+    const facts: Record<number, IssueFact> = {
+      1: { state: 'open', lastRun: { state: 'succeeded', branch: 'agent/1-x', pullRequest: 10 } },
+    };
     const decisions = schedule(state([item(3, { dependsOn: [1] })], facts, {}, 'stacked')).decisions;
     expect(decisions).toEqual([{ kind: 'start', runId: 'run-3', issue: 3, base: 'agent/1-x' }]);
   });
@@ -114,7 +140,12 @@ describe('schedule', () => {
   });
 
   it('does not run two issues that touch the same file at once', () => {
-    const s = state([item(1, { state: 'running', files: ['src/config.ts'] }), item(2, { files: ['src/config.ts', 'a.md'] }), item(3, { files: ['src/**'] }), item(4, { files: [] })]);
+    const s = state([
+      item(1, { state: 'running', files: ['src/config.ts'] }),
+      item(2, { files: ['src/config.ts', 'a.md'] }),
+      item(3, { files: ['src/**'] }),
+      item(4, { files: [] }),
+    ]);
     expect(started(s)).toEqual([4]);
     expect(reasonOf(s, 2)).toBe('waits for #1: both touch src/config.ts.');
     expect(reasonOf(s, 3)).toBe('waits for #1: both touch src/config.ts.');
@@ -122,10 +153,16 @@ describe('schedule', () => {
 
   it('says which limit holds a run', () => {
     const two = [item(1), item(2)];
-    expect(reasonOf(state([item(9, { state: 'running' }), ...two], {}, { repoConcurrency: 2 }), 2)).toContain('2 of 2 runs allowed in this repository');
+    expect(reasonOf(state([item(9, { state: 'running' }), ...two], {}, { repoConcurrency: 2 }), 2)).toContain(
+      '2 of 2 runs allowed in this repository',
+    );
     expect(reasonOf(state(two, {}, { globalFree: 1 }), 2)).toContain('as many runs as it is allowed to at once');
-    expect(reasonOf(state(two, {}, { maxOpenPullRequests: 3, openPullRequests: 2 }), 2)).toContain('limit of 3 open Switchyard pull requests');
-    expect(reasonOf(state(two, {}, { runsPerHour: 5, startedLastHour: 4 }), 2)).toContain('5 runs have started in the last hour');
+    expect(reasonOf(state(two, {}, { maxOpenPullRequests: 3, openPullRequests: 2 }), 2)).toContain(
+      'limit of 3 open Switchyard pull requests',
+    );
+    expect(reasonOf(state(two, {}, { runsPerHour: 5, startedLastHour: 4 }), 2)).toContain(
+      '5 runs have started in the last hour',
+    );
   });
 });
 

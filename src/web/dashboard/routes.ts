@@ -18,7 +18,15 @@ import { randomUUID } from 'node:crypto';
 import type { CancelJob, CommandJob } from '../../queue/jobs.ts';
 import { LIVE_STATES, type RunRecord, type Store } from '../../store/records.ts';
 import { loginPage, overviewPage, page, runPage } from './pages.ts';
-import { isOperatorToken, oauthState, oauthStateMatches, sessionCookie, SIGN_OUT_COOKIE, viewerOf, type Viewer } from './session.ts';
+import {
+  isOperatorToken,
+  oauthState,
+  oauthStateMatches,
+  sessionCookie,
+  SIGN_OUT_COOKIE,
+  viewerOf,
+  type Viewer,
+} from './session.ts';
 
 export interface DashboardOptions {
   store: Store;
@@ -49,7 +57,15 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const WORKER_FRESH_MS = 30_000;
 
 function html(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'referrer-policy': 'same-origin', ...headers }).end(body);
+  res
+    .writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'same-origin',
+      ...headers,
+    })
+    .end(body);
 }
 
 function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
@@ -85,13 +101,18 @@ export function dashboardRoutes(options: DashboardOptions): (req: IncomingMessag
     }
     return answer;
   };
-  const routes: Routes = { ...options, accessOf, request: options.oauth ? octokitRequest.defaults({ baseUrl: options.oauth.apiUrl }) : undefined };
+  const routes: Routes = {
+    ...options,
+    accessOf,
+    request: options.oauth ? octokitRequest.defaults({ baseUrl: options.oauth.apiUrl }) : undefined,
+  };
   return (req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path !== '/dashboard' && !path.startsWith('/dashboard/')) return false;
     serve(routes, req, res, path).catch((error: unknown) => {
       options.log.error({ err: error, path }, 'dashboard request failed');
-      if (!res.headersSent) html(res, 500, page('Error', '<section><p>The dashboard could not answer; the log says why.</p></section>'));
+      if (!res.headersSent)
+        html(res, 500, page('Error', '<section><p>The dashboard could not answer; the log says why.</p></section>'));
       else res.end();
     });
     return true;
@@ -106,7 +127,14 @@ async function serve(options: Routes, req: IncomingMessage, res: ServerResponse,
   // Sessions are signed with the operator token, or the OAuth client secret when there is none.
   const key = token ?? oauth?.clientSecret;
   if (!key) {
-    html(res, 404, page('Dashboard', '<section><p>The dashboard is off. The operator turns it on with <code>SWITCHYARD_DASHBOARD_TOKEN</code>, or with the app\'s <code>GITHUB_CLIENT_ID</code> and <code>GITHUB_CLIENT_SECRET</code> for signing in with GitHub.</p></section>'));
+    html(
+      res,
+      404,
+      page(
+        'Dashboard',
+        "<section><p>The dashboard is off. The operator turns it on with <code>SWITCHYARD_DASHBOARD_TOKEN</code>, or with the app's <code>GITHUB_CLIENT_ID</code> and <code>GITHUB_CLIENT_SECRET</code> for signing in with GitHub.</p></section>",
+      ),
+    );
     return;
   }
   const ways = { token: Boolean(token), github: Boolean(oauth) };
@@ -115,7 +143,9 @@ async function serve(options: Routes, req: IncomingMessage, res: ServerResponse,
     if (req.method === 'POST' && token) {
       const given = await formField(req, 'token');
       if (given && isOperatorToken(token, given)) {
-        redirect(res, '/dashboard', { 'set-cookie': sessionCookie(key, { kind: 'operator' }, Date.now(), options.secureCookies) });
+        redirect(res, '/dashboard', {
+          'set-cookie': sessionCookie(key, { kind: 'operator' }, Date.now(), options.secureCookies),
+        });
         return;
       }
       options.log.warn({ from: req.socket.remoteAddress }, 'dashboard sign-in refused');
@@ -127,7 +157,13 @@ async function serve(options: Routes, req: IncomingMessage, res: ServerResponse,
   }
   if (path === '/dashboard/login/github' && oauth && request) {
     const { state, cookie } = oauthState(options.secureCookies);
-    const { url } = getWebFlowAuthorizationUrl({ clientType: 'github-app', clientId: oauth.clientId, redirectUrl: callbackUrl, state, request });
+    const { url } = getWebFlowAuthorizationUrl({
+      clientType: 'github-app',
+      clientId: oauth.clientId,
+      redirectUrl: callbackUrl,
+      state,
+      request,
+    });
     redirect(res, url, { 'set-cookie': cookie });
     return;
   }
@@ -138,9 +174,20 @@ async function serve(options: Routes, req: IncomingMessage, res: ServerResponse,
       return;
     }
     try {
-      const { authentication } = await exchangeWebFlowCode({ clientType: 'github-app', clientId: oauth.clientId, clientSecret: oauth.clientSecret, code: query.get('code') ?? '', redirectUrl: callbackUrl, request });
-      const { data: user } = await request('GET /user', { headers: { authorization: `token ${authentication.token}` } });
-      redirect(res, '/dashboard', { 'set-cookie': sessionCookie(key, { kind: 'github', login: user.login }, Date.now(), options.secureCookies) });
+      const { authentication } = await exchangeWebFlowCode({
+        clientType: 'github-app',
+        clientId: oauth.clientId,
+        clientSecret: oauth.clientSecret,
+        code: query.get('code') ?? '',
+        redirectUrl: callbackUrl,
+        request,
+      });
+      const { data: user } = await request('GET /user', {
+        headers: { authorization: `token ${authentication.token}` },
+      });
+      redirect(res, '/dashboard', {
+        'set-cookie': sessionCookie(key, { kind: 'github', login: user.login }, Date.now(), options.secureCookies),
+      });
     } catch (error) {
       options.log.warn({ err: error }, 'sign-in with GitHub failed');
       html(res, 401, loginPage(ways, `GitHub did not confirm the sign-in: ${(error as Error).message}`));
@@ -157,7 +204,10 @@ async function serve(options: Routes, req: IncomingMessage, res: ServerResponse,
     else redirect(res, '/dashboard/login');
     return;
   }
-  const visible = (run: RunRecord) => (viewer.kind === 'operator' ? Promise.resolve(true) : options.accessOf(viewer.login, run.repo, run.installationId).then((access) => access.read));
+  const visible = (run: RunRecord) =>
+    viewer.kind === 'operator'
+      ? Promise.resolve(true)
+      : options.accessOf(viewer.login, run.repo, run.installationId).then((access) => access.read);
   const action = /^\/dashboard\/runs\/([^/]+)\/(cancel|retry)$/.exec(path);
   if (action && req.method === 'POST') {
     await act(options, req, res, viewer, decodeURIComponent(action[1] ?? ''), action[2] as 'cancel' | 'retry');
@@ -169,7 +219,10 @@ async function serve(options: Routes, req: IncomingMessage, res: ServerResponse,
   }
   if (path === '/dashboard' || path === '/dashboard/') {
     const now = new Date();
-    const [all, workers] = await Promise.all([options.store.dashboardRuns(new Date(now.getTime() - DAY_MS)), options.observability.workers(WORKER_FRESH_MS)]);
+    const [all, workers] = await Promise.all([
+      options.store.dashboardRuns(new Date(now.getTime() - DAY_MS)),
+      options.observability.workers(WORKER_FRESH_MS),
+    ]);
     const runs = [];
     for (const run of all) if (await visible(run)) runs.push(run);
     html(res, 200, overviewPage({ runs, workers, now, viewer: viewerName(viewer) }));
@@ -179,7 +232,13 @@ async function serve(options: Routes, req: IncomingMessage, res: ServerResponse,
   const found = match ? await options.store.getRun(decodeURIComponent(match[1] ?? '')) : undefined;
   const run = found && (await visible(found)) ? found : undefined;
   if (!match || !run) {
-    html(res, 404, page('Not found', '<section><p>No such run, or not one you can read.</p></section>', { viewer: viewerName(viewer) }));
+    html(
+      res,
+      404,
+      page('Not found', '<section><p>No such run, or not one you can read.</p></section>', {
+        viewer: viewerName(viewer),
+      }),
+    );
     return;
   }
   if (match[2]) {
@@ -188,31 +247,76 @@ async function serve(options: Routes, req: IncomingMessage, res: ServerResponse,
   }
   const mayAct = viewer.kind === 'github' && (await options.accessOf(viewer.login, run.repo, run.installationId)).write;
   const done = new URL(req.url ?? '', 'http://x').searchParams.get('done');
-  html(res, 200, runPage({ run, attempts: await options.store.attempts(run.id), now: new Date(), viewer: viewerName(viewer), mayAct, done: done === 'cancel' || done === 'retry' ? done : undefined }));
+  html(
+    res,
+    200,
+    runPage({
+      run,
+      attempts: await options.store.attempts(run.id),
+      now: new Date(),
+      viewer: viewerName(viewer),
+      mayAct,
+      done: done === 'cancel' || done === 'retry' ? done : undefined,
+    }),
+  );
 }
 
 /**
  * A button on a run's page: cancel the issue's live run, or retry it. Only a GitHub user with
  * write access, from this site (the Origin header; the session cookie is SameSite too).
  */
-async function act(options: Routes, req: IncomingMessage, res: ServerResponse, viewer: Viewer, runId: string, action: 'cancel' | 'retry'): Promise<void> {
+async function act(
+  options: Routes,
+  req: IncomingMessage,
+  res: ServerResponse,
+  viewer: Viewer,
+  runId: string,
+  action: 'cancel' | 'retry',
+): Promise<void> {
   const origin = req.headers.origin;
-  if (origin && origin !== `http://${req.headers.host ?? ''}` && origin !== `https://${req.headers.host ?? ''}` && origin !== options.publicUrl) {
+  if (
+    origin &&
+    origin !== `http://${req.headers.host ?? ''}` &&
+    origin !== `https://${req.headers.host ?? ''}` &&
+    origin !== options.publicUrl
+  ) {
     res.writeHead(403, { 'content-type': 'text/plain' }).end('Cross-site request refused.');
     return;
   }
   const run = await options.store.getRun(runId);
-  const access = run && viewer.kind === 'github' ? await options.accessOf(viewer.login, run.repo, run.installationId) : { read: viewer.kind === 'operator', write: false };
+  const access =
+    run && viewer.kind === 'github'
+      ? await options.accessOf(viewer.login, run.repo, run.installationId)
+      : { read: viewer.kind === 'operator', write: false };
   if (!run || !access.read) {
-    html(res, 404, page('Not found', '<section><p>No such run, or not one you can read.</p></section>', { viewer: viewerName(viewer) }));
+    html(
+      res,
+      404,
+      page('Not found', '<section><p>No such run, or not one you can read.</p></section>', {
+        viewer: viewerName(viewer),
+      }),
+    );
     return;
   }
   if (!access.write || viewer.kind !== 'github') {
-    html(res, 403, page('Not allowed', '<section><p>Cancelling and retrying take write access to the repository, and a GitHub sign-in to act under.</p></section>', { viewer: viewerName(viewer) }));
+    html(
+      res,
+      403,
+      page(
+        'Not allowed',
+        '<section><p>Cancelling and retrying take write access to the repository, and a GitHub sign-in to act under.</p></section>',
+        { viewer: viewerName(viewer) },
+      ),
+    );
     return;
   }
   if (action === 'cancel') {
-    await options.enqueueCancel({ repo: run.repo, issueNumber: run.issueNumber, installationId: run.installationId, reason: `@${viewer.login} cancelled it on the dashboard` });
+    await options.enqueueCancel({
+      repo: run.repo,
+      issueNumber: run.issueNumber,
+      installationId: run.installationId,
+      reason: `@${viewer.login} cancelled it on the dashboard`,
+    });
   } else {
     await options.enqueueCommand({
       deliveryId: `dashboard-${randomUUID()}`,
@@ -233,7 +337,12 @@ async function act(options: Routes, req: IncomingMessage, res: ServerResponse, v
 const viewerName = (viewer: Viewer) => (viewer.kind === 'operator' ? 'the operator' : `@${viewer.login}`);
 
 /** The run's log so far, then what follows as it is shipped, until the run has ended and all is sent. */
-async function streamLog(options: DashboardOptions, req: IncomingMessage, res: ServerResponse, runId: string): Promise<void> {
+async function streamLog(
+  options: DashboardOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  runId: string,
+): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
   res.write('retry: 2000\n\n');
   let closed = false;

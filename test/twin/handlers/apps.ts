@@ -74,15 +74,24 @@ export const appHandlers: Record<string, Handler> = {
     const names = input.body.repositories as string[] | undefined;
     const repos = [...core.state.repos.values()].filter((r) => r.owner.login === installation.account.login);
     const chosen = names ? names.map((name) => repos.find((r) => r.name === name)) : undefined;
-    if (chosen?.some((r) => !r)) throw new TwinError(422, 'There is at least one repository that does not exist or is not accessible to the parent installation.');
+    if (chosen?.some((r) => !r))
+      throw new TwinError(
+        422,
+        'There is at least one repository that does not exist or is not accessible to the parent installation.',
+      );
     const granted = installationJson(core, installation).permissions as Record<string, string>;
     const asked = input.body.permissions as Record<string, string> | undefined;
     for (const [name, level] of Object.entries(asked ?? {})) {
-      if (!granted[name] || (level === 'write' && granted[name] !== 'write')) throw new TwinError(422, `The permissions requested are not granted to this installation: ${name}`);
+      if (!granted[name] || (level === 'write' && granted[name] !== 'write'))
+        throw new TwinError(422, `The permissions requested are not granted to this installation: ${name}`);
     }
     const token = githubToken('ghs');
     const expiresAt = new Date(Date.now() + 60 * 60 * 1000);
-    core.state.installationTokens.set(token, { installation, expiresAt, scope: { ...(names ? { repositories: names } : {}), ...(asked ? { permissions: asked } : {}) } });
+    core.state.installationTokens.set(token, {
+      installation,
+      expiresAt,
+      scope: { ...(names ? { repositories: names } : {}), ...(asked ? { permissions: asked } : {}) },
+    });
     return {
       status: 201,
       body: {

@@ -9,7 +9,11 @@ export const contentHandlers: Record<string, Handler> = {
     const file = await core.git.readFile(repo.owner.login, repo.name, ref, path);
     if (!file) throw new TwinError(404, 'Not Found');
     const accept = String(input.headers.accept ?? '');
-    if (accept.includes('.raw')) return { status: 200, raw: { text: file.content.toString('utf8'), contentType: 'application/vnd.github.v3.raw; charset=utf-8' } };
+    if (accept.includes('.raw'))
+      return {
+        status: 200,
+        raw: { text: file.content.toString('utf8'), contentType: 'application/vnd.github.v3.raw; charset=utf-8' },
+      };
     const url = `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/contents/${path}?ref=${encodeURIComponent(ref)}`;
     return {
       status: 200,

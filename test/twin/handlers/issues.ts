@@ -26,11 +26,18 @@ function addLabels(core: TwinCore, repo: TwinRepo, issue: TwinIssue, names: stri
     issue.labels.push(name);
     issue.updatedAt = new Date();
     const event = issue.pullRequest ? 'pull_request' : 'issues';
-    if (event === 'issues') core.emitIssue('issues', 'labeled', repo, issue, input, { label: labelJson(repo, label, core.urls) });
+    if (event === 'issues')
+      core.emitIssue('issues', 'labeled', repo, issue, input, { label: labelJson(repo, label, core.urls) });
   }
 }
 
-export function closeIssue(core: TwinCore, repo: TwinRepo, issue: TwinIssue, input: HandlerInput, reason: 'completed' | 'not_planned' = 'completed'): void {
+export function closeIssue(
+  core: TwinCore,
+  repo: TwinRepo,
+  issue: TwinIssue,
+  input: HandlerInput,
+  reason: 'completed' | 'not_planned' = 'completed',
+): void {
   if (issue.state === 'closed') return;
   issue.state = 'closed';
   issue.stateReason = reason;
@@ -70,7 +77,8 @@ export const issueHandlers: Record<string, Handler> = {
     checkBodyLength(input.body.body);
     const changes: Record<string, { from: string }> = {};
     if (typeof input.body.title === 'string' && input.body.title !== issue.title) changes.title = { from: issue.title };
-    if (typeof input.body.body === 'string' && input.body.body !== issue.body) changes.body = { from: issue.body ?? '' };
+    if (typeof input.body.body === 'string' && input.body.body !== issue.body)
+      changes.body = { from: issue.body ?? '' };
     if (typeof input.body.title === 'string') issue.title = input.body.title;
     if (typeof input.body.body === 'string') issue.body = input.body.body;
     // As GitHub does: an edit of the title or body is an `issues.edited` event with what it was before.
@@ -104,7 +112,8 @@ export const issueHandlers: Record<string, Handler> = {
     if (!label || !issue.labels.includes(name)) throw new TwinError(404, 'Label does not exist');
     issue.labels = issue.labels.filter((l) => l !== name);
     issue.updatedAt = new Date();
-    if (!issue.pullRequest) core.emitIssue('issues', 'unlabeled', repo, issue, input, { label: labelJson(repo, label, core.urls) });
+    if (!issue.pullRequest)
+      core.emitIssue('issues', 'unlabeled', repo, issue, input, { label: labelJson(repo, label, core.urls) });
     return { status: 200, body: issue.labels.map((n) => labelJson(repo, ensureLabel(core, repo, n), core.urls)) };
   },
 
@@ -142,7 +151,14 @@ export const issueHandlers: Record<string, Handler> = {
     const issue = core.issueFor(repo, input);
     checkBodyLength(input.body.body);
     const now = new Date();
-    const comment = { id: core.state.nextId(), issueNumber: issue.number, body: String(input.body.body), user: core.actingUser(input), createdAt: now, updatedAt: now };
+    const comment = {
+      id: core.state.nextId(),
+      issueNumber: issue.number,
+      body: String(input.body.body),
+      user: core.actingUser(input),
+      createdAt: now,
+      updatedAt: now,
+    };
     repo.comments.set(comment.id, comment);
     core.webhooks.send('issue_comment', {
       action: 'created',
@@ -160,7 +176,11 @@ export const issueHandlers: Record<string, Handler> = {
       .filter((c) => c.issueNumber === issue.number)
       .sort((a, b) => a.id - b.id)
       .map((c) => commentJson(repo, c, core.urls));
-    return paginate(items, input.query, `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/issues/${issue.number}/comments`);
+    return paginate(
+      items,
+      input.query,
+      `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/issues/${issue.number}/comments`,
+    );
   },
 
   'issues/get-comment': (core, input) => {
@@ -175,7 +195,11 @@ export const issueHandlers: Record<string, Handler> = {
     const comment = repo.comments.get(Number(input.params.comment_id));
     if (!comment) throw new TwinError(404, 'Not Found');
     const user = core.actingUser(input);
-    if (comment.user.login !== user.login && core.state.permissionOf(repo, user.login) !== 'admin' && input.actor?.kind !== 'installation') {
+    if (
+      comment.user.login !== user.login &&
+      core.state.permissionOf(repo, user.login) !== 'admin' &&
+      input.actor?.kind !== 'installation'
+    ) {
       throw new TwinError(403, 'You cannot edit this comment');
     }
     checkBodyLength(input.body.body);
@@ -226,15 +250,25 @@ export const issueHandlers: Record<string, Handler> = {
     const comment = repo.comments.get(Number(input.params.comment_id));
     if (!comment) throw new TwinError(404, 'Not Found');
     const items = (comment.reactions ?? []).map((r) => reactionJson(r, core.urls));
-    return paginate(items, input.query, `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/issues/comments/${comment.id}/reactions`);
+    return paginate(
+      items,
+      input.query,
+      `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/issues/comments/${comment.id}/reactions`,
+    );
   },
 
   'reactions/list-for-issue': (core, input) => {
     const repo = core.repoFor(input);
     const issue = core.issueFor(repo, input);
     const content = input.query.get('content');
-    const items = issue.reactions.filter((r) => !content || r.content === content).map((r) => reactionJson(r, core.urls));
-    return paginate(items, input.query, `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/issues/${issue.number}/reactions`);
+    const items = issue.reactions
+      .filter((r) => !content || r.content === content)
+      .map((r) => reactionJson(r, core.urls));
+    return paginate(
+      items,
+      input.query,
+      `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/issues/${issue.number}/reactions`,
+    );
   },
 
   'issues/list-dependencies-blocked-by': (core, input) => {
@@ -244,7 +278,11 @@ export const issueHandlers: Record<string, Handler> = {
       .map((number) => repo.issues.get(number))
       .filter((i): i is TwinIssue => i !== undefined)
       .map((i) => issueJson(repo, i, core.urls));
-    return paginate(items, input.query, `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/issues/${issue.number}/dependencies/blocked_by`);
+    return paginate(
+      items,
+      input.query,
+      `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/issues/${issue.number}/dependencies/blocked_by`,
+    );
   },
 
   'issues/add-blocked-by-dependency': (core, input) => {

@@ -10,8 +10,17 @@ async function renderPull(core: TwinCore, repo: TwinRepo, issue: TwinIssue) {
   if (!pull) throw new TwinError(404, 'Not Found');
   const headSha = (await core.git.branchSha(repo.owner.login, repo.name, pull.head)) ?? pull.mergeCommitSha ?? '';
   const baseSha = (await core.git.branchSha(repo.owner.login, repo.name, pull.base)) ?? '';
-  const reviewers = pull.requestedReviewers.map((login) => core.state.users.get(login)).filter((user) => user !== undefined);
-  const json = pullJson(repo, issue, { name: pull.head, sha: headSha }, { name: pull.base, sha: baseSha }, core.urls, reviewers);
+  const reviewers = pull.requestedReviewers
+    .map((login) => core.state.users.get(login))
+    .filter((user) => user !== undefined);
+  const json = pullJson(
+    repo,
+    issue,
+    { name: pull.head, sha: headSha },
+    { name: pull.base, sha: baseSha },
+    core.urls,
+    reviewers,
+  );
   if (headSha && baseSha && !pull.merged) {
     const stat = await core.git.diffStat(repo.owner.login, repo.name, baseSha, headSha);
     Object.assign(json, { additions: stat.additions, deletions: stat.deletions, changed_files: stat.files });
@@ -54,7 +63,11 @@ function reviewCommentJson(core: TwinCore, repo: TwinRepo, pull: TwinIssue, comm
     html_url: html,
     pull_request_url: `${repoUrl}/pulls/${pull.number}`,
     author_association: 'NONE',
-    _links: { self: { href: `${repoUrl}/pulls/comments/${comment.id}` }, html: { href: html }, pull_request: { href: `${repoUrl}/pulls/${pull.number}` } },
+    _links: {
+      self: { href: `${repoUrl}/pulls/comments/${comment.id}` },
+      html: { href: html },
+      pull_request: { href: `${repoUrl}/pulls/${pull.number}` },
+    },
   };
 }
 
@@ -80,7 +93,11 @@ export const pullHandlers: Record<string, Handler> = {
   'pulls/list-review-comments': (core, input) => {
     const repo = core.repoFor(input);
     const pull = pullFor(core, repo, input);
-    return paginate((pull.pullRequest?.reviewComments ?? []).map((c) => reviewCommentJson(core, repo, pull, c)), input.query, `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/pulls/${pull.number}/comments`);
+    return paginate(
+      (pull.pullRequest?.reviewComments ?? []).map((c) => reviewCommentJson(core, repo, pull, c)),
+      input.query,
+      `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/pulls/${pull.number}/comments`,
+    );
   },
 
   'pulls/create': async (core, input) => {
@@ -92,13 +109,30 @@ export const pullHandlers: Record<string, Handler> = {
     if (!(await core.git.branchSha(owner, repo.name, head)) || !(await core.git.branchSha(owner, repo.name, base))) {
       throw new TwinError(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'invalid', field: 'head' }]);
     }
-    const duplicate = [...repo.issues.values()].find((i) => i.state === 'open' && i.pullRequest?.head === head && i.pullRequest.base === base);
+    const duplicate = [...repo.issues.values()].find(
+      (i) => i.state === 'open' && i.pullRequest?.head === head && i.pullRequest.base === base,
+    );
     if (duplicate) {
-      throw new TwinError(422, 'Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${owner}:${head}.` }]);
+      throw new TwinError(422, 'Validation Failed', [
+        { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${owner}:${head}.` },
+      ]);
     }
-    const issue = core.openIssue(repo, input, { head, base, draft: input.body.draft === true, requestedReviewers: [], merged: false, mergedAt: null, mergeCommitSha: null });
+    const issue = core.openIssue(repo, input, {
+      head,
+      base,
+      draft: input.body.draft === true,
+      requestedReviewers: [],
+      merged: false,
+      mergedAt: null,
+      mergeCommitSha: null,
+    });
     const json = await renderPull(core, repo, issue);
-    core.webhooks.send('pull_request', { action: 'opened', number: issue.number, pull_request: json, ...core.envelope(repo, input) });
+    core.webhooks.send('pull_request', {
+      action: 'opened',
+      number: issue.number,
+      pull_request: json,
+      ...core.envelope(repo, input),
+    });
     return { status: 201, body: json };
   },
 
@@ -158,11 +192,15 @@ export const pullHandlers: Record<string, Handler> = {
     for (const login of reviewers) {
       // GitHub refuses reviewers who cannot read the repository, and the pull request's author.
       if (core.state.permissionOf(repo, login) === 'none' || login === issue.user.login) {
-        throw new TwinError(422, 'Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the repository.');
+        throw new TwinError(
+          422,
+          'Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the repository.',
+        );
       }
     }
     const pull = issue.pullRequest;
-    if (pull) for (const login of reviewers) if (!pull.requestedReviewers.includes(login)) pull.requestedReviewers.push(login);
+    if (pull)
+      for (const login of reviewers) if (!pull.requestedReviewers.includes(login)) pull.requestedReviewers.push(login);
     return { status: 201, body: await renderPull(core, repo, issue) };
   },
 
@@ -173,11 +211,15 @@ export const pullHandlers: Record<string, Handler> = {
     if (!pull || issue.state !== 'open') throw new TwinError(405, 'Pull Request is not mergeable');
     const user = core.actingUser(input);
     const method = typeof input.body.merge_method === 'string' ? input.body.merge_method : 'merge';
-    const title = typeof input.body.commit_title === 'string' ? input.body.commit_title : `Merge pull request #${issue.number} from ${repo.owner.login}/${pull.head}`;
+    const title =
+      typeof input.body.commit_title === 'string'
+        ? input.body.commit_title
+        : `Merge pull request #${issue.number} from ${repo.owner.login}/${pull.head}`;
     const sha = await core.git.merge(repo.owner.login, repo.name, {
       base: pull.base,
       head: pull.head,
-      message: method === 'squash' ? `${issue.title} (#${issue.number})\n\n${issue.body ?? ''}` : `${title}\n\n${issue.title}`,
+      message:
+        method === 'squash' ? `${issue.title} (#${issue.number})\n\n${issue.body ?? ''}` : `${title}\n\n${issue.title}`,
       squash: method !== 'merge',
       author: { name: user.login, email: `${user.id}+${user.login}@users.noreply.twin.invalid` },
     });
@@ -186,7 +228,12 @@ export const pullHandlers: Record<string, Handler> = {
     pull.mergedAt = new Date();
     pull.mergeCommitSha = sha;
     closeIssue(core, repo, issue, input);
-    core.webhooks.send('pull_request', { action: 'closed', number: issue.number, pull_request: await renderPull(core, repo, issue), ...core.envelope(repo, input) });
+    core.webhooks.send('pull_request', {
+      action: 'closed',
+      number: issue.number,
+      pull_request: await renderPull(core, repo, issue),
+      ...core.envelope(repo, input),
+    });
     if (pull.base === repo.defaultBranch) {
       for (const match of (issue.body ?? '').matchAll(CLOSING_KEYWORDS)) {
         const closed = repo.issues.get(Number(match[1]));

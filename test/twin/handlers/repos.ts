@@ -17,7 +17,9 @@ export const repoHandlers: Record<string, Handler> = {
     if (input.actor?.kind !== 'user') throw new TwinError(403, 'Resource not accessible by integration');
     const name = String(input.body.name);
     if (core.state.repo(owner.login, name)) {
-      throw new TwinError(422, 'Repository creation failed.', [{ resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' }]);
+      throw new TwinError(422, 'Repository creation failed.', [
+        { resource: 'Repository', code: 'custom', field: 'name', message: 'name already exists on this account' },
+      ]);
     }
     const repo = core.state.addRepo(owner, name);
     repo.description = typeof input.body.description === 'string' ? input.body.description : null;
@@ -49,7 +51,20 @@ export const repoHandlers: Record<string, Handler> = {
     const permission = roleName === 'maintain' ? 'write' : roleName === 'triage' ? 'read' : roleName;
     return {
       status: 200,
-      body: { permission, role_name: roleName, user: { ...userJson(user, core.urls), permissions: { admin: permission === 'admin', maintain: roleName === 'maintain' || permission === 'admin', push: permission === 'write' || permission === 'admin', triage: roleName !== 'none', pull: roleName !== 'none' } } },
+      body: {
+        permission,
+        role_name: roleName,
+        user: {
+          ...userJson(user, core.urls),
+          permissions: {
+            admin: permission === 'admin',
+            maintain: roleName === 'maintain' || permission === 'admin',
+            push: permission === 'write' || permission === 'admin',
+            triage: roleName !== 'none',
+            pull: roleName !== 'none',
+          },
+        },
+      },
     };
   },
 };
