@@ -17,7 +17,7 @@ import { Redactor } from '../src/log/redact.ts';
 import { Runner } from '../src/runner/execute.ts';
 import { authorizationHeader } from '../src/runner/git.ts';
 import { RepoCache } from '../src/runner/repo-cache.ts';
-import type { RepoRef } from '../src/store/records.ts';
+import type { RepoRef } from '../src/domain/run.ts';
 import { GitHubTwin } from '../test/twin/index.ts';
 
 const FILES = Number(process.env.BENCH_FILES ?? 20_000);

@@ -15,7 +15,8 @@ import { startOfUtcDay, type DailySpend } from './scheduler/budget.ts';
 import { batchReport } from './scheduler/report.ts';
 import { schedule, type IssueFact, type PlanItem } from './scheduler/schedule.ts';
 import type { BatchStore } from './store/batches.ts';
-import type { RepoRef, RunRecord, Store } from './store/records.ts';
+import type { Store } from './store/records.ts';
+import type { RepoRef, RunRecord } from './domain/run.ts';
 
 export interface PlanDeps {
   store: Store;

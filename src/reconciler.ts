@@ -12,7 +12,8 @@ import type { JobEngine } from './queue/jobs.ts';
 import { killMachineOrphans, killOrphanedRuns } from './runner/orphans.ts';
 import { reconcile, type Repair } from './scheduler/reconcile.ts';
 import type { GitHubRecords } from './store/github-records.ts';
-import type { RunRecord, Store } from './store/records.ts';
+import type { Store } from './store/records.ts';
+import type { RunRecord } from './domain/run.ts';
 
 /** How long after a run ended its status may still be on its way (the status interval, and then some). */
 const UNWRITTEN_GRACE_MS = 10_000;

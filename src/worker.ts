@@ -2,13 +2,13 @@
  * The run job: where the runner (worktrees, processes) and the GitHub side (comments, pull
  * requests) meet, through the run record. Every run that starts here ends in a terminal state.
  */
-import { statfs } from 'node:fs/promises';
+import { diskRoom } from './runner/disk.ts';
 import { hostname } from 'node:os';
 import { DEFAULT_STALL_TIMEOUT, type AgentCatalogue } from './config/agents.ts';
 import { configOfRun, defaultRepoConfig, resolveAgent, type RepoConfig } from './config/repo.ts';
 import type { ClientFactory, GitHubClient, RunToken, TokenSource } from './github/client.ts';
 import { reportFinished } from './github/report.ts';
-import { formatDuration } from './github/status-comment.ts';
+import { formatDuration } from './domain/duration.ts';
 import type { StatusReporter } from './github/status-reporter.ts';
 import { agentOfLabel } from './github/trigger.ts';
 import type { GitHubRecords } from './store/github-records.ts';
@@ -17,8 +17,10 @@ import type { Redactor } from './log/redact.ts';
 import type { RunDelivery } from './queue/jobs.ts';
 import { runBudget, startOfUtcDay } from './scheduler/budget.ts';
 import { LogShipper, type ObservabilityStore } from './store/observability.ts';
-import { failedOutcome, type RunOutcome, type Runner } from './runner/execute.ts';
-import type { RunRecord, Store } from './store/records.ts';
+import type { Runner } from './runner/execute.ts';
+import { failedOutcome, type RunOutcome } from './domain/outcome.ts';
+import type { Store } from './store/records.ts';
+import type { RunRecord } from './domain/run.ts';
 import type { Metrics } from './web/metrics.ts';
 
 export interface RunWorkerDeps {
@@ -113,11 +115,6 @@ export const WORKER_ID = `${hostname()}:${process.pid}`;
 
 const DEFAULT_CONFIG = defaultRepoConfig();
 
-async function freeDiskBytes(dir: string): Promise<number> {
-  const stats = await statfs(dir);
-  return stats.bavail * stats.bsize;
-}
-
 export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps): Promise<RunRecord | undefined> {
   const { runId } = delivery;
   if (delivery.retryCount > 0) {
@@ -128,8 +125,9 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
       deps.log.warn({ run: runId, attempt: resumed.attempt }, 'retrying an interrupted run');
     }
   }
-  const free = await freeDiskBytes(deps.dataDir);
-  if (free < deps.minFreeDiskBytes) {
+  const room = await diskRoom(deps.dataDir, deps.minFreeDiskBytes);
+  const free = room.freeBytes;
+  if (!room.enough) {
     const run = await deps.store.getRun(runId);
     if (!run || run.state !== 'queued') return undefined;
     const reason = `waits for disk space: ${Math.round(free / 1024 / 1024)} MiB free where Switchyard keeps worktrees, ${Math.round(deps.minFreeDiskBytes / 1024 / 1024)} MiB needed. It starts by itself once there is room.`;

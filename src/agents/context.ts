@@ -1,5 +1,5 @@
 /** The files that tell an agent (and a person looking at the worktree) what the run is about. */
-import type { IssueSnapshot, RepoRef } from '../store/records.ts';
+import type { IssueSnapshot, RepoRef } from '../domain/run.ts';
 import { stripHidden } from './untrusted.ts';
 
 export interface RunContext {

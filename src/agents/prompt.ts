@@ -4,7 +4,7 @@
  * issue and the comments of people with write access, fenced and labelled as untrusted text
  * with hidden HTML comments and invisible characters removed.
  */
-import type { IssueSnapshot, PromptComment, RepoRef } from '../store/records.ts';
+import type { IssueSnapshot, PromptComment, RepoRef } from '../domain/run.ts';
 import { stripHidden } from './untrusted.ts';
 
 /** Files in which repositories tell coding agents how to work in them. */

@@ -7,15 +7,7 @@
  */
 import { formatUsd } from '../scheduler/budget.ts';
 import type { AgentOutput } from './presets.ts';
-
-export interface AgentUsage {
-  inputTokens: number;
-  outputTokens: number;
-  /** Conversation turns, where the agent counts them. */
-  turns?: number | undefined;
-  /** In US dollars, at the provider's list price, where the agent reports it. */
-  costUsd?: number | undefined;
-}
+import type { AgentUsage } from '../domain/run.ts';
 
 export interface AgentReport {
   summary: string | undefined;

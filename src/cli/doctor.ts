@@ -5,7 +5,8 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, statfs } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
+import { diskRoom } from '../runner/disk.ts';
 import { delimiter, join } from 'node:path';
 import { createAppAuth } from '@octokit/auth-app';
 import { request } from '@octokit/request';
@@ -122,11 +123,9 @@ export async function doctor(settings: ServerSettings): Promise<Check[]> {
   checks.push(
     await run('disk', async () => {
       await mkdir(settings.dataDir, { recursive: true });
-      const stats = await statfs(settings.dataDir);
-      const free = stats.bavail * stats.bsize;
-      const text = `${Math.round(free / 1024 / 1024)} MiB free in ${settings.dataDir}, ${Math.round(settings.minFreeDiskBytes / 1024 / 1024)} MiB needed`;
-      if (free < settings.minFreeDiskBytes) throw new Error(text);
-      return text;
+      const room = await diskRoom(settings.dataDir, settings.minFreeDiskBytes);
+      if (!room.enough) throw new Error(room.sentence);
+      return room.sentence;
     }),
   );
   for (const [name, agent] of Object.entries(settings.agents))

@@ -2,15 +2,15 @@
  * The operator's agent catalogue: which agents exist and the exact command of each.
  * Repositories choose among these; they cannot add executables.
  */
-import ms from 'ms';
+import { parseDuration } from '../domain/duration.ts';
 import { z } from 'zod';
 import { PRESET_NAMES } from '../agents/presets.ts';
 
 /** A duration given as milliseconds or as text such as `90s`, `10m`, `1h`. */
 export const duration = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
   if (typeof value === 'number') return value;
-  const parsed = ms(value as ms.StringValue);
-  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
+  const parsed = parseDuration(value);
+  if (parsed === undefined || parsed <= 0) {
     ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (try 90s, 10m or 1h)` });
     return z.NEVER;
   }

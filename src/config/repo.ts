@@ -3,7 +3,7 @@
  * `_extends` from an organization's `.github` repository works) and validated with zod. An
  * invalid file is reported with the key path and the problem; nothing runs.
  */
-import ms from 'ms';
+import { parseDuration } from '../domain/duration.ts';
 import { z } from 'zod';
 import type { GitHubClient } from '../github/client.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
@@ -13,8 +13,8 @@ export const REPO_CONFIG_PATH = '.github/switchyard.yml';
 /** A duration of zero or more: `0`, `500ms`, `10s`, `2m`, or milliseconds. */
 const window = z.union([z.number().int().min(0), z.string()]).transform((value, ctx) => {
   if (typeof value === 'number') return value;
-  const parsed = value.trim() === '0' ? 0 : ms(value as ms.StringValue);
-  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) {
+  const parsed = parseDuration(value);
+  if (parsed === undefined) {
     ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (try 0, 10s or 2m)` });
     return z.NEVER;
   }

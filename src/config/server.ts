@@ -3,10 +3,10 @@
  * server config file (`SWITCHYARD_CONFIG`, YAML). Validated once at start; a bad value stops
  * the process with the variable's name and the problem.
  */
+import { parseDuration } from '../domain/duration.ts';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import ms from 'ms';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { agentCatalogue, DEFAULT_AGENTS, type AgentCatalogue } from './agents.ts';
@@ -232,8 +232,8 @@ export function loadServerSettings(env: NodeJS.ProcessEnv = process.env): Server
 }
 
 function durationSetting(name: string, value: string): number {
-  const parsed = value.trim() === '0' ? 0 : ms(value as ms.StringValue);
-  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) {
+  const parsed = parseDuration(value);
+  if (parsed === undefined) {
     throw new SettingsError(`Invalid server settings:\n${name}: "${value}" is not a duration (try 0, 10s or 1m)`);
   }
   return parsed;

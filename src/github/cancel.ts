@@ -1,7 +1,8 @@
 /** The cancel job: a run that has not started ends at once; a running one is flagged for its worker. */
 import type { Logger } from '../log/logger.ts';
 import type { CancelJob } from '../queue/jobs.ts';
-import type { RunRecord, Store } from '../store/records.ts';
+import type { Store } from '../store/records.ts';
+import type { RunRecord } from '../domain/run.ts';
 import type { StatusReporter } from './status-reporter.ts';
 
 export interface CancelDeps {

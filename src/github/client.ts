@@ -2,7 +2,7 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { request } from '@octokit/request';
 import type { ProbotOctokit } from 'probot';
-import type { RepoRef } from '../store/records.ts';
+import type { RepoRef } from '../domain/run.ts';
 
 export type GitHubClient = InstanceType<typeof ProbotOctokit>;
 

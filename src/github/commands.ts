@@ -7,14 +7,8 @@
 import type { Logger } from '../log/logger.ts';
 import type { CancelJob, CommandJob } from '../queue/jobs.ts';
 import { planOverview } from '../scheduler/overview.ts';
-import {
-  LIVE_STATES,
-  type IssueSnapshot,
-  type PromptComment,
-  type RunRecord,
-  type RunTrigger,
-  type Store,
-} from '../store/records.ts';
+import type { Store } from '../store/records.ts';
+import { LIVE_STATES, type IssueSnapshot, type PromptComment, type RunRecord, type RunTrigger } from '../domain/run.ts';
 import { readIssueComments, readReviewComments } from './comments.ts';
 import type { RepoDashboards } from './repo-dashboard.ts';
 import { repoParams, type ClientFactory, type GitHubClient } from './client.ts';

@@ -2,7 +2,7 @@
  * The issue's comments an agent may read: those of people with write access only. Anyone can
  * comment on a public issue; only people who could have started the run may steer it.
  */
-import type { PromptComment, RepoRef } from '../store/records.ts';
+import type { PromptComment, RepoRef } from '../domain/run.ts';
 import { repoParams, type GitHubClient } from './client.ts';
 import { parseCommand } from './command-line.ts';
 import { fetchPermission } from './permissions.ts';

@@ -13,11 +13,12 @@ import {
 } from '../config/repo.ts';
 import type { Logger } from '../log/logger.ts';
 import type { PlanJob } from '../queue/jobs.ts';
-import { runBranch } from '../runner/branch.ts';
+import { runBranch } from '../domain/branch.ts';
 import { DEFAULT_PRIORITY } from '../scheduler/schedule.ts';
 import type { BatchStore } from '../store/batches.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
-import type { PromptComment, RunRecord, RunTrigger, Store } from '../store/records.ts';
+import type { Store } from '../store/records.ts';
+import type { PromptComment, RunRecord, RunTrigger } from '../domain/run.ts';
 import { repoParams, type ClientFactory } from './client.ts';
 import { readIssueComments } from './comments.ts';
 import { ensureLabels, labelSpecs } from './labels.ts';

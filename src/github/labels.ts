@@ -14,7 +14,7 @@ import {
 } from '../config/repo.ts';
 import type { Logger } from '../log/logger.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
-import type { RepoRef } from '../store/records.ts';
+import type { RepoRef } from '../domain/run.ts';
 import { statusOf, type ClientFactory, type GitHubClient } from './client.ts';
 import { AGENT_LABEL_PREFIX } from './trigger.ts';
 

@@ -1,5 +1,5 @@
 /** Who may trigger: people with write, maintain or admin access to the repository. */
-import type { RepoRef } from '../store/records.ts';
+import type { RepoRef } from '../domain/run.ts';
 import { repoParams, statusOf, type GitHubClient } from './client.ts';
 
 export type PermissionDecision = { allowed: true } | { allowed: false; permission: string };

@@ -1,10 +1,12 @@
 /** The pull request of a run: one per issue branch, opened once and updated by later runs. */
-import type { DiffStat, RepoRef } from '../store/records.ts';
+import type { DiffStat, RepoRef } from '../domain/run.ts';
 import { renderTitle } from '../config/repo.ts';
 import { repoParams, statusOf, type GitHubClient } from './client.ts';
-import { checksTable, formatDuration, type CheckView } from './status-comment.ts';
+import { checksTable, type CheckView } from './status-comment.ts';
+import { formatDuration } from '../domain/duration.ts';
 import { defuseMentions, stripInvisible } from '../agents/untrusted.ts';
-import { describeUsage, type AgentUsage } from '../agents/report.ts';
+import { describeUsage } from '../agents/report.ts';
+import type { AgentUsage } from '../domain/run.ts';
 
 export interface PullRequestInput {
   repo: RepoRef;

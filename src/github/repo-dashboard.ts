@@ -9,9 +9,10 @@ import { createHash } from 'node:crypto';
 import { parseRepoConfig } from '../config/repo.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../store/db.ts';
-import type { RunRecord, Store } from '../store/records.ts';
+import type { Store } from '../store/records.ts';
+import type { RunRecord } from '../domain/run.ts';
 import { repoParams, statusOf, type ClientFactory } from './client.ts';
-import { formatDuration } from './status-comment.ts';
+import { formatDuration } from '../domain/duration.ts';
 
 export const DASHBOARD_MARKER = '<!-- switchyard:dashboard -->';
 export const DASHBOARD_TITLE = 'Switchyard Dashboard';

@@ -5,8 +5,9 @@
  */
 import type { RepoConfig } from '../config/repo.ts';
 import type { Logger } from '../log/logger.ts';
-import type { RunOutcome } from '../runner/execute.ts';
-import type { RunRecord, Store } from '../store/records.ts';
+import type { RunOutcome } from '../domain/outcome.ts';
+import type { Store } from '../store/records.ts';
+import type { RunRecord } from '../domain/run.ts';
 import { repoParams, statusOf, type GitHubClient } from './client.ts';
 import { openOrUpdatePullRequest, type PullRequestRef } from './pull-request.ts';
 import { runPageUrl } from './status-comment.ts';

@@ -2,9 +2,12 @@
  * The status comment's text: one per issue, found again by a hidden marker. It is a view of the
  * issue's newest run record, so whoever writes it last writes the newest state.
  */
-import { describeUsage, type AgentUsage } from '../agents/report.ts';
+import type { CheckRecord } from '../domain/run.ts';
+import { formatDuration } from '../domain/duration.ts';
+import { describeUsage } from '../agents/report.ts';
+import type { AgentUsage } from '../domain/run.ts';
 import { defuseMentions } from '../agents/untrusted.ts';
-import { LIVE_STATES, type DiffStat, type PullRequestState, type RunRecord, type RunState } from '../store/records.ts';
+import { LIVE_STATES, type DiffStat, type PullRequestState, type RunRecord, type RunState } from '../domain/run.ts';
 
 export const STATUS_MARKER = '<!-- switchyard:status -->';
 
@@ -49,12 +52,7 @@ export interface StatusView {
   summary?: string | undefined;
 }
 
-export interface CheckView {
-  command: string;
-  passed: boolean;
-  timedOut: boolean;
-  durationMs: number;
-}
+export type CheckView = CheckRecord;
 
 /** A Markdown table of check results. */
 export function checksTable(checks: readonly CheckView[]): string {
@@ -75,13 +73,6 @@ const HEADLINE: Record<RunState, string> = {
   stalled: '💤 **Stalled**',
   cancelled: '🛑 **Cancelled**',
 };
-
-export function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes} min ${seconds} s`;
-}
 
 /** `text` as inline code that no backtick in it can close early. */
 function codeSpan(text: string): string {

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { parseRepoConfig, type StatusLabelNames } from '../config/repo.ts';
 import type { Logger } from '../log/logger.ts';
 import type { GitHubRecords, StatusRow } from '../store/github-records.ts';
-import type { RunRecord, Store } from '../store/records.ts';
+import type { Store } from '../store/records.ts';
+import type { RunRecord } from '../domain/run.ts';
 import { repoParams, statusOf, type ClientFactory, type GitHubClient } from './client.ts';
 import { isStatusComment, renderStatus, statusViewOf } from './status-comment.ts';
 

@@ -2,7 +2,7 @@
  * From an `issues.labeled` payload to a trigger, or to the reason it is not one. Pure: the
  * decisions that need GitHub (permission) or replies (unknown agent) happen in the intake job.
  */
-import type { IssueSnapshot, RepoRef, RunTrigger } from '../store/records.ts';
+import type { IssueSnapshot, RepoRef, RunTrigger } from '../domain/run.ts';
 
 export const AGENT_LABEL_PREFIX = 'agent:';
 

@@ -5,7 +5,8 @@
 import type { Context } from 'probot';
 import type { Logger } from '../log/logger.ts';
 import type { CancelJob, CommandJob, IntakeJob, PlanJob, SetupJob } from '../queue/jobs.ts';
-import type { PullRequestState, Store } from '../store/records.ts';
+import type { Store } from '../store/records.ts';
+import type { PullRequestState } from '../domain/run.ts';
 import { parseCommand } from './command-line.ts';
 import { isDashboardBody, tickedRetries } from './repo-dashboard.ts';
 import type { StatusTarget } from './status-reporter.ts';

@@ -10,7 +10,7 @@ import { PgBoss, type Job, type JobResult, type QueueOptions } from 'pg-boss';
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../store/db.ts';
 import type { RunJobView } from '../scheduler/reconcile.ts';
-import type { IssueSnapshot, RepoRef, RunTrigger } from '../store/records.ts';
+import type { IssueSnapshot, RepoRef, RunTrigger } from '../domain/run.ts';
 
 export const QUEUES = {
   intake: 'switchyard-intake',

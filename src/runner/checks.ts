@@ -1,13 +1,6 @@
 /** The repository's checks, run after the agent in the same worktree and sandbox. */
+import type { CheckResult } from '../domain/run.ts';
 import { runProcess } from './process.ts';
-
-export interface CheckResult {
-  command: string;
-  passed: boolean;
-  exitCode: number | undefined;
-  timedOut: boolean;
-  durationMs: number;
-}
 
 export interface CheckOptions {
   cwd: string;

@@ -8,17 +8,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { contextMarkdown, runContext } from '../agents/context.ts';
 import { extractDiff } from '../agents/diff.ts';
-import { reportReader, type AgentReport, type AgentUsage, type ReportReader } from '../agents/report.ts';
+import { reportReader, type AgentReport, type ReportReader } from '../agents/report.ts';
+import type { AgentUsage } from '../domain/run.ts';
 import { overBudgetReason, type RunBudget } from '../scheduler/budget.ts';
 import { launchFor, type Launch, type LaunchContext } from '../agents/launch.ts';
 import { INSTRUCTION_FILES, MAX_INSTRUCTION_BYTES, renderPrompt } from '../agents/prompt.ts';
 import type { AgentDefinition } from '../config/agents.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
-import type { DiffStat, IssueSnapshot, PromptComment, RepoRef } from '../store/records.ts';
+import type { DiffStat, IssueSnapshot, PromptComment, RepoRef } from '../domain/run.ts';
 import { commitMessage, diffStat } from './commit.ts';
 import type { GitIdentity } from './git.ts';
-import { runChecks, type CheckResult } from './checks.ts';
+import { runChecks } from './checks.ts';
+import { failedOutcome, type RunOutcome } from '../domain/outcome.ts';
+import type { CheckResult } from '../domain/run.ts';
 import { judge, notStarted } from './judge.ts';
 import { runProcess, type ProcessResult } from './process.ts';
 import { SWITCHYARD_DIR, type PreparedWorktree, type RepoCache } from './repo-cache.ts';
@@ -64,35 +67,6 @@ export interface RunRequest {
   /** Ends the agent (and the checks) when aborted: a cancel. */
   signal?: AbortSignal;
   log: Logger;
-}
-
-export type TerminalState = 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled';
-
-export interface RunOutcome {
-  state: TerminalState;
-  /** Why the run did not succeed, in a sentence for the status comment. */
-  reason: string | undefined;
-  /** The agent changed files and they were committed. */
-  changed: boolean;
-  /** The branch was pushed (also for a failed run that changed files: work is never thrown away). */
-  pushed: boolean;
-  baseSha: string | undefined;
-  commitSha: string | undefined;
-  diffStat: DiffStat | undefined;
-  agentMs: number;
-  /** The last lines of the agent's output, redacted. */
-  logTail: string;
-  checks: CheckResult[];
-  /** The run's full output, redacted and capped. */
-  logFile: string | undefined;
-  /** The agent's final message, redacted, for the pull request. */
-  summary: string | undefined;
-  /** Changed files left out of the commit (workflows). */
-  refused: string[];
-  /** Destinations (`host:port`) the egress proxy refused. */
-  blocked: string[];
-  /** Tokens, turns and cost, where the agent reports them. */
-  usage?: AgentUsage | undefined;
 }
 
 export interface RunnerOptions {
@@ -416,26 +390,6 @@ export class Runner {
     while (lines.length && lines[lines.length - 1] === '') lines.pop();
     return lines.slice(-LOG_TAIL_LINES).join('\n');
   }
-}
-
-/** An outcome that records nothing but a failure and its reason; the runner fills in the rest. */
-export function failedOutcome(reason: string | undefined): RunOutcome {
-  return {
-    state: 'failed',
-    reason,
-    changed: false,
-    pushed: false,
-    baseSha: undefined,
-    commitSha: undefined,
-    diffStat: undefined,
-    agentMs: 0,
-    logTail: '',
-    checks: [],
-    logFile: undefined,
-    summary: undefined,
-    refused: [],
-    blocked: [],
-  };
 }
 
 /** The repository's instruction files for agents, as the checkout has them. */

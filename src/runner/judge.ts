@@ -1,5 +1,6 @@
 /** How an agent's process ended, in the words of the status comment. */
-import type { RunOutcome, RunRequest } from './execute.ts';
+import type { RunRequest } from './execute.ts';
+import type { RunOutcome } from '../domain/outcome.ts';
 import type { ProcessResult } from './process.ts';
 
 function formatSeconds(ms: number): string {

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { RepoRef } from '../store/records.ts';
+import type { RepoRef } from '../domain/run.ts';
 import { trustedGit, type GitIdentity } from './git.ts';
 import { snapshot } from './snapshot.ts';
 

@@ -7,6 +7,7 @@
  * (estimated from history), then age. There are no level-by-level barriers: a run starts the
  * moment its dependencies are satisfied and a slot is free.
  */
+import type { TerminalState } from '../domain/run.ts';
 import { dailyBudgetWait, type DailySpend } from './budget.ts';
 import { overlap } from './files.ts';
 import { buildGraph, formatCycle, type DependencyGraph } from './graph.ts';
@@ -40,7 +41,7 @@ export interface IssueFact {
   /** The latest finished run of that issue, if Switchyard ran one. */
   lastRun?:
     | {
-        state: 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled';
+        state: TerminalState;
         branch: string;
         pullRequest: number | null;
       }

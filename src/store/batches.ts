@@ -1,6 +1,6 @@
 /** Batches: the runs whose triggers arrived within one batching window for one repository. */
 import type { Database } from './db.ts';
-import type { RunRecord } from './records.ts';
+import type { RunRecord } from '../domain/run.ts';
 
 export interface Batch {
   id: string;

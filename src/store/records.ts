@@ -2,16 +2,13 @@
 import type { Database } from './db.ts';
 import {
   LIVE_STATES,
-  toRun,
   type PromptComment,
   type PullRequestState,
   type RunOutcomeFields,
   type RunRecord,
-  type RunRow,
   type RunTrigger,
-} from './run-record.ts';
-
-export * from './run-record.ts';
+} from '../domain/run.ts';
+import { toRun, type RunRow } from './run-row.ts';
 
 export class Store {
   readonly #db: Database;

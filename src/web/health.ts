@@ -3,7 +3,7 @@
  * `/healthz` answers 200 when every check passes and 503 naming the failing ones otherwise, so
  * a load balancer or a container runtime takes an unhealthy process out.
  */
-import { statfs } from 'node:fs/promises';
+import { diskRoom } from '../runner/disk.ts';
 import type { Roles } from '../service.ts';
 import { pingDatabase, type Queryable } from '../store/db.ts';
 
@@ -37,12 +37,8 @@ export async function checkHealth(options: HealthOptions): Promise<HealthReport>
     checks.database = { ok: false, detail: `${options.db.kind}: ${(error as Error).message}` };
   }
   if (options.roles.worker && options.disk) {
-    const stats = await statfs(options.disk.dir).catch(() => undefined);
-    const free = stats ? stats.bavail * stats.bsize : 0;
-    checks.disk = {
-      ok: free >= options.disk.minFreeBytes,
-      detail: `${Math.round(free / 1024 / 1024)} MiB free in ${options.disk.dir}, ${Math.round(options.disk.minFreeBytes / 1024 / 1024)} MiB needed`,
-    };
+    const room = await diskRoom(options.disk.dir, options.disk.minFreeBytes);
+    checks.disk = { ok: room.enough, detail: room.sentence };
   }
   return {
     ok: Object.values(checks).every((check) => check.ok),

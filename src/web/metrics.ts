@@ -5,8 +5,9 @@
  * cost. Counters count what this process did; gauges read the database at scrape time.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AgentUsage } from '../agents/report.ts';
-import type { RunRecord, Store } from '../store/records.ts';
+import type { AgentUsage } from '../domain/run.ts';
+import type { Store } from '../store/records.ts';
+import type { RunRecord } from '../domain/run.ts';
 
 export class Metrics {
   readonly registry = new Registry();

@@ -1,6 +1,6 @@
 /** Batches planned by the scheduler: dependencies, merges, stacked branches, cycles and config errors. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/store/records.ts';
+import type { RunRecord } from '../../src/domain/run.ts';
 import { newFileDiff, pushFiles } from '../support/git.ts';
 import {
   addLabel,

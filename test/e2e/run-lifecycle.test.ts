@@ -1,6 +1,6 @@
 /** How runs end, as a maintainer sees it: timeouts, cancels, kept work, and a full disk. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/store/records.ts';
+import type { RunRecord } from '../../src/domain/run.ts';
 import { processesUnder } from '../support/processes.ts';
 import {
   addLabel,

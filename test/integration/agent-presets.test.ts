@@ -12,7 +12,7 @@ import { agentDefinition } from '../../src/config/agents.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { Runner } from '../../src/runner/execute.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
-import type { RepoRef } from '../../src/store/records.ts';
+import type { RepoRef } from '../../src/domain/run.ts';
 import { runRequest } from '../support/run-request.ts';
 import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
 

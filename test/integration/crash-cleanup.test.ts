@@ -7,7 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killMachineOrphans, killOrphanedRuns } from '../../src/runner/orphans.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
-import type { RepoRef } from '../../src/store/records.ts';
+import type { RepoRef } from '../../src/domain/run.ts';
 import { processesUnder } from '../support/processes.ts';
 import { eventually } from '../support/stack.ts';
 import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';

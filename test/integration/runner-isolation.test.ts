@@ -11,7 +11,7 @@ import { Runner, type RunRequest } from '../../src/runner/execute.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
 import { RunLog } from '../../src/runner/run-log.ts';
 import { checkSandbox, type SandboxCheck, type SandboxKind } from '../../src/runner/sandbox.ts';
-import type { RepoRef } from '../../src/store/records.ts';
+import type { RepoRef } from '../../src/domain/run.ts';
 import { runRequest } from '../support/run-request.ts';
 import { processesUnder } from '../support/processes.ts';
 import type { GitHubTwin } from '../twin/index.ts';

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RepoRef } from '../../src/store/records.ts';
+import type { RepoRef } from '../../src/domain/run.ts';
 import { GitHubTwin } from '../twin/index.ts';
 import { pushFiles } from './git.ts';
 

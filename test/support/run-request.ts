@@ -2,7 +2,7 @@
 import { pino } from 'pino';
 import { agentDefinition } from '../../src/config/agents.ts';
 import type { RunRequest } from '../../src/runner/execute.ts';
-import type { RepoRef } from '../../src/store/records.ts';
+import type { RepoRef } from '../../src/domain/run.ts';
 
 export function runRequest(
   repo: RepoRef,

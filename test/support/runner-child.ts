@@ -5,7 +5,7 @@
 import { Redactor } from '../../src/log/redact.ts';
 import { Runner } from '../../src/runner/execute.ts';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
-import type { RepoRef } from '../../src/store/records.ts';
+import type { RepoRef } from '../../src/domain/run.ts';
 import { runRequest } from './run-request.ts';
 
 interface ChildInput {

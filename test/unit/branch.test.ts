@@ -1,6 +1,6 @@
 import { execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { runBranch, slugify } from '../../src/runner/branch.ts';
+import { runBranch, slugify } from '../../src/domain/branch.ts';
 
 function isValidRef(name: string): boolean {
   return execaSync('git', ['check-ref-format', `refs/heads/${name}`], { reject: false }).exitCode === 0;

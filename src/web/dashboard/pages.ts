@@ -3,8 +3,8 @@
  * an agent is escaped; the pages carry no third-party script or style.
  */
 import { describeUsage } from '../../agents/report.ts';
-import { formatDuration } from '../../github/status-comment.ts';
-import { LIVE_STATES, type RunRecord, type RunState } from '../../store/records.ts';
+import { formatDuration } from '../../domain/duration.ts';
+import { LIVE_STATES, type RunRecord, type RunState } from '../../domain/run.ts';
 import type { WorkerRecord } from '../../store/observability.ts';
 import { assignLanes, layoutGraph } from './layout.ts';
 

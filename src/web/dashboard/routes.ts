@@ -16,7 +16,8 @@ import type { Logger } from '../../log/logger.ts';
 import type { ObservabilityStore } from '../../store/observability.ts';
 import { randomUUID } from 'node:crypto';
 import type { CancelJob, CommandJob } from '../../queue/jobs.ts';
-import { LIVE_STATES, type RunRecord, type Store } from '../../store/records.ts';
+import type { Store } from '../../store/records.ts';
+import { LIVE_STATES, type RunRecord } from '../../domain/run.ts';
 import { loginPage, overviewPage, page, runPage } from './pages.ts';
 import {
   isOperatorToken,

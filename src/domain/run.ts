@@ -1,9 +1,27 @@
-/** The run record: what a run is, as the rest of Switchyard sees it, and its row in the database. */
-import type { AgentUsage } from '../agents/report.ts';
+/** The run record: what a run is, as the rest of Switchyard sees it (its row is the store's). */
+
+/** Tokens, turns and cost, as an agent reported them. */
+export interface AgentUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Conversation turns, where the agent counts them. */
+  turns?: number | undefined;
+  /** In US dollars, at the provider's list price, where the agent reports it. */
+  costUsd?: number | undefined;
+}
+
 export type RunState =
   'queued' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled';
 
+/** A run that has ended: it stays in this state. */
+export type TerminalState = Exclude<RunState, 'queued' | 'waiting' | 'running'>;
+
 export const LIVE_STATES: readonly RunState[] = ['queued', 'waiting', 'running'];
+
+/** Whether a run is still queued, waiting or running. */
+export function isLive(state: RunState): state is 'queued' | 'waiting' | 'running' {
+  return LIVE_STATES.includes(state);
+}
 
 export interface RepoRef {
   owner: string;
@@ -41,6 +59,11 @@ export interface CheckRecord {
   passed: boolean;
   timedOut: boolean;
   durationMs: number;
+}
+
+/** One check as it ran: the record, with the command's exit code. */
+export interface CheckResult extends CheckRecord {
+  exitCode: number | undefined;
 }
 
 /** What happened to a run's pull request after it was opened. */
@@ -123,7 +146,7 @@ export interface RunRecord {
 }
 
 export interface RunOutcomeFields {
-  state: Exclude<RunState, 'queued' | 'waiting' | 'running'>;
+  state: TerminalState;
   reason?: string | null;
   logTail?: string | null;
   diffStat?: DiffStat | null;
@@ -133,84 +156,4 @@ export interface RunOutcomeFields {
   keptBranch?: boolean;
   usage?: AgentUsage | null;
   summary?: string | null;
-}
-
-export interface RunRow {
-  id: string;
-  repo: string;
-  issue_number: number;
-  installation_id: string | number;
-  agent: string;
-  state: RunState;
-  attempt: number;
-  branch: string;
-  trigger: RunTrigger;
-  comment_id: string | number | null;
-  pull_request_number: number | null;
-  pull_request_url: string | null;
-  reason: string | null;
-  log_tail: string | null;
-  diff_stat: DiffStat | null;
-  agent_ms: number | null;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-  batch_id: string | null;
-  priority: number;
-  base_branch: string | null;
-  waiting_reason: string | null;
-  dispatched_at: Date | null;
-  depends_on: number[] | null;
-  foreign_dependencies: string[] | null;
-  dependencies_read_at: Date | null;
-  config: unknown;
-  kept_branch: boolean | null;
-  pull_request_state: PullRequestState | null;
-  comments: PromptComment[] | null;
-  checks: CheckRecord[] | null;
-  progress: string | null;
-  rescued_branch: string | null;
-  usage: AgentUsage | null;
-  summary: string | null;
-}
-
-export function toRun(row: RunRow): RunRecord {
-  return {
-    id: row.id,
-    repo: row.repo,
-    issueNumber: row.issue_number,
-    installationId: Number(row.installation_id),
-    agent: row.agent,
-    state: row.state,
-    attempt: row.attempt,
-    branch: row.branch,
-    trigger: row.trigger,
-    commentId: row.comment_id === null ? null : Number(row.comment_id),
-    pullRequestNumber: row.pull_request_number,
-    pullRequestUrl: row.pull_request_url,
-    reason: row.reason,
-    logTail: row.log_tail,
-    diffStat: row.diff_stat,
-    agentMs: row.agent_ms,
-    createdAt: new Date(row.created_at),
-    startedAt: row.started_at ? new Date(row.started_at) : null,
-    finishedAt: row.finished_at ? new Date(row.finished_at) : null,
-    batchId: row.batch_id,
-    priority: row.priority,
-    baseBranch: row.base_branch,
-    waitingReason: row.waiting_reason,
-    dispatchedAt: row.dispatched_at ? new Date(row.dispatched_at) : null,
-    dependsOn: row.depends_on ?? [],
-    foreignDependencies: row.foreign_dependencies ?? [],
-    dependenciesReadAt: row.dependencies_read_at ? new Date(row.dependencies_read_at) : null,
-    config: row.config ?? null,
-    keptBranch: row.kept_branch ?? false,
-    pullRequestState: row.pull_request_state ?? (row.pull_request_number === null ? null : 'open'),
-    comments: row.comments ?? [],
-    checks: row.checks ?? [],
-    progress: row.progress ?? null,
-    rescuedBranch: row.rescued_branch ?? null,
-    usage: row.usage ?? null,
-    summary: row.summary ?? null,
-  };
 }
