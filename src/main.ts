@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { run } from 'probot';
 import { loadServerSettings, SettingsError } from './config/server.ts';
-import { startSwitchyard, type Roles } from './service.ts';
+import { startSwitchyard, type Roles } from './roles/index.ts';
 
 const ROLES: Record<string, Roles> = {
   all: { web: true, worker: true },

@@ -11,7 +11,7 @@ import { formatDuration } from '../domain/duration.ts';
 import { createLogger } from '../log/logger.ts';
 import { Redactor } from '../log/redact.ts';
 import { checkSandbox } from '../runner/sandbox.ts';
-import { startSwitchyard, type Switchyard } from '../service.ts';
+import { startSwitchyard, type Switchyard } from '../roles/index.ts';
 import type { RunRecord } from '../domain/run.ts';
 import { GitHubTwin } from '../../test/twin/index.ts';
 import { pushFiles } from '../../test/twin/seed.ts';

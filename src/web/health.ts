@@ -4,7 +4,7 @@
  * a load balancer or a container runtime takes an unhealthy process out.
  */
 import { diskRoom } from '../runner/disk.ts';
-import type { Roles } from '../service.ts';
+import type { Roles } from '../roles/index.ts';
 import { pingDatabase, type Queryable } from '../store/db.ts';
 
 export interface HealthReport {

@@ -12,7 +12,7 @@ import { loadServerSettings } from '../../src/config/server.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { STATUS_MARKER } from '../../src/github/status-comment.ts';
-import { startSwitchyard, type Switchyard } from '../../src/service.ts';
+import { startSwitchyard, type Switchyard } from '../../src/roles/index.ts';
 import { BatchStore } from '../../src/store/batches.ts';
 import { openDatabase } from '../../src/store/db.ts';
 import { Store } from '../../src/store/records.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/github/command-line.ts';
-import { unknownCommandMessage } from '../../src/github/commands.ts';
+import { unknownCommandMessage } from '../../src/jobs/command.ts';
 
 describe('parseCommand', () => {
   it.each([

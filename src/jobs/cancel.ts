@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger.ts';
 import type { CancelJob } from '../queue/jobs.ts';
 import type { Store } from '../store/records.ts';
 import type { RunRecord } from '../domain/run.ts';
-import type { StatusReporter } from './status-reporter.ts';
+import type { StatusReporter } from '../github/status-reporter.ts';
 
 export interface CancelDeps {
   store: Store;

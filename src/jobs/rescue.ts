@@ -5,13 +5,13 @@
  * it, and the run's status comment names the branch. A commit that holds one of Switchyard's
  * secrets is not pushed.
  */
-import type { TokenSource } from './github/client.ts';
-import type { StatusReporter } from './github/status-reporter.ts';
-import type { Logger } from './log/logger.ts';
-import type { Redactor } from './log/redact.ts';
-import type { PrunedWorktree, RepoCache } from './runner/repo-cache.ts';
-import { pathHoldingSecret } from './runner/secret-guard.ts';
-import type { Store } from './store/records.ts';
+import type { TokenSource } from '../github/client.ts';
+import type { StatusReporter } from '../github/status-reporter.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Redactor } from '../log/redact.ts';
+import type { PrunedWorktree, RepoCache } from '../runner/repo-cache.ts';
+import { pathHoldingSecret } from '../runner/secret-guard.ts';
+import type { Store } from '../store/records.ts';
 
 export interface RescueDeps {
   store: Store;

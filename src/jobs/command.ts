@@ -9,12 +9,12 @@ import type { CancelJob, CommandJob } from '../queue/jobs.ts';
 import { planOverview } from '../scheduler/overview.ts';
 import type { Store } from '../store/records.ts';
 import { LIVE_STATES, type IssueSnapshot, type PromptComment, type RunRecord, type RunTrigger } from '../domain/run.ts';
-import { readIssueComments, readReviewComments } from './comments.ts';
-import type { RepoDashboards } from './repo-dashboard.ts';
-import { repoParams, type ClientFactory, type GitHubClient } from './client.ts';
+import { readIssueComments, readReviewComments } from '../github/comments.ts';
+import type { RepoDashboards } from '../github/repo-dashboard.ts';
+import { repoParams, type ClientFactory, type GitHubClient } from '../github/client.ts';
 import { handleTrigger, type IntakeDeps } from './intake.ts';
-import { COMMANDS, isCommand } from './command-line.ts';
-import { fetchPermission } from './permissions.ts';
+import { COMMANDS, isCommand } from '../github/command-line.ts';
+import { fetchPermission } from '../github/permissions.ts';
 
 const COMMAND_LIST = COMMANDS.map((c) => `\`/agent ${c}\``).join(', ');
 

@@ -19,11 +19,11 @@ import type { BatchStore } from '../store/batches.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
 import type { Store } from '../store/records.ts';
 import type { PromptComment, RunRecord, RunTrigger } from '../domain/run.ts';
-import { repoParams, type ClientFactory } from './client.ts';
-import { readIssueComments } from './comments.ts';
-import { ensureLabels, labelSpecs } from './labels.ts';
-import { fetchPermission } from './permissions.ts';
-import type { StatusReporter } from './status-reporter.ts';
+import { repoParams, type ClientFactory } from '../github/client.ts';
+import { readIssueComments } from '../github/comments.ts';
+import { ensureLabels, labelSpecs } from '../github/labels.ts';
+import { fetchPermission } from '../github/permissions.ts';
+import type { StatusReporter } from '../github/status-reporter.ts';
 
 export interface IntakeDeps {
   store: Store;

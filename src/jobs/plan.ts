@@ -3,20 +3,20 @@
  * GitHub's issue dependencies, the state of referenced issues, limits), asks the pure scheduler,
  * and carries out its decisions: dispatch, hold with a reason, or stop a cycle.
  */
-import type { AgentCatalogue } from './config/agents.ts';
-import { configOfRun, defaultRepoConfig } from './config/repo.ts';
-import { repoParams, statusOf, type ClientFactory, type GitHubClient } from './github/client.ts';
-import type { StatusReporter } from './github/status-reporter.ts';
-import type { Logger } from './log/logger.ts';
-import type { PlanJob, RunJob } from './queue/jobs.ts';
-import { parseDependencies } from './scheduler/dependencies.ts';
-import { predictFiles } from './scheduler/files.ts';
-import { startOfUtcDay, type DailySpend } from './scheduler/budget.ts';
-import { batchReport } from './scheduler/report.ts';
-import { schedule, type IssueFact, type PlanItem } from './scheduler/schedule.ts';
-import type { BatchStore } from './store/batches.ts';
-import type { Store } from './store/records.ts';
-import type { RepoRef, RunRecord } from './domain/run.ts';
+import type { AgentCatalogue } from '../config/agents.ts';
+import { configOfRun, defaultRepoConfig } from '../config/repo.ts';
+import { repoParams, statusOf, type ClientFactory, type GitHubClient } from '../github/client.ts';
+import type { StatusReporter } from '../github/status-reporter.ts';
+import type { Logger } from '../log/logger.ts';
+import type { PlanJob, RunJob } from '../queue/jobs.ts';
+import { parseDependencies } from '../scheduler/dependencies.ts';
+import { predictFiles } from '../scheduler/files.ts';
+import { startOfUtcDay, type DailySpend } from '../scheduler/budget.ts';
+import { batchReport } from '../scheduler/report.ts';
+import { schedule, type IssueFact, type PlanItem } from '../scheduler/schedule.ts';
+import type { BatchStore } from '../store/batches.ts';
+import type { Store } from '../store/records.ts';
+import type { RepoRef, RunRecord } from '../domain/run.ts';
 
 export interface PlanDeps {
   store: Store;

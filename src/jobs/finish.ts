@@ -8,10 +8,10 @@ import type { Logger } from '../log/logger.ts';
 import type { RunOutcome } from '../domain/outcome.ts';
 import type { Store } from '../store/records.ts';
 import type { RunRecord } from '../domain/run.ts';
-import { repoParams, statusOf, type GitHubClient } from './client.ts';
-import { openOrUpdatePullRequest, type PullRequestRef } from './pull-request.ts';
-import { runPageUrl } from './status-comment.ts';
-import type { StatusReporter } from './status-reporter.ts';
+import { repoParams, statusOf, type GitHubClient } from '../github/client.ts';
+import { openOrUpdatePullRequest, type PullRequestRef } from '../github/pull-request.ts';
+import { runPageUrl } from '../github/status-comment.ts';
+import type { StatusReporter } from '../github/status-reporter.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
 
 export interface ReportDeps {

@@ -6,14 +6,14 @@
  * between) gets it written. On a worker, the sweep also kills the agents of runs whose Switchyard
  * died, so they never overlap their retry.
  */
-import type { StatusReporter } from './github/status-reporter.ts';
-import type { Logger } from './log/logger.ts';
-import type { JobEngine } from './queue/jobs.ts';
-import { killMachineOrphans, killOrphanedRuns } from './runner/orphans.ts';
-import { reconcile, type Repair } from './scheduler/reconcile.ts';
-import type { GitHubRecords } from './store/github-records.ts';
-import type { Store } from './store/records.ts';
-import type { RunRecord } from './domain/run.ts';
+import type { StatusReporter } from '../github/status-reporter.ts';
+import type { Logger } from '../log/logger.ts';
+import type { JobEngine } from '../queue/jobs.ts';
+import { killMachineOrphans, killOrphanedRuns } from '../runner/orphans.ts';
+import { reconcile, type Repair } from '../scheduler/reconcile.ts';
+import type { GitHubRecords } from '../store/github-records.ts';
+import type { Store } from '../store/records.ts';
+import type { RunRecord } from '../domain/run.ts';
 
 /** How long after a run ended its status may still be on its way (the status interval, and then some). */
 const UNWRITTEN_GRACE_MS = 10_000;

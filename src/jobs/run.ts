@@ -2,26 +2,26 @@
  * The run job: where the runner (worktrees, processes) and the GitHub side (comments, pull
  * requests) meet, through the run record. Every run that starts here ends in a terminal state.
  */
-import { diskRoom } from './runner/disk.ts';
+import { diskRoom } from '../runner/disk.ts';
 import { hostname } from 'node:os';
-import { DEFAULT_STALL_TIMEOUT, type AgentCatalogue } from './config/agents.ts';
-import { configOfRun, defaultRepoConfig, resolveAgent, type RepoConfig } from './config/repo.ts';
-import type { ClientFactory, GitHubClient, RunToken, TokenSource } from './github/client.ts';
-import { reportFinished } from './github/report.ts';
-import { formatDuration } from './domain/duration.ts';
-import type { StatusReporter } from './github/status-reporter.ts';
-import { agentOfLabel } from './github/trigger.ts';
-import type { GitHubRecords } from './store/github-records.ts';
-import type { Logger } from './log/logger.ts';
-import type { Redactor } from './log/redact.ts';
-import type { RunDelivery } from './queue/jobs.ts';
-import { runBudget, startOfUtcDay } from './scheduler/budget.ts';
-import { LogShipper, type ObservabilityStore } from './store/observability.ts';
-import type { Runner } from './runner/execute.ts';
-import { failedOutcome, type RunOutcome } from './domain/outcome.ts';
-import type { Store } from './store/records.ts';
-import type { RunRecord } from './domain/run.ts';
-import type { Metrics } from './web/metrics.ts';
+import { DEFAULT_STALL_TIMEOUT, type AgentCatalogue } from '../config/agents.ts';
+import { configOfRun, defaultRepoConfig, resolveAgent, type RepoConfig } from '../config/repo.ts';
+import type { ClientFactory, GitHubClient, RunToken, TokenSource } from '../github/client.ts';
+import { reportFinished } from './finish.ts';
+import { formatDuration } from '../domain/duration.ts';
+import type { StatusReporter } from '../github/status-reporter.ts';
+import { agentOfLabel } from '../github/trigger.ts';
+import type { GitHubRecords } from '../store/github-records.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Redactor } from '../log/redact.ts';
+import type { RunDelivery } from '../queue/jobs.ts';
+import { runBudget, startOfUtcDay } from '../scheduler/budget.ts';
+import { LogShipper, type ObservabilityStore } from '../store/observability.ts';
+import type { Runner } from '../runner/execute.ts';
+import { failedOutcome, type RunOutcome } from '../domain/outcome.ts';
+import type { Store } from '../store/records.ts';
+import type { RunRecord } from '../domain/run.ts';
+import type { Metrics } from '../web/metrics.ts';
 
 export interface RunWorkerDeps {
   store: Store;

@@ -8,8 +8,8 @@
  * The watch pings every tenth of a heartbeat and gives up after a quarter of one, so the agents
  * are gone before that.
  */
-import type { Logger } from './log/logger.ts';
-import { pingDatabase, type Queryable } from './store/db.ts';
+import type { Logger } from '../log/logger.ts';
+import { pingDatabase, type Queryable } from '../store/db.ts';
 
 export interface DatabaseWatchOptions {
   db: Queryable;
