@@ -63,8 +63,6 @@ export interface ReportJob {
 
 /** Write a repository's dashboard issue (`dashboard: true`) as its runs are now. */
 export interface DashboardJob {
-  repo: string;
+  repo: RepoRef;
   installationId: number;
-  /** Write it even if nothing changed: a ticked box is cleared. */
-  force?: boolean | undefined;
 }

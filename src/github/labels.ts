@@ -5,17 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { AgentCatalogue } from '../config/agents.ts';
-import {
-  agentKeyName,
-  defaultRepoConfig,
-  loadRepoConfig,
-  type RepoConfig,
-  type StatusLabelNames,
-} from '../config/repo.ts';
-import type { Logger } from '../log/logger.ts';
+import { agentKeyName, type RepoConfig, type StatusLabelNames } from '../config/repo.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
 import type { RepoRef } from '../domain/run.ts';
-import { statusOf, type ClientFactory, type GitHubClient } from './client.ts';
+import { statusOf, type GitHubClient } from './client.ts';
 import { AGENT_LABEL_PREFIX } from './trigger.ts';
 
 export interface LabelSpec {
@@ -90,19 +83,4 @@ export async function ensureLabels(
   }
   await records.saveLabelsHash(repo.fullName, hash);
   return created;
-}
-
-/** The set-up job of a new installation: each repository gets its labels. */
-export async function setUpRepositories(
-  job: { installationId: number; repos: ReadonlyArray<Pick<RepoRef, 'owner' | 'name' | 'fullName'>> },
-  deps: { clientFor: ClientFactory; records: GitHubRecords; agents: AgentCatalogue; log: Logger },
-): Promise<void> {
-  const octokit = await deps.clientFor(job.installationId);
-  for (const repo of job.repos) {
-    const loaded = await loadRepoConfig(octokit, repo.owner, repo.name);
-    // An invalid file is answered at the first trigger; the labels need only names.
-    const config = loaded.ok ? loaded.config : defaultRepoConfig();
-    const created = await ensureLabels(octokit, repo, labelSpecs(deps.agents, config), deps.records);
-    deps.log.info({ repo: repo.fullName, labels: created }, 'repository set up');
-  }
 }

@@ -5,13 +5,8 @@
  * with write access, retries it. Switchyard finds the issue again by a hidden marker, rewrites it
  * at most once per interval, and never when nothing changed.
  */
-import { createHash } from 'node:crypto';
-import { parseRepoConfig } from '../config/repo.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Database } from '../store/db.ts';
-import type { Store } from '../store/records.ts';
-import type { RunRecord } from '../domain/run.ts';
-import { repoParams, statusOf, type ClientFactory } from './client.ts';
+import type { RepoRef, RunRecord } from '../domain/run.ts';
+import { repoParams, statusOf, type GitHubClient } from './client.ts';
 import { formatDuration } from '../domain/duration.ts';
 
 export const DASHBOARD_MARKER = '<!-- switchyard:dashboard -->';
@@ -86,94 +81,25 @@ export function isDashboardBody(body: string | null | undefined): boolean {
   return (body ?? '').startsWith(DASHBOARD_MARKER);
 }
 
-export interface RepoDashboardOptions {
-  db: Database;
-  store: Store;
-  clientFor: ClientFactory;
-  /** The least time between two writes of one repository's dashboard. */
-  intervalMs: number;
-  log: Logger;
-}
-
-/** Keeps the dashboard issues of the repositories that asked for one. */
-export class RepoDashboards {
-  readonly #options: RepoDashboardOptions;
-  readonly #timers = new Map<string, NodeJS.Timeout>();
-  #writing: Promise<void> = Promise.resolve();
-
-  constructor(options: RepoDashboardOptions) {
-    this.#options = options;
-  }
-
-  /** Asks for the repository's dashboard to be written soon, if its configuration wants one. */
-  refresh(run: RunRecord): void {
-    const parsed = parseRepoConfig(run.config);
-    if (!parsed.ok || !parsed.config.dashboard || this.#timers.has(run.repo)) return;
-    const timer = setTimeout(() => {
-      this.#timers.delete(run.repo);
-      this.#writing = this.#writing.then(() =>
-        this.#write(run).catch((error: unknown) =>
-          this.#options.log.warn({ err: error, repo: run.repo }, 'could not write the dashboard issue'),
-        ),
-      );
-    }, this.#options.intervalMs);
-    timer.unref();
-    this.#timers.set(run.repo, timer);
-  }
-
-  /** Writes the dashboard again even if nothing changed: a ticked box is cleared. */
-  async rewrite(run: RunRecord): Promise<void> {
-    await this.#options.db.query('update switchyard_repo_dashboards set body_hash = null where repo = $1', [run.repo]);
-    this.refresh(run);
-  }
-
-  stop(): void {
-    for (const timer of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
-  }
-
-  async #write(run: RunRecord): Promise<void> {
-    const { db, store, clientFor } = this.#options;
-    const now = new Date();
-    const live = await store.liveRuns(run.repo);
-    const finished = await store.finishedSince(run.repo, new Date(now.getTime() - 7 * 24 * 60 * 60 * 1000), 30);
-    const body = renderDashboard(live, finished, now);
-    const hash = createHash('sha256').update(body).digest('hex');
-    let [known] = await db.query<{ issue_number: number; body_hash: string | null }>(
-      'select issue_number, body_hash from switchyard_repo_dashboards where repo = $1',
-      [run.repo],
-    );
-    if (known?.body_hash === hash) return;
-    if (!known) {
-      // A claim first: of a web and a worker process (or two workers), one opens the issue.
-      const claimed = await db.query(
-        'insert into switchyard_repo_dashboards (repo, issue_number) values ($1, 0) on conflict (repo) do nothing returning repo',
-        [run.repo],
-      );
-      if (claimed.length === 0) return this.refresh(run);
-      known = { issue_number: 0, body_hash: null };
-    } else if (known.issue_number === 0) {
-      // Another process is opening it: write this state once it has.
-      return this.refresh(run);
+/**
+ * Writes the dashboard issue: edits `issueNumber` (reopened if closed), or opens a new one when
+ * there is none or it is gone. Returns the issue's number.
+ */
+export async function writeDashboardIssue(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  issueNumber: number | undefined,
+  body: string,
+): Promise<number> {
+  const params = repoParams(repo);
+  if (issueNumber !== undefined) {
+    try {
+      await octokit.rest.issues.update({ ...params, issue_number: issueNumber, body, state: 'open' });
+      return issueNumber;
+    } catch (error) {
+      // Deleted or transferred: open a new one.
+      if (statusOf(error) !== 404 && statusOf(error) !== 410) throw error;
     }
-    const octokit = await clientFor(run.installationId);
-    const params = repoParams(run.trigger.repo);
-    let issueNumber: number | undefined = known.issue_number || undefined;
-    if (issueNumber !== undefined) {
-      try {
-        await octokit.rest.issues.update({ ...params, issue_number: issueNumber, body, state: 'open' });
-      } catch (error) {
-        // Deleted or transferred: open a new one.
-        if (statusOf(error) !== 404 && statusOf(error) !== 410) throw error;
-        issueNumber = undefined;
-      }
-    }
-    if (issueNumber === undefined)
-      issueNumber = (await octokit.rest.issues.create({ ...params, title: DASHBOARD_TITLE, body })).data.number;
-    await db.query(
-      `insert into switchyard_repo_dashboards (repo, issue_number, body_hash) values ($1, $2, $3)
-       on conflict (repo) do update set issue_number = excluded.issue_number, body_hash = excluded.body_hash`,
-      [run.repo, issueNumber, hash],
-    );
   }
+  return (await octokit.rest.issues.create({ ...params, title: DASHBOARD_TITLE, body })).data.number;
 }

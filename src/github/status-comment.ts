@@ -117,13 +117,17 @@ export function renderStatus(view: StatusView): string {
       : `\`agent:${view.agent}\``;
   const lines = [STATUS_MARKER, `**Switchyard** · ${started} · attempt ${view.attempt}`, ''];
   let headline = view.pullRequestState === 'merged' ? '🎉 **Merged**' : HEADLINE[view.state];
-  if (view.elapsedMs !== undefined && view.pullRequestState !== 'merged') {
+  // A run's first write comes as it starts: it says since when, not "for 0.0 s".
+  const justStarted = view.state === 'running' && (view.elapsedMs ?? 0) < 1000;
+  if (view.elapsedMs !== undefined && view.pullRequestState !== 'merged' && !justStarted) {
     headline +=
       view.state === 'running' ? ` for ${formatDuration(view.elapsedMs)}` : ` in ${formatDuration(view.elapsedMs)}`;
   }
   if (view.state === 'queued') headline += ' — waiting for a free slot.';
-  if (view.state === 'running' && view.startedAt)
-    headline += ` (since ${view.startedAt.toISOString().slice(11, 19)} UTC)`;
+  if (view.state === 'running' && view.startedAt) {
+    const since = `${view.startedAt.toISOString().slice(11, 19)} UTC`;
+    headline += justStarted ? ` since ${since}` : ` (since ${since})`;
+  }
   if (view.pullRequest) {
     headline += ` — pull request #${view.pullRequest.number}`;
     if (view.pullRequestState === 'merged') headline += ' was merged';

@@ -4,12 +4,11 @@
  */
 import type { Context } from 'probot';
 import type { Logger } from '../log/logger.ts';
-import type { CancelJob, CommandJob, IntakeJob, PlanJob, SetupJob } from '../queue/jobs.ts';
+import type { CancelJob, CommandJob, IntakeJob, PlanJob, ReportJob, SetupJob } from '../domain/jobs.ts';
 import type { Store } from '../store/records.ts';
 import type { PullRequestState } from '../domain/run.ts';
 import { parseCommand } from './command-line.ts';
 import { isDashboardBody, tickedRetries } from './repo-dashboard.ts';
-import type { StatusTarget } from './status-reporter.ts';
 import { parseTrigger, snapshotOf, type LabeledPayload } from './trigger.ts';
 
 export interface WebhookDeps {
@@ -19,8 +18,8 @@ export interface WebhookDeps {
   enqueueCancel: (job: CancelJob) => Promise<void>;
   enqueueCommand: (job: CommandJob) => Promise<void>;
   enqueueSetup: (job: SetupJob) => Promise<void>;
-  /** Asks for the issue's status comment to be written again (in the background). */
-  refreshStatus: (target: StatusTarget) => void;
+  /** Asks for the issue's status comment to be written again, at the calm pace. */
+  enqueueReport: (job: ReportJob) => Promise<void>;
   log: Logger;
 }
 
@@ -110,7 +109,7 @@ export async function onPullRequestFate(
   const run = await deps.store.setPullRequestState(payload.repository.full_name, payload.number, fate);
   if (!run) return;
   deps.log.info({ repo: run.repo, issue: run.issueNumber, pr: payload.number, fate }, 'pull request state changed');
-  deps.refreshStatus({ repo: run.repo, issueNumber: run.issueNumber });
+  await deps.enqueueReport({ repo: run.repo, issueNumber: run.issueNumber });
 }
 
 /** The app was installed on repositories: create its labels there. */

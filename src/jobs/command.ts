@@ -4,15 +4,15 @@
  * `cancel`, `status` and `plan` (answered in a reply that names the asker), and `help` (for
  * anyone). Anything else, or a command from someone else, gets a short reply.
  */
-import type { Logger } from '../log/logger.ts';
-import type { CancelJob, CommandJob } from '../queue/jobs.ts';
+import type { CommandJob } from '../domain/jobs.ts';
+import { RepoDashboardStore } from '../store/repo-dashboards.ts';
+import type { JobContext } from './context.ts';
 import { planOverview } from '../scheduler/overview.ts';
 import type { Store } from '../store/records.ts';
 import { LIVE_STATES, type IssueSnapshot, type PromptComment, type RunRecord, type RunTrigger } from '../domain/run.ts';
 import { readIssueComments, readReviewComments } from '../github/comments.ts';
-import type { RepoDashboards } from '../github/repo-dashboard.ts';
-import { repoParams, type ClientFactory, type GitHubClient } from '../github/client.ts';
-import { handleTrigger, type IntakeDeps } from './intake.ts';
+import { repoParams, type GitHubClient } from '../github/client.ts';
+import { intake } from './intake.ts';
 import { COMMANDS, isCommand } from '../github/command-line.ts';
 import { fetchPermission } from '../github/permissions.ts';
 
@@ -30,16 +30,6 @@ export function commandRefusalMessage(sender: string, permission: string): strin
 
 export const NO_RUN_MESSAGE =
   'Switchyard has not run an agent on this issue yet. Add an `agent:<name>` label to start one.';
-
-export interface CommandDeps {
-  store: Store;
-  clientFor: ClientFactory;
-  intake: IntakeDeps;
-  enqueueCancel: (job: CancelJob) => Promise<void>;
-  /** The repositories' dashboard issues, rewritten after a box ticked there was handled. */
-  dashboards?: RepoDashboards | undefined;
-  log: Logger;
-}
 
 function timeOfDay(date: Date): string {
   return `${date.toISOString().slice(11, 19)} UTC`;
@@ -66,14 +56,14 @@ export const NOT_OURS_MESSAGE =
 /** The issue a command is about: the issue itself, or the one whose run opened the pull request. */
 async function subjectOf(
   job: CommandJob,
-  deps: CommandDeps,
+  ctx: JobContext,
   octokit: GitHubClient,
 ): Promise<{ issue: IssueSnapshot; issueOpen: boolean } | undefined> {
   if (job.pullRequest === undefined && job.target === undefined) return { issue: job.issue, issueOpen: job.issueOpen };
   const run =
     job.target !== undefined
-      ? await deps.store.latestRunFor(job.repo.fullName, job.target)
-      : await deps.store.runOfPullRequest(job.repo.fullName, job.pullRequest ?? 0);
+      ? await ctx.store.latestRunFor(job.repo.fullName, job.target)
+      : await ctx.store.runOfPullRequest(job.repo.fullName, job.pullRequest ?? 0);
   if (!run) return undefined;
   const { data } = await octokit.rest.issues.get({ ...repoParams(job.repo), issue_number: run.issueNumber });
   return {
@@ -102,25 +92,28 @@ function statusLine(run: RunRecord): string {
   return `${parts.join(', ')}.${why ? ` ${why}` : ''}`;
 }
 
-export async function handleCommand(job: CommandJob, deps: CommandDeps): Promise<void> {
+export async function command(job: CommandJob, ctx: JobContext): Promise<void> {
   try {
-    await takeCommand(job, deps);
+    await takeCommand(job, ctx);
   } finally {
     // A box ticked on the dashboard issue is cleared, whatever came of it.
-    const run = job.target === undefined ? undefined : await deps.store.latestRunFor(job.repo.fullName, job.target);
-    if (run) await deps.dashboards?.rewrite(run);
+    const run = job.target === undefined ? undefined : await ctx.store.latestRunFor(job.repo.fullName, job.target);
+    if (run) {
+      await new RepoDashboardStore(ctx.db).forget(job.repo.fullName);
+      await ctx.send.dashboard({ repo: job.repo, installationId: job.installationId });
+    }
   }
 }
 
-async function takeCommand(job: CommandJob, deps: CommandDeps): Promise<void> {
-  const log = deps.log.child({
+async function takeCommand(job: CommandJob, ctx: JobContext): Promise<void> {
+  const log = ctx.log.child({
     repo: job.repo.fullName,
     issue: job.issue.number,
     command: job.name,
     sender: job.sender,
     pullRequest: job.pullRequest,
   });
-  const octokit = await deps.clientFor(job.installationId);
+  const octokit = await ctx.clientFor(job.installationId);
   // Answers go where the command was given, naming the asker, so that they are notified.
   const reply = (body: string) =>
     octokit.rest.issues.createComment({ ...repoParams(job.repo), issue_number: job.issue.number, body });
@@ -145,12 +138,12 @@ async function takeCommand(job: CommandJob, deps: CommandDeps): Promise<void> {
       comment_id: job.commentId,
       content: 'eyes',
     });
-  const subject = await subjectOf(job, deps, octokit);
+  const subject = await subjectOf(job, ctx, octokit);
   if (!subject) {
     await reply(`@${job.sender}, ${NOT_OURS_MESSAGE}`);
     return;
   }
-  const latest = await deps.store.latestRunFor(job.repo.fullName, subject.issue.number);
+  const latest = await ctx.store.latestRunFor(job.repo.fullName, subject.issue.number);
   if (!latest) {
     await reply(`@${job.sender}, ${NO_RUN_MESSAGE}`);
     return;
@@ -162,14 +155,14 @@ async function takeCommand(job: CommandJob, deps: CommandDeps): Promise<void> {
       await reply(`@${job.sender}, ${statusLine(latest)}`);
       return;
     case 'plan':
-      await reply(await planReply(deps.store, latest, job.sender));
+      await reply(await planReply(ctx.store, latest, job.sender));
       return;
     case 'cancel':
       if (!live) {
         await reply(`@${job.sender}, nothing to cancel: the last run of #${latest.issueNumber} already ended.`);
         return;
       }
-      await deps.enqueueCancel({
+      await ctx.send.cancel({
         repo: latest.repo,
         issueNumber: latest.issueNumber,
         installationId: job.installationId,
@@ -187,7 +180,7 @@ async function takeCommand(job: CommandJob, deps: CommandDeps): Promise<void> {
         await reply(`@${job.sender}, #${latest.issueNumber} is closed; reopen it to retry.`);
         return;
       }
-      await retry(job, subject.issue, latest, deps, octokit);
+      await retry(job, subject.issue, latest, ctx, octokit);
       return;
   }
 }
@@ -217,7 +210,7 @@ async function retry(
   job: CommandJob,
   issue: IssueSnapshot,
   latest: RunRecord,
-  deps: CommandDeps,
+  ctx: JobContext,
   octokit: GitHubClient,
 ): Promise<void> {
   const extra: PromptComment[] = [];
@@ -242,10 +235,10 @@ async function retry(
     issue,
     kind: 'retry',
   };
-  const run = await handleTrigger(
+  const run = await intake(
     trigger,
-    { ...deps.intake, clientFor: async () => octokit },
+    { ...ctx, clientFor: async () => octokit },
     { branch: latest.branch, attempt: latest.attempt + 1, comments: extra },
   );
-  deps.log.info({ run: run?.id, previous: latest.id }, 'retry requested');
+  ctx.log.info({ run: run?.id, previous: latest.id }, 'retry requested');
 }

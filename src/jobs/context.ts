@@ -29,18 +29,18 @@ import type { RunRegistry } from './run-registry.ts';
 
 /** The next steps of the flow, as jobs; each send is durable once it returns (or once `within` commits). */
 export interface Send {
-  intake(job: IntakeJob): Promise<void>;
+  intake: (job: IntakeJob) => Promise<void>;
   /** A plan of the repository after `delayMs`; a plan asked for now is never held back by a later one. */
-  plan(job: PlanJob, delayMs?: number): Promise<void>;
+  plan: (job: PlanJob, delayMs?: number) => Promise<void>;
   /** `false` when the issue already has a queued or active run job. */
-  run(job: RunJob, repo: string, issueNumber: number): Promise<boolean>;
-  cancel(job: CancelJob): Promise<void>;
-  command(job: CommandJob): Promise<void>;
-  setup(job: SetupJob): Promise<void>;
+  run: (job: RunJob, repo: string, issueNumber: number) => Promise<boolean>;
+  cancel: (job: CancelJob) => Promise<void>;
+  command: (job: CommandJob) => Promise<void>;
+  setup: (job: SetupJob) => Promise<void>;
   /** The issue's status, at the calm pace (at most once per status interval), or at once when urgent. */
-  report(job: ReportJob, within?: Queryable): Promise<void>;
+  report: (job: ReportJob, within?: Queryable) => Promise<void>;
   /** The repository's dashboard issue, at the calm pace. */
-  dashboard(job: DashboardJob): Promise<void>;
+  dashboard: (job: DashboardJob) => Promise<void>;
 }
 
 /** The settings jobs read. */

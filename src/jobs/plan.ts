@@ -3,34 +3,18 @@
  * GitHub's issue dependencies, the state of referenced issues, limits), asks the pure scheduler,
  * and carries out its decisions: dispatch, hold with a reason, or stop a cycle.
  */
-import type { AgentCatalogue } from '../config/agents.ts';
 import { configOfRun, defaultRepoConfig } from '../config/repo.ts';
-import { repoParams, statusOf, type ClientFactory, type GitHubClient } from '../github/client.ts';
-import type { StatusReporter } from '../github/status-reporter.ts';
-import type { Logger } from '../log/logger.ts';
-import type { PlanJob, RunJob } from '../queue/jobs.ts';
+import { repoParams, statusOf, type GitHubClient } from '../github/client.ts';
+import type { PlanJob } from '../domain/jobs.ts';
 import { parseDependencies } from '../scheduler/dependencies.ts';
 import { predictFiles } from '../scheduler/files.ts';
 import { startOfUtcDay, type DailySpend } from '../scheduler/budget.ts';
 import { batchReport } from '../scheduler/report.ts';
 import { schedule, type IssueFact, type PlanItem } from '../scheduler/schedule.ts';
-import type { BatchStore } from '../store/batches.ts';
 import type { Store } from '../store/records.ts';
 import type { RepoRef, RunRecord } from '../domain/run.ts';
-
-export interface PlanDeps {
-  store: Store;
-  batches: BatchStore;
-  clientFor: ClientFactory;
-  status: StatusReporter;
-  enqueueRun: (job: RunJob, repo: string, issueNumber: number) => Promise<boolean>;
-  requestPlan: (job: PlanJob, delayMs: number) => Promise<void>;
-  /** Runs at once across Switchyard. */
-  globalConcurrency: number;
-  /** The operator's agents, for their daily budgets. */
-  agents?: AgentCatalogue | undefined;
-  log: Logger;
-}
+import type { JobContext } from './context.ts';
+import { endLiveRun } from './finish.ts';
 
 /** What a run is expected to take when its agent has no history in the repository. */
 export const DEFAULT_ESTIMATE_MS = 10 * 60 * 1000;
@@ -79,12 +63,12 @@ async function openSwitchyardPullRequests(octokit: GitHubClient, repo: RepoRef):
   return pulls.filter((p) => p.head.ref.startsWith('agent/')).length;
 }
 
-export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void> {
-  const runs = await deps.store.liveRuns(job.repo, { acknowledged: true, windowClosed: true });
+export async function plan(job: PlanJob, ctx: JobContext): Promise<void> {
+  const runs = await ctx.store.liveRuns(job.repo, { acknowledged: true, windowClosed: true });
   if (runs.length === 0) return;
-  const log = deps.log.child({ repo: job.repo, plan: true });
+  const log = ctx.log.child({ repo: job.repo, plan: true });
   const repo = (runs[0] as RunRecord).trigger.repo;
-  const octokit = await deps.clientFor(job.installationId);
+  const octokit = await ctx.clientFor(job.installationId);
   // The newest trigger's config speaks for the repository: a changed file counts from the next trigger.
   const newest = runs[runs.length - 1] as RunRecord;
   const loaded = await configOfRun(newest, octokit);
@@ -108,11 +92,11 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
           : await blockedBy(octokit, repo, run.issueNumber);
       dependsOn = [...new Set([...fromBody.issues, ...fromGitHub.issues])].sort((a, b) => a - b);
       foreign = [...new Set([...fromBody.foreign, ...fromGitHub.foreign])];
-      await deps.store.setDependencies(run.id, dependsOn, foreign);
+      await ctx.store.setDependencies(run.id, dependsOn, foreign);
     }
     if (!occupying) for (const dependency of dependsOn) referenced.add(dependency);
     if (!estimates.has(run.agent))
-      estimates.set(run.agent, (await deps.store.estimateMs(repo.fullName, run.agent)) ?? DEFAULT_ESTIMATE_MS);
+      estimates.set(run.agent, (await ctx.store.estimateMs(repo.fullName, run.agent)) ?? DEFAULT_ESTIMATE_MS);
     items.push({
       runId: run.id,
       issue: run.issueNumber,
@@ -128,33 +112,35 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
     });
   }
   const facts: Record<number, IssueFact> = {};
-  for (const issue of referenced) facts[issue] = await issueFact(octokit, deps.store, repo, issue);
+  for (const issue of referenced) facts[issue] = await issueFact(octokit, ctx.store, repo, issue);
 
   const { maxOpenPullRequests, runsPerHour, maxCostPerDay } = config.limits;
   const today = startOfUtcDay(new Date());
   const agentSpend: Record<string, DailySpend> = {};
   for (const name of new Set(items.map((item) => item.agent ?? ''))) {
-    const cap = deps.agents?.[name]?.maxCostPerDay;
-    if (cap) agentSpend[name] = { cap, spent: await deps.store.spentSince(today, { agent: name }) };
+    const cap = ctx.agents[name]?.maxCostPerDay;
+    if (cap) agentSpend[name] = { cap, spent: await ctx.store.spentSince(today, { agent: name }) };
   }
   const result = schedule({
     items,
     facts,
     release: config.dependencies.release,
     limits: {
-      repoConcurrency: config.concurrency ?? deps.globalConcurrency,
+      repoConcurrency: config.concurrency ?? ctx.settings.concurrency,
       globalFree:
-        deps.globalConcurrency - (await deps.store.occupiedSlots()) + items.filter((i) => i.state === 'running').length,
+        ctx.settings.concurrency -
+        (await ctx.store.occupiedSlots()) +
+        items.filter((i) => i.state === 'running').length,
       maxOpenPullRequests,
       openPullRequests: maxOpenPullRequests === null ? 0 : await openSwitchyardPullRequests(octokit, repo),
       runsPerHour,
       startedLastHour:
-        runsPerHour === null ? 0 : await deps.store.startedSince(repo.fullName, new Date(Date.now() - 60 * 60 * 1000)),
+        runsPerHour === null ? 0 : await ctx.store.startedSince(repo.fullName, new Date(Date.now() - 60 * 60 * 1000)),
       dailySpend: {
         repository:
           maxCostPerDay === null
             ? undefined
-            : { cap: maxCostPerDay, spent: await deps.store.spentSince(today, { repo: repo.fullName }) },
+            : { cap: maxCostPerDay, spent: await ctx.store.spentSince(today, { repo: repo.fullName }) },
         agents: agentSpend,
       },
     },
@@ -166,27 +152,26 @@ export async function planRepository(job: PlanJob, deps: PlanDeps): Promise<void
     if (decision.kind === 'start') {
       // The job first, then the mark: a crash in between leaves a job for a run still undispatched
       // (its worker starts it anyway), never a run marked dispatched that no job will ever start.
-      await deps.store.setBase(run.id, decision.base ?? null);
-      await deps.enqueueRun({ runId: run.id }, run.repo, run.issueNumber);
-      await deps.store.dispatchRun(run.id, decision.base ?? null);
-      if (run.state === 'waiting') void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
+      await ctx.store.setBase(run.id, decision.base ?? null);
+      await ctx.send.run({ runId: run.id }, run.repo, run.issueNumber);
+      await ctx.store.dispatchRun(run.id, decision.base ?? null);
+      if (run.state === 'waiting') await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber });
       log.info({ run: run.id, issue: run.issueNumber, base: decision.base }, 'run dispatched');
     } else if (decision.kind === 'wait') {
-      const changed = await deps.store.holdRun(run.id, decision.reason);
+      const changed = await ctx.store.holdRun(run.id, decision.reason);
       if (changed && !(decision.slotOnly && run.state === 'queued')) {
-        void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
+        await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber });
         log.info({ run: run.id, issue: run.issueNumber, reason: decision.reason }, 'run waits');
       }
     } else {
-      const stopped = await deps.store.failRun(run.id, `#${run.issueNumber} ${decision.reason}`, 'cancelled');
-      if (stopped) void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
+      await endLiveRun(run.id, 'cancelled', `#${run.issueNumber} ${decision.reason}`, ctx);
       log.info({ run: run.id, cycle: decision.cycle }, 'run on a dependency cycle stopped');
     }
   }
   // Limits clear with time (runs per hour) or elsewhere (other repositories' runs): look again later.
   if (result.decisions.some((d) => d.kind === 'wait' && d.cause === 'limit'))
-    await deps.requestPlan(job, LIMIT_RECHECK_MS);
-  await closeFinishedBatches(deps, runs, config.concurrency ?? deps.globalConcurrency);
+    await ctx.send.plan(job, LIMIT_RECHECK_MS);
+  await closeFinishedBatches(ctx, runs, config.concurrency ?? ctx.settings.concurrency);
 }
 
 /** How soon a run held by a limit is planned again when nothing else happens. */
@@ -194,7 +179,7 @@ export const LIMIT_RECHECK_MS = 30_000;
 
 /** Closes the batches of `runs` whose runs have all ended, with their plan reports. */
 export async function closeFinishedBatches(
-  deps: Pick<PlanDeps, 'store' | 'batches' | 'log'>,
+  deps: Pick<JobContext, 'store' | 'batches' | 'log'>,
   runs: readonly RunRecord[],
   concurrency: number,
 ): Promise<void> {
@@ -214,4 +199,10 @@ export async function closeFinishedBatches(
       );
     if (await deps.batches.closeIfDone(batchId, report, members)) deps.log.info({ batch: batchId }, 'batch finished');
   }
+}
+
+/** A run ended (or was ended): the runs waiting for it are planned again, and its batch may be done. */
+export async function afterRunEnded(run: RunRecord, ctx: JobContext): Promise<void> {
+  await ctx.send.plan({ repo: run.repo, installationId: run.installationId });
+  await closeFinishedBatches(ctx, [run], ctx.settings.concurrency);
 }

@@ -5,22 +5,11 @@
  * it, and the run's status comment names the branch. A commit that holds one of Switchyard's
  * secrets is not pushed.
  */
-import type { TokenSource } from '../github/client.ts';
-import type { StatusReporter } from '../github/status-reporter.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Redactor } from '../log/redact.ts';
 import type { PrunedWorktree, RepoCache } from '../runner/repo-cache.ts';
 import { pathHoldingSecret } from '../runner/secret-guard.ts';
-import type { Store } from '../store/records.ts';
+import type { JobContext } from './context.ts';
 
-export interface RescueDeps {
-  store: Store;
-  cache: RepoCache;
-  tokenFor: TokenSource;
-  status: Pick<StatusReporter, 'refresh'>;
-  redactor: Redactor;
-  log: Logger;
-}
+export type RescueDeps = Pick<JobContext, 'store' | 'tokenFor' | 'send' | 'redactor' | 'log'> & { cache: RepoCache };
 
 /** Pushes each rescued commit; returns the branches it pushed. */
 export async function pushRescuedWork(pruned: readonly PrunedWorktree[], deps: RescueDeps): Promise<string[]> {
@@ -46,7 +35,7 @@ export async function pushRescuedWork(pruned: readonly PrunedWorktree[], deps: R
         await token.revoke().catch(() => undefined);
       }
       await deps.store.setRescuedBranch(run.id, target);
-      void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
+      await deps.send.report({ repo: run.repo, issueNumber: run.issueNumber });
       log.info({ branch: target }, 'pushed the work of an interrupted attempt');
       pushed.push(target);
     } catch (error) {

@@ -1,260 +1,71 @@
 /**
- * The run job: where the runner (worktrees, processes) and the GitHub side (comments, pull
- * requests) meet, through the run record. Every run that starts here ends in a terminal state.
+ * The run job: one run from start to its final state. It takes the run from the store, hands
+ * the runner a request (worktree, agent, checks, commit, push), and finishes it (pull request,
+ * final state, report): `finish.ts`. Every run that starts here ends in a terminal state.
  */
-import { diskRoom } from '../runner/disk.ts';
 import { hostname } from 'node:os';
-import { DEFAULT_STALL_TIMEOUT, type AgentCatalogue } from '../config/agents.ts';
-import { configOfRun, defaultRepoConfig, resolveAgent, type RepoConfig } from '../config/repo.ts';
-import type { ClientFactory, GitHubClient, RunToken, TokenSource } from '../github/client.ts';
-import { reportFinished } from './finish.ts';
-import { formatDuration } from '../domain/duration.ts';
-import type { StatusReporter } from '../github/status-reporter.ts';
-import { agentOfLabel } from '../github/trigger.ts';
-import type { GitHubRecords } from '../store/github-records.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Redactor } from '../log/redact.ts';
-import type { RunDelivery } from '../queue/jobs.ts';
-import { runBudget, startOfUtcDay } from '../scheduler/budget.ts';
-import { LogShipper, type ObservabilityStore } from '../store/observability.ts';
-import type { Runner } from '../runner/execute.ts';
+import { defaultRepoConfig, type RepoConfig } from '../config/repo.ts';
+import type { Meanwhile } from '../domain/final-state.ts';
+import type { RunJob } from '../domain/jobs.ts';
 import { failedOutcome, type RunOutcome } from '../domain/outcome.ts';
-import type { Store } from '../store/records.ts';
 import type { RunRecord } from '../domain/run.ts';
-import type { Metrics } from '../web/metrics.ts';
-
-export interface RunWorkerDeps {
-  store: Store;
-  /** Called when a run has ended, so that the runs waiting for it are planned again. */
-  onFinished: (run: RunRecord) => Promise<void>;
-  /** Called when a run could not start and waits again (low disk): plan it later. */
-  onHeld: (run: RunRecord) => Promise<void>;
-  runner: Runner;
-  agents: AgentCatalogue;
-  /** The operator's instructions for every prompt. */
-  operatorPrompt?: string | undefined;
-  /** Where the dashboard is reached, for links to run pages. */
-  publicUrl?: string | undefined;
-  /** Where run logs are shipped for the dashboard. */
-  observability?: ObservabilityStore | undefined;
-  clientFor: ClientFactory;
-  tokenFor: TokenSource;
-  status: StatusReporter;
-  records: GitHubRecords;
-  redactor: Redactor;
-  cancels: CancelRegistry;
-  dataDir: string;
-  minFreeDiskBytes: number;
-  /** How often a running run's status comment is brought up to date (elapsed time, last output). */
-  progressIntervalMs: number;
-  metrics?: Metrics | undefined;
-  log: Logger;
-}
-
-/** The abort switches of the runs this process is executing, polled against cancel requests. */
-export class CancelRegistry {
-  readonly #running = new Map<string, { controller: AbortController; reason: string | undefined }>();
-  #timer: NodeJS.Timeout | undefined;
-
-  register(runId: string): AbortController {
-    const controller = new AbortController();
-    this.#running.set(runId, { controller, reason: undefined });
-    return controller;
-  }
-
-  unregister(runId: string): void {
-    this.#running.delete(runId);
-  }
-
-  cancel(runId: string, reason: string | Error): void {
-    const entry = this.#running.get(runId);
-    if (!entry || entry.controller.signal.aborted) return;
-    const error = reason instanceof Error ? reason : new Error(reason);
-    entry.reason = error.message;
-    entry.controller.abort(error);
-  }
-
-  get size(): number {
-    return this.#running.size;
-  }
-
-  /** Stops every run of this process, to be tried again elsewhere: the process is shutting down. */
-  interruptAll(): void {
-    for (const runId of this.#running.keys()) this.cancel(runId, new ShutdownInterruption());
-  }
-
-  /** Checks the store for cancel requests of the runs here, every `intervalMs`. */
-  watch(store: Store, intervalMs: number, log: Logger): void {
-    this.#timer = setInterval(() => {
-      store.cancelRequests([...this.#running.keys()]).then(
-        (requests) => {
-          for (const [runId, reason] of requests) this.cancel(runId, reason);
-        },
-        (error: unknown) => log.warn({ err: error }, 'could not read cancel requests'),
-      );
-    }, intervalMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
-  }
-}
-
-/** The abort reason when a worker shuts down: the run is handed back, not cancelled. */
-export class ShutdownInterruption extends Error {
-  constructor() {
-    super('the worker shut down');
-  }
-}
+import type { GitHubClient, RunToken } from '../github/client.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Delivery } from '../queue/engine.ts';
+import { diskRoom } from '../runner/disk.ts';
+import { LogShipper } from '../store/observability.ts';
+import type { JobContext, WorkerParts } from './context.ts';
+import { endRun, finish } from './finish.ts';
+import { afterRunEnded } from './plan.ts';
+import { ShutdownInterruption } from './run-registry.ts';
+import { runRequestOf } from './run-request.ts';
 
 /** Thrown from a run job so that pg-boss hands it to another worker. */
 export class RunHandedBack extends Error {}
 
 export const WORKER_ID = `${hostname()}:${process.pid}`;
 
-const DEFAULT_CONFIG = defaultRepoConfig();
-
-export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps): Promise<RunRecord | undefined> {
-  const { runId } = delivery;
-  if (delivery.retryCount > 0) {
-    const resumed = await deps.store.resumeInterrupted(runId);
-    if (resumed) {
-      const note = `Attempt ${resumed.attempt - 1} was interrupted: its worker stopped. Retrying from a clean worktree as attempt ${resumed.attempt}.`;
-      await deps.records.setNote(resumed.repo, resumed.issueNumber, note);
-      deps.log.warn({ run: runId, attempt: resumed.attempt }, 'retrying an interrupted run');
-    }
+export async function run(delivery: Delivery<RunJob>, ctx: JobContext): Promise<void> {
+  const worker = ctx.worker;
+  if (!worker) throw new Error('run jobs are worked by a worker');
+  const { runId } = delivery.data;
+  if (delivery.retryCount > 0) await resume(runId, ctx);
+  if (await heldForDisk(runId, ctx)) return;
+  const started = await ctx.store.startRun(runId);
+  if (!started) {
+    ctx.log.info({ run: runId }, 'run is no longer queued; nothing to do');
+    return;
   }
-  const room = await diskRoom(deps.dataDir, deps.minFreeDiskBytes);
-  const free = room.freeBytes;
-  if (!room.enough) {
-    const run = await deps.store.getRun(runId);
-    if (!run || run.state !== 'queued') return undefined;
-    const reason = `waits for disk space: ${Math.round(free / 1024 / 1024)} MiB free where Switchyard keeps worktrees, ${Math.round(deps.minFreeDiskBytes / 1024 / 1024)} MiB needed. It starts by itself once there is room.`;
-    await deps.store.requeueRun(run.id, reason);
-    void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
-    deps.log.warn({ run: run.id, freeMiB: Math.round(free / 1024 / 1024) }, 'run held: low disk space');
-    await deps.onHeld(run);
-    return undefined;
-  }
-
-  const run = await deps.store.startRun(runId);
-  if (!run) {
-    deps.log.info({ run: runId }, 'run is no longer queued; nothing to do');
-    return undefined;
-  }
-  deps.metrics?.runStarted(run);
-  const log = deps.log.child({ run: run.id, repo: run.repo, issue: run.issueNumber, agent: run.agent });
-  const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
+  ctx.metrics?.runStarted(started);
+  await ctx.send.report({ repo: started.repo, issueNumber: started.issueNumber });
+  const log = ctx.log.child({ run: started.id, repo: started.repo, issue: started.issueNumber, agent: started.agent });
+  const clock = performance.now();
+  const elapsed = () => Math.round(performance.now() - clock);
   let octokit: GitHubClient;
   try {
-    octokit = await deps.clientFor(run.installationId);
+    octokit = await ctx.clientFor(started.installationId);
   } catch (error) {
     log.error({ err: error }, 'no GitHub client for the installation');
-    return deps.store.failRun(
-      run.id,
-      `Switchyard could not authenticate as the installation: ${(error as Error).message}`,
-    );
+    const reason = `Switchyard could not authenticate as the installation: ${(error as Error).message}`;
+    await endRun(started, { state: 'failed', reason }, ctx);
+    return;
   }
-  const controller = deps.cancels.register(run.id);
-  await deps.store.startAttempt(run.id, run.attempt, WORKER_ID);
-  let outcome: RunOutcome;
-  let config: RepoConfig = DEFAULT_CONFIG;
-  let runToken: RunToken | undefined;
-  let progress: { update(line: string): void; stop(): void } | undefined;
-  let shipper: LogShipper | undefined;
-  try {
-    void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
-    const agent = deps.agents[run.agent];
-    if (!agent) throw new Error(`The agent \`${run.agent}\` was removed from this Switchyard's configuration.`);
-    const loaded = await configOfRun(run, octokit);
-    if (!loaded.ok) throw new Error(`\`.github/switchyard.yml\` became invalid: ${loaded.problems.join('; ')}`);
-    config = loaded.config;
-    const labelPrompt = resolveAgent(agentOfLabel(run.trigger.label) ?? run.agent, config).prompt;
-    runToken = await deps.tokenFor(run.installationId, run.trigger.repo.name);
-    const token = runToken.token;
-    deps.redactor.add(token);
-    const pool = config.runner.reuseWorktrees;
-    log.info('run started');
-    progress = reportProgress(deps, run, log);
-    shipper = deps.observability
-      ? new LogShipper(deps.observability, run.id, run.attempt, (error) =>
-          log.debug({ err: error }, 'a piece of the run log was not shipped'),
-        )
-      : undefined;
-    const today = startOfUtcDay(new Date());
-    const budget = runBudget({
-      agentName: run.agent,
-      agent,
-      repository: config.limits,
-      spentToday: {
-        agent: agent.maxCostPerDay ? await deps.store.spentSince(today, { agent: run.agent }) : 0,
-        repository: config.limits.maxCostPerDay ? await deps.store.spentSince(today, { repo: run.repo }) : 0,
-      },
-    });
-    outcome = await deps.runner.execute({
-      runId: run.id,
-      repo: run.trigger.repo,
-      issue: run.trigger.issue,
-      agentName: run.agent,
-      agent,
-      branch: run.branch,
-      base: run.baseBranch ?? run.trigger.repo.defaultBranch,
-      token,
-      attempt: run.attempt,
-      timeoutMs: Math.min(agent.timeout, config.runner.timeout ?? Infinity),
-      stallMs: agent.stallTimeout ?? DEFAULT_STALL_TIMEOUT,
-      budget,
-      onLog: shipper ? (text) => shipper?.push(text) : undefined,
-      onProgress: (line) => progress?.update(line),
-      checks: { commands: config.checks.commands, timeoutMs: config.checks.timeoutMs ?? agent.timeout },
-      poolSize: pool === true ? 2 : pool === false ? 0 : pool,
-      keep: config.runner.keep,
-      comments: run.comments,
-      promptAdditions: [deps.operatorPrompt, config.prompt, labelPrompt].filter((text): text is string =>
-        Boolean(text),
-      ),
-      signal: controller.signal,
-      log,
-    });
-  } catch (error) {
-    log.error({ err: error }, 'run crashed');
-    outcome = crashOutcome(error);
-  } finally {
-    progress?.stop();
-    await shipper?.close();
-    deps.cancels.unregister(run.id);
-    await runToken
-      ?.revoke()
-      .catch((error: unknown) =>
-        log.warn({ err: error }, "could not revoke the run's token; it expires within the hour"),
-      );
+  const { outcome, config, signal } = await execute(started, octokit, worker, ctx, log);
+  if (signal.reason instanceof ShutdownInterruption && delivery.retryCount < delivery.retryLimit) {
+    // Left running on purpose: the next attempt (on another worker) resumes it.
+    await ctx.store.endAttempt(started.id, started.attempt, 'interrupted');
+    log.warn('run handed back: the worker is shutting down');
+    throw new RunHandedBack(`run ${started.id} handed back for a retry`);
   }
-  if (controller.signal.reason instanceof ShutdownInterruption) {
-    if (delivery.retryCount < delivery.retryLimit) {
-      // Left running on purpose: the next attempt (on another worker) resumes it.
-      await deps.store.endAttempt(run.id, run.attempt, 'interrupted');
-      log.warn('run handed back: the worker is shutting down');
-      throw new RunHandedBack(`run ${run.id} handed back for a retry`);
-    }
-    outcome.reason = 'The worker running it shut down, and no retry is left.';
-  }
-  const cancelReason = controller.signal.aborted ? (controller.signal.reason as Error | undefined)?.message : undefined;
-  if (outcome.state === 'cancelled' && cancelReason)
-    outcome.reason = `Cancelled after ${formatDuration(elapsed())}: ${cancelReason}.`;
-  if (outcome.checks.length > 0) await deps.store.recordChecks(run.id, outcome.checks);
-
+  const meanwhile: Meanwhile = {
+    cancelReason: signal.aborted ? (signal.reason as Error | undefined)?.message : undefined,
+    shutDownForGood: signal.reason instanceof ShutdownInterruption,
+    elapsedMs: elapsed(),
+  };
+  if (outcome.checks.length > 0) await ctx.store.recordChecks(started.id, outcome.checks);
   let finished: RunRecord;
   try {
-    finished = await reportFinished(
-      octokit,
-      { store: deps.store, records: deps.records, status: deps.status, publicUrl: deps.publicUrl, log },
-      run,
-      outcome,
-      config,
-      elapsed,
-    );
+    finished = await finish(started, outcome, meanwhile, config ?? defaultRepoConfig(), octokit, ctx);
     log.info(
       { state: finished.state, ms: elapsed(), agentMs: outcome.agentMs, pr: finished.pullRequestUrl },
       'run finished',
@@ -262,40 +73,104 @@ export async function executeRunJob(delivery: RunDelivery, deps: RunWorkerDeps):
   } catch (error) {
     // GitHub is unreachable: the record still reaches a terminal state.
     log.error({ err: error }, 'could not report the run');
-    finished = await deps.store.finishRun(run.id, {
-      state: 'failed',
-      reason: `Could not report to GitHub: ${(error as Error).message}`,
-      agentMs: outcome.agentMs,
-      keptBranch: outcome.pushed,
-    });
-    void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber });
+    const reason = `Could not report to GitHub: ${(error as Error).message}`;
+    finished = await endRun(
+      started,
+      { state: 'failed', reason, agentMs: outcome.agentMs, keptBranch: outcome.pushed },
+      ctx,
+    );
   }
-  await deps.store.endAttempt(run.id, run.attempt, finished.state);
-  deps.metrics?.runFinished(finished, elapsed(), outcome.usage);
-  await deps.onFinished(finished).catch((error: unknown) => log.error({ err: error }, 'could not plan after the run'));
-  return finished;
+  ctx.metrics?.runFinished(finished, elapsed(), outcome.usage);
+  await afterRunEnded(finished, ctx).catch((error: unknown) =>
+    log.error({ err: error }, 'could not plan after the run'),
+  );
+}
+
+/** The job came back after its worker died or shut down: the run goes on as its next attempt. */
+async function resume(runId: string, ctx: JobContext): Promise<void> {
+  const resumed = await ctx.store.resumeInterrupted(runId);
+  if (!resumed) return;
+  const note = `Attempt ${resumed.attempt - 1} was interrupted: its worker stopped. Retrying from a clean worktree as attempt ${resumed.attempt}.`;
+  await ctx.records.setNote(resumed.repo, resumed.issueNumber, note);
+  ctx.log.warn({ run: runId, attempt: resumed.attempt }, 'retrying an interrupted run');
+}
+
+/** A run does not start without room for its worktree: it waits, and is planned again in a minute. */
+async function heldForDisk(runId: string, ctx: JobContext): Promise<boolean> {
+  const room = await diskRoom(ctx.settings.dataDir, ctx.settings.minFreeDiskBytes);
+  if (room.enough) return false;
+  const run = await ctx.store.getRun(runId);
+  if (!run || run.state !== 'queued') return true;
+  const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
+  const reason = `waits for disk space: ${mib(room.freeBytes)} MiB free where Switchyard keeps worktrees, ${mib(room.neededBytes)} MiB needed. It starts by itself once there is room.`;
+  await ctx.store.requeueRun(run.id, reason);
+  await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber });
+  ctx.log.warn({ run: run.id, freeMiB: mib(room.freeBytes) }, 'run held: low disk space');
+  await ctx.send.plan({ repo: run.repo, installationId: run.installationId }, 60_000);
+  return true;
+}
+
+/** The runner's part, with the run's token, log shipping and progress around it; never throws. */
+async function execute(
+  run: RunRecord,
+  octokit: GitHubClient,
+  worker: WorkerParts,
+  ctx: JobContext,
+  log: Logger,
+): Promise<{ outcome: RunOutcome; config: RepoConfig | undefined; signal: AbortSignal }> {
+  const controller = worker.runs.register(run.id);
+  await ctx.store.startAttempt(run.id, run.attempt, WORKER_ID);
+  let runToken: RunToken | undefined;
+  let config: RepoConfig | undefined;
+  const progress = reportProgress(ctx, run, log);
+  const shipper = new LogShipper(ctx.observability, run.id, run.attempt, (error) =>
+    log.debug({ err: error }, 'a piece of the run log was not shipped'),
+  );
+  try {
+    const prepared = await runRequestOf(run, octokit, ctx);
+    config = prepared.config;
+    runToken = await ctx.tokenFor(run.installationId, run.trigger.repo.name);
+    ctx.redactor.add(runToken.token);
+    log.info('run started');
+    const outcome = await worker.runner.execute({
+      ...prepared.request,
+      token: runToken.token,
+      onLog: (text) => shipper.push(text),
+      onProgress: (line) => progress.update(line),
+      signal: controller.signal,
+      log,
+    });
+    return { outcome, config, signal: controller.signal };
+  } catch (error) {
+    log.error({ err: error }, 'run crashed');
+    return { outcome: crashOutcome(error), config, signal: controller.signal };
+  } finally {
+    progress.stop();
+    await shipper.close();
+    worker.runs.unregister(run.id);
+    await runToken
+      ?.revoke()
+      .catch((error: unknown) =>
+        log.warn({ err: error }, "could not revoke the run's token; it expires within the hour"),
+      );
+  }
 }
 
 /**
  * Keeps a running run's comment current: every progress interval the agent's newest line (when
  * it changed) goes to the record, and the comment is written again with the time so far.
  */
-function reportProgress(
-  deps: Pick<RunWorkerDeps, 'store' | 'status' | 'progressIntervalMs'>,
-  run: RunRecord,
-  log: Logger,
-): { update(line: string): void; stop(): void } {
+function reportProgress(ctx: JobContext, run: RunRecord, log: Logger): { update(line: string): void; stop(): void } {
   let latest: string | undefined;
   let recorded: string | undefined;
   const timer = setInterval(() => {
     const line = latest;
     const write =
-      line !== undefined && line !== recorded ? deps.store.setProgress(run.id, (recorded = line)) : Promise.resolve();
-    write.then(
-      () => void deps.status.refresh({ repo: run.repo, issueNumber: run.issueNumber }),
-      (error: unknown) => log.warn({ err: error }, 'could not record progress'),
-    );
-  }, deps.progressIntervalMs);
+      line !== undefined && line !== recorded ? ctx.store.setProgress(run.id, (recorded = line)) : Promise.resolve();
+    write
+      .then(() => ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber }))
+      .catch((error: unknown) => log.warn({ err: error }, 'could not record progress'));
+  }, ctx.settings.progressIntervalMs);
   timer.unref();
   return {
     update: (line) => (latest = line),

@@ -2,6 +2,7 @@
  * The job engine: pg-boss on the same database as the store. It knows queues, not what their
  * jobs mean: `src/jobs/index.ts` says which queues exist, with which options and handlers.
  */
+import { randomUUID } from 'node:crypto';
 import { PgBoss, type Job, type JobResult, type JobWithMetadata, type QueueOptions, type SendOptions } from 'pg-boss';
 import type { Logger } from '../log/logger.ts';
 import type { Database, Queryable } from '../store/db.ts';
@@ -31,7 +32,7 @@ export type SendSpec = Omit<SendOptions, 'db'> & { within?: Queryable | undefine
 
 /** A job's newest state, as a sweep reads it. */
 export interface JobView {
-  state: string;
+  state: 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
   retryCount: number;
   retryLimit: number;
   settledAt: number | undefined;
@@ -70,8 +71,10 @@ export class JobEngine {
       await this.boss.createQueue(name, { ...options, ...(policy ? { policy } : {}), notify: true, heartbeatSeconds });
       // createQueue leaves an existing queue as it was.
       await this.boss.updateQueue(name, { ...options, notify: true, heartbeatSeconds });
-      // Known from here on: a send inside a transaction never has to look the queue up beside it.
-      await this.boss.getQueue(name);
+      // pg-boss caches what it knows of a queue on first use (a find is the harmless one): a send
+      // inside a transaction then never looks the queue up beside it, which PGlite would hold
+      // behind the transaction for ever.
+      await this.boss.findJobs(name, { id: randomUUID() });
     }
   }
 
@@ -99,7 +102,11 @@ export class JobEngine {
   ): Promise<void> {
     const { batchSize, ...concurrency } = spec;
     const deliver = (job: Job<T>) =>
-      handler({ data: job.data, retryCount: job.retryCount, retryLimit: (job as JobWithMetadata<T>).retryLimit ?? 0 });
+      handler({
+        data: job.data,
+        retryCount: job.retryCount,
+        retryLimit: (job as Partial<JobWithMetadata<T>>).retryLimit ?? 0,
+      });
     if (!batchSize) {
       await this.boss.work<T>(queue, { ...POLLING, ...concurrency, includeMetadata: true }, async ([job]) => {
         if (job) await deliver(job);

@@ -3,7 +3,7 @@
  * comment, what it last said, which status label it set, when), repository configs read, and
  * the repositories whose labels were set up. Shared by every process through the database.
  */
-import type { Database } from './db.ts';
+import type { Queryable } from './db.ts';
 
 export interface StatusRow {
   commentId: number | undefined;
@@ -30,10 +30,15 @@ interface StatusDbRow {
 }
 
 export class GitHubRecords {
-  readonly #db: Database;
+  readonly #db: Queryable;
 
-  constructor(db: Database) {
+  constructor(db: Queryable) {
     this.#db = db;
+  }
+
+  /** The same records, read and written inside the transaction `tx`. */
+  within(tx: Queryable): GitHubRecords {
+    return new GitHubRecords(tx);
   }
 
   async status(repo: string, issueNumber: number): Promise<StatusRow> {

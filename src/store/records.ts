@@ -1,5 +1,5 @@
 /** The records of deliveries and runs, and the only SQL that touches them. */
-import type { Database } from './db.ts';
+import type { Database, Queryable } from './db.ts';
 import {
   LIVE_STATES,
   type PromptComment,
@@ -11,10 +11,20 @@ import {
 import { toRun, type RunRow } from './run-row.ts';
 
 export class Store {
-  readonly #db: Database;
+  readonly #db: Database | Queryable;
 
-  constructor(db: Database) {
+  constructor(db: Database | Queryable) {
     this.#db = db;
+  }
+
+  /** The same records, read and written inside the transaction `tx`. */
+  within(tx: Queryable): Store {
+    return new Store(tx);
+  }
+
+  /** `work` in one transaction; already inside one, in that one. */
+  async #transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return 'transaction' in this.#db ? this.#db.transaction(work) : work(this.#db);
   }
 
   /** Records a webhook delivery id; `false` when it was seen before (a redelivery). */
@@ -360,7 +370,7 @@ export class Store {
    * closed, and the run is queued as the next attempt. `undefined` when the run already ended.
    */
   async resumeInterrupted(id: string): Promise<RunRecord | undefined> {
-    return this.#db.transaction(async (tx) => {
+    return this.#transaction(async (tx) => {
       const rows = await tx.query<RunRow>(
         `update switchyard_runs set state = 'queued', attempt = attempt + 1, started_at = null, cancel_requested_at = null, cancel_reason = null
          where id = $1 and state = 'running' returning *`,

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replaceLineDiff } from '../support/git.ts';
 import { processesUnder } from '../support/processes.ts';
-import { addLabel, lastRun, openIssue, startStack, statusShowing, TEST_MODE, type Stack } from '../support/stack.ts';
+import { addLabel, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
 import { sign } from '../twin/webhooks.ts';
 
 // Prints the issue body it was given, then fails: the body carries a token.
@@ -140,24 +140,4 @@ describe('failures and hostile input', () => {
     await stack.twin.idle();
     expect(stack.twin.violations).toEqual([]);
   });
-
-  it.runIf(TEST_MODE === 'embedded')(
-    'writes a final status that a process stopped before writing (a crash between the end and the comment)',
-    async () => {
-      const issue = await openIssue(stack, 'Ended unseen', 'Nothing to do.');
-      await addLabel(stack, issue, 'agent:noop');
-      await statusShowing(stack, issue, 'Succeeded');
-      const run = await lastRun(stack, issue);
-      // Every write asked for so far is done: from here only the repair can change the comment.
-      await stack.app?.status.drain();
-      // As a kill -9 right after the run's end was recorded would leave it: a newer end, an older comment.
-      const db = stack.app?.db;
-      await db?.query(
-        `update switchyard_runs set state = 'failed', reason = 'Ended while its status went unwritten.', finished_at = now() - interval '15 seconds' where id = $1`,
-        [run?.id],
-      );
-      const status = await statusShowing(stack, issue, 'Ended while its status went unwritten.', 30_000);
-      expect(status).toContain('**Failed**');
-    },
-  );
 });

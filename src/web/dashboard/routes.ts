@@ -15,7 +15,7 @@ import { LruMap } from 'toad-cache';
 import type { Logger } from '../../log/logger.ts';
 import type { ObservabilityStore } from '../../store/observability.ts';
 import { randomUUID } from 'node:crypto';
-import type { CancelJob, CommandJob } from '../../queue/jobs.ts';
+import type { CancelJob, CommandJob } from '../../domain/jobs.ts';
 import type { Store } from '../../store/records.ts';
 import { LIVE_STATES, type RunRecord } from '../../domain/run.ts';
 import { loginPage, overviewPage, page, runPage } from './pages.ts';

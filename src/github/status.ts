@@ -1,0 +1,117 @@
+/**
+ * What an issue shows of its newest run: the status comment (one per issue, edited in place)
+ * and the status label. The report job (`src/jobs/report.ts`) decides when; this writes.
+ */
+import { createHash } from 'node:crypto';
+import { parseRepoConfig, type StatusLabelNames } from '../config/repo.ts';
+import type { StatusRow } from '../store/github-records.ts';
+import type { RunRecord } from '../domain/run.ts';
+import { repoParams, statusOf, type GitHubClient } from './client.ts';
+import { isStatusComment, renderStatus, statusViewOf } from './status-comment.ts';
+
+/** The status label a run shows, or none (a cancelled run). */
+export function statusLabelOf(run: Pick<RunRecord, 'state'>, names: StatusLabelNames): string | undefined {
+  switch (run.state) {
+    case 'queued':
+    case 'waiting':
+      return names.queued;
+    case 'running':
+      return names.running;
+    case 'succeeded':
+      return names.done;
+    case 'failed':
+    case 'timed_out':
+    case 'stalled':
+      return names.failed;
+    case 'cancelled':
+      return undefined;
+  }
+}
+
+function statusLabelsOf(run: RunRecord): StatusLabelNames | null {
+  const parsed = parseRepoConfig(run.config ?? {});
+  return parsed.ok ? parsed.config.statusLabels : null;
+}
+
+/** What was written: the row to remember. */
+export interface StatusWrite {
+  commentId: number | undefined;
+  bodyHash: string | undefined;
+  label: string | undefined;
+}
+
+/** The status comment's body for the run as it is at `now`, and its hash. */
+export function statusBody(
+  run: RunRecord,
+  row: Pick<StatusRow, 'note'>,
+  now: number,
+  publicUrl: string | undefined,
+): { body: string; hash: string } {
+  const body = renderStatus(statusViewOf(run, row.note, now, publicUrl));
+  return { body, hash: createHash('sha256').update(body).digest('hex') };
+}
+
+/**
+ * Brings the issue's comment (when its body changed) and, with `labels`, its status label in
+ * step with `run`. Returns what the issue shows now.
+ */
+export async function writeStatus(
+  octokit: GitHubClient,
+  run: RunRecord,
+  row: StatusRow,
+  options: { labels: boolean; now: number; publicUrl: string | undefined },
+): Promise<StatusWrite> {
+  const { body, hash } = statusBody(run, row, options.now, options.publicUrl);
+  let commentId = row.commentId;
+  if (hash !== row.bodyHash || commentId === undefined) commentId = await writeComment(octokit, run, commentId, body);
+  const names = statusLabelsOf(run);
+  const wanted = names ? statusLabelOf(run, names) : undefined;
+  let label = row.label;
+  if (options.labels && wanted !== label) {
+    const params = { ...repoParams(run.trigger.repo), issue_number: run.issueNumber };
+    if (label) {
+      await octokit.rest.issues.removeLabel({ ...params, name: label }).catch((error: unknown) => {
+        // Someone removed it already.
+        if (statusOf(error) !== 404) throw error;
+      });
+    }
+    if (wanted) await octokit.rest.issues.addLabels({ ...params, labels: [wanted] });
+    label = wanted;
+  }
+  return { commentId, bodyHash: hash, label };
+}
+
+/** Edits the status comment, or creates it (finding one an earlier database forgot first). */
+async function writeComment(
+  octokit: GitHubClient,
+  run: RunRecord,
+  known: number | undefined,
+  body: string,
+): Promise<number> {
+  const repo = repoParams(run.trigger.repo);
+  const params = { ...repo, issue_number: run.issueNumber };
+  // An issue without comments when the trigger came cannot hold a status comment: no need to look.
+  const id = known ?? (run.trigger.issue.comments === 0 ? undefined : await findStatusComment(octokit, params));
+  if (id !== undefined) {
+    try {
+      await octokit.rest.issues.updateComment({ ...repo, comment_id: id, body });
+      return id;
+    } catch (error) {
+      // Deleted, or not ours to edit: write a new one.
+      if (statusOf(error) !== 404 && statusOf(error) !== 403) throw error;
+    }
+  }
+  const { data } = await octokit.rest.issues.createComment({ ...params, body });
+  return data.id;
+}
+
+async function findStatusComment(
+  octokit: GitHubClient,
+  params: { owner: string; repo: string; issue_number: number },
+): Promise<number | undefined> {
+  for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...params, per_page: 100 })) {
+    const found = page.data.find(isStatusComment);
+    if (found) return found.id;
+  }
+  return undefined;
+}

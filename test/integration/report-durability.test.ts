@@ -1,0 +1,101 @@
+/**
+ * A run's end and its report job are written in one transaction: a process killed right after
+ * the end was recorded leaves the report job behind for the next one, and an end that does not
+ * commit leaves no report either. PGlite on disk, closed without a graceful stop in between.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ReportJob } from '../../src/domain/jobs.ts';
+import type { RunTrigger } from '../../src/domain/run.ts';
+import type { JobContext } from '../../src/jobs/context.ts';
+import { endRun } from '../../src/jobs/finish.ts';
+import { JOBS, queues, sender } from '../../src/jobs/index.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { Redactor } from '../../src/log/redact.ts';
+import { JobEngine } from '../../src/queue/engine.ts';
+import { BatchStore } from '../../src/store/batches.ts';
+import { openDatabase } from '../../src/store/db.ts';
+import { GitHubRecords } from '../../src/store/github-records.ts';
+import { migrate } from '../../src/store/migrations.ts';
+import { Store } from '../../src/store/records.ts';
+
+const log = createLogger({ level: 'silent', format: 'json', redactor: new Redactor() });
+
+const trigger: RunTrigger = {
+  deliveryId: 'delivery-1',
+  installationId: 1,
+  sender: 'octocat',
+  label: 'agent:patch',
+  agent: 'patch',
+  repo: { owner: 'o', name: 'r', fullName: 'o/r', cloneUrl: 'http://example.invalid/o/r.git', defaultBranch: 'main' },
+  issue: {
+    number: 7,
+    title: 'Crash',
+    body: '',
+    labels: [],
+    url: 'http://example.invalid/o/r/issues/7',
+    author: 'octocat',
+  },
+};
+
+async function open(dataDir: string) {
+  const db = await openDatabase({ dataDir });
+  await migrate(db);
+  const engine = new JobEngine({ db, log, heartbeatSeconds: 30 });
+  await engine.start(queues(1));
+  const store = new Store(db);
+  const ctx = { db, store, records: new GitHubRecords(db), send: sender(engine, 1000), log } as unknown as JobContext;
+  return { db, engine, store, ctx };
+}
+
+/** The report jobs the engine hands out within `ms`. */
+async function reportsWorked(engine: JobEngine, ms: number): Promise<ReportJob[]> {
+  const seen: ReportJob[] = [];
+  await engine.work<ReportJob>(JOBS.report.queue, {}, async ({ data }) => void seen.push(data));
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return seen;
+}
+
+describe('report jobs', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('survive a crash right after a run ended, and are not sent for an end that rolled back', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-report-'));
+    dirs.push(dataDir);
+    const first = await open(dataDir);
+    const { batch } = await new BatchStore(first.db).openOrJoin('o/r', 0);
+    const run = await first.store.createRun(trigger, 'agent/7-crash', { batchId: batch.id, priority: 0, config: {} });
+    if (!run) throw new Error('no run');
+
+    // An end that fails before it commits: neither the state nor the report job stays.
+    await expect(
+      first.db.transaction(async (tx) => {
+        await first.store.within(tx).finishRun(run.id, { state: 'failed', reason: 'never committed' });
+        await first.ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber, urgent: true }, tx);
+        throw new Error('the process died mid-transaction');
+      }),
+    ).rejects.toThrow('mid-transaction');
+    expect((await first.store.getRun(run.id))?.state).toBe('queued');
+
+    // The end commits; the process then dies before any report job is worked (no stop, no drain).
+    const ended = await endRun(run, { state: 'succeeded', reason: null }, first.ctx);
+    expect(ended.state).toBe('succeeded');
+    await first.db.close();
+
+    // The next process finds the report job and writes the status.
+    const second = await open(dataDir);
+    try {
+      const worked = await reportsWorked(second.engine, 3000);
+      expect(worked).toEqual([{ repo: 'o/r', issueNumber: 7, urgent: true }]);
+      expect((await second.store.getRun(run.id))?.state).toBe('succeeded');
+    } finally {
+      await second.engine.stop(1000);
+      await second.db.close();
+    }
+  });
+});
