@@ -1,6 +1,81 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Who may import whom (DESIGN.md): domain ← everyone and imports nothing of ours; the scheduler
+ * is pure (domain only); the I/O edges (github, runner, store, agents, config) never reach into
+ * the flow (jobs, roles) or the engine; nothing under src/ imports test/. test/unit/import-rules
+ * shows one refused.
+ */
+const ours = [
+  'domain',
+  'scheduler',
+  'store',
+  'runner',
+  'github',
+  'agents',
+  'config',
+  'jobs',
+  'roles',
+  'queue',
+  'web',
+  'cli',
+  'log',
+];
+const folders = (...names) => names.map((name) => `**/${name}/*`);
+const forbid = (files, names, why) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ group: [...folders(...names), '**/test/**'], message: why }] }],
+  },
+});
+const importRules = [
+  forbid(
+    ['src/domain/**'],
+    ours.filter((name) => name !== 'domain'),
+    'domain/ imports nothing of ours.',
+  ),
+  forbid(
+    ['src/scheduler/**'],
+    ours.filter((name) => name !== 'domain' && name !== 'scheduler'),
+    'The scheduler is pure: it imports domain/ only.',
+  ),
+  forbid(
+    ['src/store/**'],
+    ['runner', 'github', 'agents', 'config', 'jobs', 'roles', 'queue', 'web', 'cli'],
+    'store/ is SQL over domain/ words only.',
+  ),
+  forbid(
+    ['src/runner/**'],
+    ['github', 'store', 'jobs', 'roles', 'queue', 'web', 'cli'],
+    'The runner knows nothing of GitHub, the records or the flow.',
+  ),
+  forbid(
+    ['src/agents/**'],
+    ['github', 'store', 'runner', 'jobs', 'roles', 'queue', 'web', 'cli'],
+    'agents/ describes agents; it runs and records nothing.',
+  ),
+  forbid(
+    ['src/github/**'],
+    ['runner', 'jobs', 'roles', 'queue', 'web', 'cli'],
+    'The GitHub side knows nothing of worktrees or the flow.',
+  ),
+  forbid(
+    ['src/config/**'],
+    ['runner', 'jobs', 'roles', 'queue', 'web', 'cli'],
+    'config/ reads settings; it does not reach the flow.',
+  ),
+  forbid(
+    ['src/queue/**'],
+    ['domain', 'scheduler', 'runner', 'github', 'agents', 'config', 'jobs', 'roles', 'web', 'cli'],
+    'queue/ is the engine only: queues, not what their jobs mean.',
+  ),
+  forbid(['src/jobs/**', 'src/web/**', 'src/log/**'], ['roles', 'cli'], 'Only roles/ and cli/ compose the process.'),
+  // The demo is the one shipped command that starts the GitHub twin; it loads it only when run.
+  forbid(['src/roles/**', 'src/app.ts', 'src/main.ts'], ['cli'], 'Nothing under src/ imports test/.'),
+  { ...forbid(['src/cli/**'], [], 'Nothing under src/ imports test/.'), ignores: ['src/cli/demo.ts'] },
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/'] },
   js.configs.recommended,
@@ -23,6 +98,7 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
   },
+  ...importRules,
   {
     files: ['eslint.config.js', 'bin/*.js'],
     ...tseslint.configs.disableTypeChecked,

@@ -4,19 +4,18 @@
  * a load balancer or a container runtime takes an unhealthy process out.
  */
 import { diskRoom } from '../runner/disk.ts';
-import type { Roles } from '../roles/index.ts';
 import { pingDatabase, type Queryable } from '../store/db.ts';
 
 export interface HealthReport {
   ok: boolean;
-  roles: Roles;
+  roles: { web: boolean; worker: boolean };
   database: string;
   checks: Record<string, { ok: boolean; detail: string }>;
 }
 
 export interface HealthOptions {
   db: Queryable & { kind: string };
-  roles: Roles;
+  roles: { web: boolean; worker: boolean };
   /** A worker's data directory and the free space a run needs. */
   disk?: { dir: string; minFreeBytes: number } | undefined;
   /** How long the database may take to answer. */
