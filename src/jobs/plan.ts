@@ -160,7 +160,8 @@ export async function plan(job: PlanJob, ctx: JobContext): Promise<void> {
     } else if (decision.kind === 'wait') {
       const changed = await ctx.store.holdRun(run.id, decision.reason);
       if (changed && !(decision.slotOnly && run.state === 'queued')) {
-        await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber });
+        // Why a run waits is news that lasts only as long as the wait: it is written at once.
+        await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber, urgent: true });
         log.info({ run: run.id, issue: run.issueNumber, reason: decision.reason }, 'run waits');
       }
     } else {
