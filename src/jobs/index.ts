@@ -94,7 +94,8 @@ export const JOBS = {
     queue: 'switchyard-report',
     role: 'any',
     options: { retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: 120 },
-    work: () => ({ localConcurrency: 4, groupConcurrency: 1 }),
+    // Calm reports wait for their slot: look for due ones twice a second, not only when notified.
+    work: () => ({ localConcurrency: 2, groupConcurrency: 1, pollSeconds: 0.5 }),
     handle: data<ReportJob>(report),
   },
   /** A repository's dashboard issue, after the status writes. */
@@ -102,7 +103,7 @@ export const JOBS = {
     queue: 'switchyard-dashboard',
     role: 'any',
     options: { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 120 },
-    work: () => ({ groupConcurrency: 1 }),
+    work: () => ({ groupConcurrency: 1, pollSeconds: 1 }),
     handle: data<DashboardJob>(writeDashboard),
   },
   /** A removed label or a closed issue stops the issue's live run. */

@@ -18,6 +18,11 @@ export interface WorkSpec {
   groupConcurrency?: number;
   /** Fetched together, settled one by one: for queues whose jobs come in bursts. */
   batchSize?: number;
+  /**
+   * Look for due jobs this often even when notified of new ones: for queues whose jobs are
+   * mostly delayed (a notification comes when a job is sent, not when its start comes).
+   */
+  pollSeconds?: number;
 }
 
 /** A job as its handler gets it: the data, and how often it was tried before. */
@@ -100,7 +105,10 @@ export class JobEngine {
     spec: WorkSpec,
     handler: (delivery: Delivery<T>) => Promise<void>,
   ): Promise<void> {
-    const { batchSize, ...concurrency } = spec;
+    const { batchSize, pollSeconds, ...concurrency } = spec;
+    const polling = pollSeconds
+      ? { pollingIntervalSeconds: pollSeconds, notifyPollingIntervalSeconds: pollSeconds }
+      : POLLING;
     const deliver = (job: Job<T>) =>
       handler({
         data: job.data,
@@ -108,14 +116,14 @@ export class JobEngine {
         retryLimit: (job as Partial<JobWithMetadata<T>>).retryLimit ?? 0,
       });
     if (!batchSize) {
-      await this.boss.work<T>(queue, { ...POLLING, ...concurrency, includeMetadata: true }, async ([job]) => {
+      await this.boss.work<T>(queue, { ...polling, ...concurrency, includeMetadata: true }, async ([job]) => {
         if (job) await deliver(job);
       });
       return;
     }
     await this.boss.work<T>(
       queue,
-      { ...POLLING, ...concurrency, batchSize, burstWhenBatchFull: true, perJobResults: true, includeMetadata: true },
+      { ...polling, ...concurrency, batchSize, burstWhenBatchFull: true, perJobResults: true, includeMetadata: true },
       async (jobs: Job<T>[]): Promise<JobResult[]> => {
         const settled = await Promise.allSettled(jobs.map(deliver));
         return jobs.map((job, index) => {

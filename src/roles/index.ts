@@ -141,8 +141,9 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
       .filter(([, on]) => on)
       .map(([role]) => role)
       .join('+');
-    await worker.watch({ roles: roleNames, observability, store, db });
+    // A worker alone has no web server: it serves /healthz on PORT, for its container's health check.
     if (!roles.web) health = await startWorkerHealth({ settings, roles, probot, ctx, metrics, db, store, log });
+    await worker.watch({ roles: roleNames, observability, store, db, healthUrl: health?.url });
   }
   reconciler
     .sweep()

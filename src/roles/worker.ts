@@ -32,7 +32,14 @@ export interface Worker {
   /** Cleans up after a previous process on this data directory and pushes the work it left. */
   recover(rescue: Omit<RescueDeps, 'cache'>): Promise<void>;
   /** Starts the heartbeat, the cancel watch and (on PostgreSQL) the database watch. */
-  watch(options: { roles: string; observability: ObservabilityStore; store: Store; db: Database }): Promise<void>;
+  watch(options: {
+    roles: string;
+    observability: ObservabilityStore;
+    store: Store;
+    db: Database;
+    /** Where a worker without the web role serves /healthz. */
+    healthUrl: string | undefined;
+  }): Promise<void>;
   /** Stops taking new work's signals; running runs are interrupted to be retried elsewhere. */
   stop(graceMs: number, stopTakingRuns: () => Promise<void>): Promise<void>;
 }
@@ -111,6 +118,7 @@ export async function prepareWorker(settings: ServerSettings, redactor: Redactor
           sandbox: settings.sandbox,
           sandboxUser: sandbox.user?.name,
           agentNetwork: settings.agentNetwork,
+          health: options.healthUrl,
         },
         'worker started',
       );
