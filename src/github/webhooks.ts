@@ -5,7 +5,8 @@
 import type { Context } from 'probot';
 import type { Logger } from '../log/logger.ts';
 import type { CancelJob, CommandJob, IntakeJob, PlanJob, ReportJob, SetupJob } from '../domain/jobs.ts';
-import type { Store } from '../store/records.ts';
+import type { DeliveryStore } from '../store/deliveries.ts';
+import type { Store } from '../store/runs.ts';
 import type { PullRequestState } from '../domain/run.ts';
 import { parseCommand } from './command-line.ts';
 import { isDashboardBody, tickedRetries } from './repo-dashboard.ts';
@@ -13,6 +14,7 @@ import { parseTrigger, snapshotOf, type LabeledPayload } from './trigger.ts';
 
 export interface WebhookDeps {
   store: Store;
+  deliveries: DeliveryStore;
   enqueueIntake: (job: IntakeJob) => Promise<void>;
   requestPlan: (job: PlanJob) => Promise<void>;
   enqueueCancel: (job: CancelJob) => Promise<void>;
@@ -30,11 +32,11 @@ async function recordAndEnqueue(
   event: string,
   enqueue: () => Promise<void>,
 ): Promise<boolean> {
-  if (!(await deps.store.recordDelivery(deliveryId, event))) return false;
+  if (!(await deps.deliveries.record(deliveryId, event))) return false;
   try {
     await enqueue();
   } catch (error) {
-    await deps.store.forgetDelivery(deliveryId).catch(() => undefined);
+    await deps.deliveries.forget(deliveryId).catch(() => undefined);
     throw error;
   }
   return true;

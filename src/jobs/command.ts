@@ -8,7 +8,7 @@ import type { CommandJob } from '../domain/jobs.ts';
 import { RepoDashboardStore } from '../store/repo-dashboards.ts';
 import type { JobContext } from './context.ts';
 import { planOverview } from '../scheduler/overview.ts';
-import type { Store } from '../store/records.ts';
+import type { Store } from '../store/runs.ts';
 import { LIVE_STATES, type IssueSnapshot, type PromptComment, type RunRecord, type RunTrigger } from '../domain/run.ts';
 import { readIssueComments, readReviewComments } from '../github/comments.ts';
 import { repoParams, type GitHubClient } from '../github/client.ts';

@@ -19,11 +19,12 @@ import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
 import type { Runner } from '../runner/execute.ts';
 import type { RepoCache } from '../runner/repo-cache.ts';
+import type { AttemptStore } from '../store/attempts.ts';
 import type { BatchStore } from '../store/batches.ts';
 import type { Database, Queryable } from '../store/db.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
 import type { ObservabilityStore } from '../store/observability.ts';
-import type { Store } from '../store/records.ts';
+import type { Store } from '../store/runs.ts';
 import type { Metrics } from '../web/metrics.ts';
 import type { RunRegistry } from './run-registry.ts';
 
@@ -66,6 +67,7 @@ export interface WorkerParts {
 export interface JobContext {
   db: Database;
   store: Store;
+  attempts: AttemptStore;
   records: GitHubRecords;
   batches: BatchStore;
   observability: ObservabilityStore;

@@ -52,7 +52,7 @@ export async function endLiveRun(
 }
 
 async function closeOut(ended: RunRecord, tx: Queryable, ctx: JobContext): Promise<RunRecord> {
-  await ctx.store.within(tx).endAttempt(ended.id, ended.attempt, ended.state);
+  await ctx.attempts.within(tx).end(ended.id, ended.attempt, ended.state);
   // Answers to commands and notes about interruptions belonged to the run that just ended.
   await ctx.records.within(tx).setNote(ended.repo, ended.issueNumber, null);
   await ctx.send.report({ repo: ended.repo, issueNumber: ended.issueNumber, urgent: true }, tx);

@@ -11,7 +11,7 @@ import { ensureLabels, labelSpecs } from '../github/labels.ts';
 import { refusalMessage, unknownAgentMessage, unmappedAgentMessage } from '../github/messages.ts';
 import { fetchPermission } from '../github/permissions.ts';
 import { DEFAULT_PRIORITY } from '../scheduler/schedule.ts';
-import type { Store } from '../store/records.ts';
+import type { Store } from '../store/runs.ts';
 import type { JobContext } from './context.ts';
 import { reportNow } from './report.ts';
 

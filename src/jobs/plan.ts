@@ -11,7 +11,7 @@ import { predictFiles } from '../scheduler/files.ts';
 import { startOfUtcDay, type DailySpend } from '../scheduler/budget.ts';
 import { batchReport } from '../scheduler/report.ts';
 import { schedule, type IssueFact, type PlanItem } from '../scheduler/schedule.ts';
-import type { Store } from '../store/records.ts';
+import type { Store } from '../store/runs.ts';
 import type { RepoRef, RunRecord } from '../domain/run.ts';
 import type { JobContext } from './context.ts';
 import { endLiveRun } from './finish.ts';

@@ -3,7 +3,7 @@
  * store, or the process shutting down, stops its agent.
  */
 import type { Logger } from '../log/logger.ts';
-import type { Store } from '../store/records.ts';
+import type { Store } from '../store/runs.ts';
 
 /** The abort switches of the runs this process is executing, polled against cancel requests. */
 export class RunRegistry {

@@ -53,7 +53,7 @@ export async function run(delivery: Delivery<RunJob>, ctx: JobContext): Promise<
   const { outcome, config, signal } = await execute(started, octokit, worker, ctx, log);
   if (signal.reason instanceof ShutdownInterruption && delivery.retryCount < delivery.retryLimit) {
     // Left running on purpose: the next attempt (on another worker) resumes it.
-    await ctx.store.endAttempt(started.id, started.attempt, 'interrupted');
+    await ctx.attempts.end(started.id, started.attempt, 'interrupted');
     log.warn('run handed back: the worker is shutting down');
     throw new RunHandedBack(`run ${started.id} handed back for a retry`);
   }
@@ -119,7 +119,7 @@ async function execute(
   log: Logger,
 ): Promise<{ outcome: RunOutcome; config: RepoConfig | undefined; signal: AbortSignal }> {
   const controller = worker.runs.register(run.id);
-  await ctx.store.startAttempt(run.id, run.attempt, WORKER_ID);
+  await ctx.attempts.start(run.id, run.attempt, WORKER_ID);
   let runToken: RunToken | undefined;
   let config: RepoConfig | undefined;
   const progress = reportProgress(ctx, run, log);

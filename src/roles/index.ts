@@ -12,12 +12,13 @@ import { startSweeping, type Sweeper } from '../jobs/sweep.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import { Redactor } from '../log/redact.ts';
 import { JobEngine } from '../queue/engine.ts';
+import { AttemptStore } from '../store/attempts.ts';
 import { BatchStore } from '../store/batches.ts';
 import { openDatabase, type Database } from '../store/db.ts';
 import { GitHubRecords } from '../store/github-records.ts';
 import { migrate } from '../store/migrations.ts';
 import { ObservabilityStore } from '../store/observability.ts';
-import { Store } from '../store/records.ts';
+import { Store } from '../store/runs.ts';
 import { Metrics } from '../web/metrics.ts';
 import type { WebServer } from '../web/server.ts';
 import { startWeb, startWorkerHealth, type WebRole } from './web.ts';
@@ -108,6 +109,7 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
   const ctx: JobContext = {
     db,
     store,
+    attempts: new AttemptStore(db),
     records,
     batches,
     observability,

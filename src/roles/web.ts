@@ -9,7 +9,8 @@ import { accessTo } from '../github/permissions.ts';
 import type { JobContext } from '../jobs/context.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../store/db.ts';
-import type { Store } from '../store/records.ts';
+import { DeliveryStore } from '../store/deliveries.ts';
+import type { Store } from '../store/runs.ts';
 import { dashboardRoutes } from '../web/dashboard/routes.ts';
 import { checkHealth } from '../web/health.ts';
 import type { Metrics } from '../web/metrics.ts';
@@ -47,6 +48,7 @@ export async function startWeb(options: WebOptions): Promise<WebRole> {
     probot: options.probot,
     appFn: switchyardApp({
       store,
+      deliveries: new DeliveryStore(options.db),
       enqueueIntake: send.intake,
       requestPlan: (job) => send.plan(job),
       enqueueCancel: send.cancel,
@@ -62,6 +64,7 @@ export async function startWeb(options: WebOptions): Promise<WebRole> {
     metrics: options.metrics,
     dashboard: dashboardRoutes({
       store,
+      attempts: ctx.attempts,
       observability: ctx.observability,
       token: settings.dashboardToken,
       oauth: settings.oauth ? { ...settings.oauth, apiUrl: settings.baseUrl } : undefined,

@@ -18,7 +18,7 @@ import { RepoCache } from '../runner/repo-cache.ts';
 import { checkSandbox, defaultSecretFiles } from '../runner/sandbox.ts';
 import type { Database } from '../store/db.ts';
 import type { ObservabilityStore } from '../store/observability.ts';
-import type { Store } from '../store/records.ts';
+import type { Store } from '../store/runs.ts';
 import { watchDatabase } from './database-watch.ts';
 
 /** How often a worker looks for cancel requests of its running runs. */

@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AgentUsage } from '../domain/run.ts';
-import type { Store } from '../store/records.ts';
+import type { Store } from '../store/runs.ts';
 import type { RunRecord } from '../domain/run.ts';
 
 export class Metrics {

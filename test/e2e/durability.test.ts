@@ -36,7 +36,7 @@ describe('durability', () => {
         10_000,
         'running run',
       );
-      const [attempt] = await stack.store.attempts(run.id);
+      const [attempt] = await stack.attempts.list(run.id);
       const victim = [...processes.processes.values()].find(
         (p) => attempt && attempt.worker.endsWith(`:${String(p.subprocess.pid)}`),
       );
@@ -46,7 +46,7 @@ describe('durability', () => {
       const status = await statusShowing(stack, issue, 'Succeeded', 90_000);
       expect(status).toContain('attempt 2');
       expect(await pullsFor(stack, issue)).toHaveLength(1);
-      const attempts = await stack.store.attempts(run.id);
+      const attempts = await stack.attempts.list(run.id);
       expect(attempts.map((a) => a.outcome)).toEqual(['interrupted', 'succeeded']);
       expect(attempts[1]?.worker).not.toBe(attempts[0]?.worker);
       expect(processes.logs.some((l) => l.includes('retrying an interrupted run'))).toBe(true);

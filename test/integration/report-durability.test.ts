@@ -19,7 +19,7 @@ import { BatchStore } from '../../src/store/batches.ts';
 import { openDatabase } from '../../src/store/db.ts';
 import { GitHubRecords } from '../../src/store/github-records.ts';
 import { migrate } from '../../src/store/migrations.ts';
-import { Store } from '../../src/store/records.ts';
+import { Store } from '../../src/store/runs.ts';
 
 const log = createLogger({ level: 'silent', format: 'json', redactor: new Redactor() });
 

@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentCatalogue } from '../../src/config/agents.ts';
+import { AttemptStore } from '../../src/store/attempts.ts';
 import { openDatabase } from '../../src/store/db.ts';
-import { Store } from '../../src/store/records.ts';
+import { Store } from '../../src/store/runs.ts';
 import { ProcessStack, freshDatabase } from './processes-stack.ts';
 import { OWNER, REPO, type Stack } from './stack.ts';
 import { pushFiles } from './git.ts';
@@ -67,6 +68,7 @@ export async function harness(options: {
     owner: OWNER,
     repo: REPO,
     store: db ? new Store(db) : undefined,
+    attempts: db ? new AttemptStore(db) : undefined,
     logs: processes.logs,
   } as unknown as Stack;
   return {

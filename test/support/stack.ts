@@ -13,9 +13,10 @@ import { createLogger } from '../../src/log/logger.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { startSwitchyard, type Switchyard } from '../../src/roles/index.ts';
+import { AttemptStore } from '../../src/store/attempts.ts';
 import { BatchStore } from '../../src/store/batches.ts';
 import { openDatabase } from '../../src/store/db.ts';
-import { Store } from '../../src/store/records.ts';
+import { Store } from '../../src/store/runs.ts';
 import type { RunRecord } from '../../src/domain/run.ts';
 import { ProcessStack, freshDatabase } from './processes-stack.ts';
 import { GitHubTwin } from '../twin/index.ts';
@@ -31,6 +32,8 @@ export interface Stack {
   processes: ProcessStack | undefined;
   /** Switchyard's records, read from the same database the app uses. */
   store: Store;
+  /** Each run's attempts and the workers that took them. */
+  attempts: AttemptStore;
   batches: BatchStore;
   /** Octokit acting as the repository's owner (admin). */
   gh: Octokit;
@@ -114,6 +117,7 @@ async function startEmbeddedStack(options: StackOptions): Promise<Stack> {
     app,
     processes: undefined,
     store: app.store,
+    attempts: new AttemptStore(app.db),
     batches: app.batches,
     gh,
     owner: OWNER,
@@ -153,6 +157,7 @@ async function startProcessStack(options: StackOptions): Promise<Stack> {
     app: undefined,
     processes,
     store: new Store(db),
+    attempts: new AttemptStore(db),
     batches: new BatchStore(db),
     gh,
     owner: OWNER,

@@ -16,7 +16,8 @@ import type { Logger } from '../../log/logger.ts';
 import type { ObservabilityStore } from '../../store/observability.ts';
 import { randomUUID } from 'node:crypto';
 import type { CancelJob, CommandJob } from '../../domain/jobs.ts';
-import type { Store } from '../../store/records.ts';
+import type { Store } from '../../store/runs.ts';
+import type { AttemptStore } from '../../store/attempts.ts';
 import { LIVE_STATES, type RunRecord } from '../../domain/run.ts';
 import { loginPage, overviewPage, page, runPage } from './pages.ts';
 import {
@@ -31,6 +32,7 @@ import {
 
 export interface DashboardOptions {
   store: Store;
+  attempts: AttemptStore;
   observability: ObservabilityStore;
   /** The operator token. */
   token: string | undefined;
@@ -253,7 +255,7 @@ async function serve(options: Routes, req: IncomingMessage, res: ServerResponse,
     200,
     runPage({
       run,
-      attempts: await options.store.attempts(run.id),
+      attempts: await options.attempts.list(run.id),
       now: new Date(),
       viewer: viewerName(viewer),
       mayAct,
