@@ -8,7 +8,7 @@ import { configOfRun, resolveAgent, type RepoConfig } from '../config/repo.ts';
 import type { RunRecord } from '../domain/run.ts';
 import type { GitHubClient } from '../github/client.ts';
 import { agentOfLabel } from '../github/trigger.ts';
-import type { RunRequest } from '../runner/execute.ts';
+import type { RunRequest } from '../runner/request.ts';
 import { runBudget, startOfUtcDay } from '../scheduler/budget.ts';
 import type { JobContext } from './context.ts';
 

@@ -6,17 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { contextMarkdown, runContext } from '../agents/context.ts';
 import { extractDiff } from '../agents/diff.ts';
 import { reportReader, type AgentReport, type ReportReader } from '../agents/report.ts';
-import { overBudgetReason, type RunBudget } from '../scheduler/budget.ts';
+import { overBudgetReason } from '../scheduler/budget.ts';
 import { launchFor, type Launch, type LaunchContext } from '../agents/launch.ts';
-import { INSTRUCTION_FILES, MAX_INSTRUCTION_BYTES, renderPrompt } from '../agents/prompt.ts';
-import type { AgentDefinition } from '../config/agents.ts';
-import type { Logger } from '../log/logger.ts';
 import type { Redactor } from '../log/redact.ts';
-import type { IssueSnapshot, PromptComment, RepoRef } from '../domain/run.ts';
-import { commitMessage, diffStat } from './commit.ts';
 import type { GitIdentity } from './git.ts';
 import { runChecks } from './checks.ts';
 import { failedOutcome, type RunOutcome } from '../domain/outcome.ts';
@@ -28,44 +22,9 @@ import { RunLog } from './run-log.ts';
 import { readInside } from './safe-read.ts';
 import { blockedSentence, BRIDGE_SCRIPT, startEgressProxy, type EgressProxy } from './egress-proxy.ts';
 import { grantPaths, handOver, sandboxed, type Egress, type SandboxSpec } from './sandbox.ts';
-import { pathHoldingSecret } from './secret-guard.ts';
-import { refusedMessage, snapshot } from './snapshot.ts';
-
-export interface RunRequest {
-  runId: string;
-  repo: RepoRef;
-  issue: IssueSnapshot;
-  agentName: string;
-  agent: AgentDefinition;
-  branch: string;
-  /** The branch to start from: the default branch, or a dependency's branch for a stacked run. */
-  base: string;
-  /** Installation token for fetch and push: only Switchyard's own git processes get it, never while the agent runs. */
-  token: string;
-  attempt: number;
-  /** The agent's time limit: the operator's, or lower where the repository says so. */
-  timeoutMs: number;
-  /** No output and no changed file for this long ends the agent as stalled (unset: never). */
-  stallMs?: number | undefined;
-  /** The most the run may cost: the agent is stopped, its work kept, when it reports more. */
-  budget?: RunBudget | undefined;
-  /** Every piece of the run's log (the agent's and the checks' output, Switchyard's notes), redacted. */
-  onLog?: ((text: string) => void) | undefined;
-  /** The agent's newest line of output (redacted), at most every few seconds: its progress. */
-  onProgress?: ((line: string) => void) | undefined;
-  checks: { commands: readonly string[]; timeoutMs: number };
-  /** Reuse up to this many warm worktrees (0: a fresh worktree per run). */
-  poolSize: number;
-  /** What a reused worktree keeps between runs. */
-  keep: readonly string[];
-  /** Comments of people with write access, for the prompt. */
-  comments?: readonly PromptComment[];
-  /** Prompt additions: the operator's, the repository's `prompt`, then the label's. */
-  promptAdditions?: readonly string[];
-  /** Ends the agent (and the checks) when aborted: a cancel. */
-  signal?: AbortSignal;
-  log: Logger;
-}
+import { writeAgentFiles } from './agent-files.ts';
+import type { RunRequest } from './request.ts';
+import { commitAndPush, firstLine } from './publish.ts';
 
 export interface RunnerOptions {
   cache: RepoCache;
@@ -187,7 +146,13 @@ export class Runner {
         outcome.blocked = blocked.map((b) => b.destination);
         outcome.reason = [outcome.reason, blockedSentence(blocked)].filter(Boolean).join(' ') || undefined;
       }
-      await this.#commitAndPush(request, worktree, privateDir, outcome);
+      await commitAndPush(
+        { cache: this.#cache, identity: this.#identity, redactor: this.#redactor },
+        request,
+        worktree,
+        privateDir,
+        outcome,
+      );
       if (outcome.state === 'succeeded' && !outcome.changed)
         outcome.reason = 'The agent finished without changing any file.';
       return outcome;
@@ -234,37 +199,7 @@ export class Runner {
     overBudget: AbortController,
   ): Promise<ProcessResult> {
     const home = context.home;
-    await mkdir(join(worktree.path, SWITCHYARD_DIR), { recursive: true });
-    const deadline = new Date(Date.now() + request.timeoutMs);
-    const about = runContext({
-      repo: request.repo,
-      issue: request.issue,
-      agent: request.agentName,
-      runId: request.runId,
-      attempt: request.attempt,
-      branch: worktree.branch,
-      baseBranch: request.base,
-      baseCommit: worktree.baseSha,
-      worktree: worktree.path,
-      deadline,
-    });
-    await writeFile(join(worktree.path, SWITCHYARD_DIR, 'context.json'), `${JSON.stringify(about, null, 2)}\n`);
-    await writeFile(join(worktree.path, SWITCHYARD_DIR, 'CONTEXT.md'), contextMarkdown(about));
-    const instructions = await readInstructions(worktree.path);
-    const prompt = renderPrompt({
-      repo: request.repo,
-      issue: request.issue,
-      branch: worktree.branch,
-      comments: request.comments ?? [],
-      instructions,
-      additions: request.promptAdditions ?? [],
-      agent: request.agentName,
-      attempt: request.attempt,
-      baseBranch: request.base,
-    });
-    await writeFile(context.promptFile, prompt);
-    await writeFile(context.issueFile, request.issue.body);
-
+    await writeAgentFiles(request, worktree, context);
     if (request.agent.kind === 'patch') {
       const extraction = extractDiff(request.issue.body);
       if (!extraction.ok) return notStarted(extraction.problem);
@@ -319,53 +254,6 @@ export class Runner {
     return this.#sandbox.kind === 'none' ? undefined : this.#sandbox.user;
   }
 
-  /**
-   * Reads the agent's result as files from the trusted side, commits it in the mirror, and pushes
-   * that one commit unless it holds one of Switchyard's secrets. The agent has exited by now.
-   */
-  async #commitAndPush(
-    request: RunRequest,
-    worktree: PreparedWorktree,
-    privateDir: string,
-    outcome: RunOutcome,
-  ): Promise<void> {
-    const mirror = this.#cache.mirrorDir(request.repo);
-    // Outside the sandbox the agent could have written the mirror's config (a clean filter, say).
-    await this.#cache.seal(request.repo);
-    const result = await snapshot({
-      mirror,
-      worktree: worktree.path,
-      indexFile: join(privateDir, 'index'),
-      baseSha: worktree.baseSha,
-      identity: this.#identity,
-      message: commitMessage(request, outcome.state),
-    });
-    outcome.refused = result.refused;
-    if (result.refused.length > 0) {
-      if (!result.commitSha && outcome.state === 'succeeded') outcome.state = 'failed';
-      outcome.reason = [outcome.reason, refusedMessage(result.refused, !result.commitSha)].filter(Boolean).join(' ');
-    }
-    if (!result.commitSha) return;
-    outcome.changed = true;
-    outcome.commitSha = result.commitSha;
-    const git = this.#cache.mirrorGit(request.repo);
-    outcome.diffStat = await diffStat(git, worktree.baseSha, result.commitSha);
-    const leaked = await pathHoldingSecret(git, worktree.baseSha, result.commitSha, this.#redactor);
-    if (leaked) {
-      outcome.state = 'failed';
-      outcome.reason = `Switchyard did not push ${worktree.branch}: \`${this.#redactor.redact(leaked)}\` holds one of Switchyard's own secrets (its private key, webhook secret, database password or an installation token). The work was not kept.`;
-      request.log.warn({ path: this.#redactor.redact(leaked) }, 'push refused: the changes hold a secret');
-      return;
-    }
-    try {
-      await this.#cache.push(request.repo, request.token, result.commitSha, worktree.branch);
-      outcome.pushed = true;
-    } catch (error) {
-      outcome.state = 'failed';
-      outcome.reason = `Could not push branch ${worktree.branch}: ${this.#redactor.redact(firstLine(error))}`;
-    }
-  }
-
   /** The agent's final message, where its preset says to find it. */
   async #summary(
     { summary }: Launch,
@@ -388,24 +276,4 @@ export class Runner {
     while (lines.length && lines[lines.length - 1] === '') lines.pop();
     return lines.slice(-LOG_TAIL_LINES).join('\n');
   }
-}
-
-/** The repository's instruction files for agents, as the checkout has them. */
-async function readInstructions(worktree: string): Promise<Array<{ path: string; text: string }>> {
-  const found: Array<{ path: string; text: string }> = [];
-  for (const path of INSTRUCTION_FILES) {
-    const content = await readInside(worktree, join(worktree, path), MAX_INSTRUCTION_BYTES);
-    if (!content || content.length === 0) continue;
-    const text = content.subarray(0, MAX_INSTRUCTION_BYTES).toString('utf8');
-    found.push({
-      path,
-      text: content.length > MAX_INSTRUCTION_BYTES ? `${text}\n[… cut at ${MAX_INSTRUCTION_BYTES} bytes]` : text,
-    });
-  }
-  return found;
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n').find((line) => line.trim()) ?? message;
 }

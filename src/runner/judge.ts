@@ -1,5 +1,5 @@
 /** How an agent's process ended, in the words of the status comment. */
-import type { RunRequest } from './execute.ts';
+import type { RunRequest } from './request.ts';
 import type { RunOutcome } from '../domain/outcome.ts';
 import type { ProcessResult } from './process.ts';
 

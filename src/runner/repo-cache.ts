@@ -9,15 +9,14 @@
  * worktrees whose owner is gone.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { RepoRef } from '../domain/run.ts';
-import { trustedGit, type GitIdentity } from './git.ts';
-import { snapshot } from './snapshot.ts';
+import { trustedGit } from './git.ts';
+import { adminDirOf, deleteIfEmpty, rescue, resetWorktree, sealMirror, worktreeGit } from './worktree-git.ts';
 
-/** Files Switchyard writes into a worktree for the agent; never committed. */
-export const SWITCHYARD_DIR = '.switchyard';
+export { SWITCHYARD_DIR } from './worktree-git.ts';
 
 export interface PreparedWorktree {
   path: string;
@@ -48,12 +47,6 @@ export interface PrunedWorktree {
   branch: string | undefined;
   rescuedSha: string | undefined;
 }
-
-/** The whole config of a mirror: no remote, no hook, nothing an agent could have added. */
-const MIRROR_CONFIG = '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n';
-
-/** Who commits the work of an interrupted run. */
-const RESCUER: GitIdentity = { name: 'switchyard[bot]', email: 'switchyard[bot]@users.noreply.github.com' };
 
 export function isAlive(pid: number): boolean {
   try {
@@ -302,103 +295,4 @@ export class RepoCache {
     await mkdir(mirror, { recursive: true });
     await trustedGit({ gitDir: mirror }).raw(['init', '--bare', '--quiet']);
   }
-}
-
-/**
- * Puts back the mirror's config and exclude file as Switchyard writes them, and drops anything
- * that would make git read objects, hooks or settings from elsewhere. Written to a temporary
- * file and renamed, so a git process reading at the same time sees one whole file.
- */
-export async function sealMirror(mirror: string): Promise<void> {
-  const replace = async (path: string, text: string) => {
-    await mkdir(dirname(path), { recursive: true });
-    const temporary = `${path}.switchyard-${process.pid}`;
-    await writeFile(temporary, text);
-    await rename(temporary, path);
-  };
-  await replace(join(mirror, 'config'), MIRROR_CONFIG);
-  await replace(join(mirror, 'info', 'exclude'), `/${SWITCHYARD_DIR}/\n`);
-  // Hooks planted here would run in later runs' agents' own git, outside this run.
-  await rm(join(mirror, 'hooks'), { recursive: true, force: true });
-  await rm(join(mirror, 'objects', 'info', 'alternates'), { force: true });
-  await rm(join(mirror, 'info', 'grafts'), { force: true });
-  await rm(join(mirror, 'shallow'), { force: true });
-}
-
-/** Where git keeps a worktree's own files (HEAD, index): in the mirror, named after the worktree. */
-export function adminDirOf(mirror: string, worktree: string): string {
-  return join(mirror, 'worktrees', basename(worktree));
-}
-
-/**
- * A trusted git client on one worktree. First the links between the worktree and its folder in
- * the mirror are written again, whatever the agent made of them; the common directory is named
- * explicitly, so the folder's `commondir` is not read either.
- */
-export async function worktreeGit(mirror: string, path: string) {
-  const admin = adminDirOf(mirror, path);
-  await mkdir(admin, { recursive: true });
-  await replaceFile(join(path, '.git'), `gitdir: ${admin}\n`);
-  await replaceFile(join(admin, 'gitdir'), `${join(path, '.git')}\n`);
-  await replaceFile(join(admin, 'commondir'), '../..\n');
-  await rm(join(admin, 'config.worktree'), { force: true });
-  return trustedGit({ gitDir: admin, commonDir: mirror, workTree: path });
-}
-
-/** Writes a file anew: whatever was there (a symlink planted by an agent, a folder) is removed, never followed. */
-async function replaceFile(path: string, text: string): Promise<void> {
-  await rm(path, { recursive: true, force: true });
-  await writeFile(path, text, { flag: 'wx' });
-}
-
-/** Commits whatever an interrupted run left in its worktree onto its branch, so that the branch keeps it. */
-async function rescue(
-  mirror: string,
-  path: string,
-  branch: string | undefined,
-  scratch: string,
-): Promise<string | undefined> {
-  if (!branch || !existsSync(path)) return undefined;
-  const git = trustedGit({ gitDir: mirror });
-  try {
-    const head = (await git.raw(['rev-parse', '--verify', `refs/heads/${branch}^{commit}`])).trim();
-    await mkdir(scratch, { recursive: true });
-    const result = await snapshot({
-      mirror,
-      worktree: path,
-      indexFile: join(scratch, `rescue-${basename(path)}.index`),
-      baseSha: head,
-      identity: RESCUER,
-      message: 'wip: work of an interrupted run, kept by Switchyard',
-    });
-    if (!result.commitSha) return undefined;
-    await git.raw(['update-ref', `refs/heads/${branch}`, result.commitSha, head]);
-    return result.commitSha;
-  } catch {
-    // Nothing to rescue from a worktree git cannot read.
-    return undefined;
-  }
-}
-
-/** Everything back to `base`: tracked changes undone, untracked and ignored files gone but the keep-list. */
-export async function resetWorktree(
-  mirror: string,
-  path: string,
-  base: string,
-  keep: readonly string[],
-): Promise<void> {
-  await rm(join(adminDirOf(mirror, path), 'index'), { force: true });
-  const git = await worktreeGit(mirror, path);
-  await git.raw(['checkout', '--quiet', '--force', '--detach', base]);
-  await git.raw(['reset', '--quiet', '--hard', base]);
-  await git.raw(['clean', '-ffdxq', ...keep.flatMap((k) => ['-e', k])]);
-  await rm(join(path, SWITCHYARD_DIR), { recursive: true, force: true });
-}
-
-/** Deletes a local branch that holds no commit beyond what the remote already has. */
-async function deleteIfEmpty(git: ReturnType<typeof trustedGit>, branch: string): Promise<void> {
-  const ahead = await git
-    .raw(['rev-list', '--count', `refs/heads/${branch}`, '--not', '--remotes=origin'])
-    .catch(() => '0');
-  if (Number(ahead.trim()) === 0) await git.raw(['branch', '-D', branch]).catch(() => undefined);
 }

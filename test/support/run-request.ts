@@ -1,7 +1,7 @@
 /** A RunRequest for runner tests: a command agent on an issue of the twin repository. */
 import { pino } from 'pino';
 import { agentDefinition } from '../../src/config/agents.ts';
-import type { RunRequest } from '../../src/runner/execute.ts';
+import type { RunRequest } from '../../src/runner/request.ts';
 import type { RepoRef } from '../../src/domain/run.ts';
 
 export function runRequest(

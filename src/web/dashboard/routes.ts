@@ -12,82 +12,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exchangeWebFlowCode, getWebFlowAuthorizationUrl } from '@octokit/oauth-methods';
 import { request as octokitRequest } from '@octokit/request';
 import { LruMap } from 'toad-cache';
-import type { Logger } from '../../log/logger.ts';
-import type { ObservabilityStore } from '../../store/observability.ts';
-import { randomUUID } from 'node:crypto';
-import type { CancelJob, CommandJob } from '../../domain/jobs.ts';
-import type { Store } from '../../store/runs.ts';
-import type { AttemptStore } from '../../store/attempts.ts';
-import { LIVE_STATES, type RunRecord } from '../../domain/run.ts';
+import type { RunRecord } from '../../domain/run.ts';
+import type { Access, DashboardOptions, Routes } from './options.ts';
 import { loginPage, overviewPage, page, runPage } from './pages.ts';
-import {
-  isOperatorToken,
-  oauthState,
-  oauthStateMatches,
-  sessionCookie,
-  SIGN_OUT_COOKIE,
-  viewerOf,
-  type Viewer,
-} from './session.ts';
+import { formField, html, redirect } from './respond.ts';
+import { act, streamLog, viewerName } from './run-actions.ts';
+import { isOperatorToken, oauthState, oauthStateMatches, sessionCookie, SIGN_OUT_COOKIE, viewerOf } from './session.ts';
 
-export interface DashboardOptions {
-  store: Store;
-  attempts: AttemptStore;
-  observability: ObservabilityStore;
-  /** The operator token. */
-  token: string | undefined;
-  /** The app's OAuth client, for signing in with GitHub, and GitHub's REST API root. */
-  oauth?: { clientId: string; clientSecret: string; apiUrl: string } | undefined;
-  /** Where the web role is reached (the OAuth callback goes there); the request's host otherwise. */
-  publicUrl?: string | undefined;
-  /**
-   * What a GitHub user may do in a repository of an installation: read it (see its runs), write
-   * to it (cancel and retry them from the dashboard).
-   */
-  accessOf: (login: string, repo: string, installationId: number) => Promise<Access>;
-  /** Where the dashboard's buttons go: the same jobs as `/agent retry` and `/agent cancel`. */
-  enqueueCommand: (job: CommandJob) => Promise<void>;
-  enqueueCancel: (job: CancelJob) => Promise<void>;
-  /** Cookies marked Secure: the dashboard is reached over HTTPS. */
-  secureCookies: boolean;
-  log: Logger;
-  /** How often a streaming log looks for new output. */
-  logPollMs?: number;
-}
+export type { Access, DashboardOptions } from './options.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Workers not heard from for this long are not listed. */
 const WORKER_FRESH_MS = 30_000;
-
-function html(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res
-    .writeHead(status, {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-frame-options': 'DENY',
-      'referrer-policy': 'same-origin',
-      ...headers,
-    })
-    .end(body);
-}
-
-function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
-  res.writeHead(303, { location, 'cache-control': 'no-store', ...headers }).end();
-}
-
-async function formField(req: IncomingMessage, name: string): Promise<string | undefined> {
-  let body = '';
-  for await (const chunk of req) {
-    body += (chunk as Buffer).toString();
-    if (body.length > 4096) return undefined;
-  }
-  return new URLSearchParams(body).get(name) ?? undefined;
-}
-
-export interface Access {
-  read: boolean;
-  write: boolean;
-}
 
 /** How long GitHub's answer about someone's access is reused: the overview reloads every 5 s. */
 const ACCESS_TTL_MS = 60_000;
@@ -123,7 +59,6 @@ export function dashboardRoutes(options: DashboardOptions): (req: IncomingMessag
 }
 
 /** The options, with access answers cached and GitHub's request function built once. */
-type Routes = DashboardOptions & { request: typeof octokitRequest | undefined };
 
 async function serve(options: Routes, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
   const { token, oauth, request } = options;
@@ -262,109 +197,4 @@ async function serve(options: Routes, req: IncomingMessage, res: ServerResponse,
       done: done === 'cancel' || done === 'retry' ? done : undefined,
     }),
   );
-}
-
-/**
- * A button on a run's page: cancel the issue's live run, or retry it. Only a GitHub user with
- * write access, from this site (the Origin header; the session cookie is SameSite too).
- */
-async function act(
-  options: Routes,
-  req: IncomingMessage,
-  res: ServerResponse,
-  viewer: Viewer,
-  runId: string,
-  action: 'cancel' | 'retry',
-): Promise<void> {
-  const origin = req.headers.origin;
-  if (
-    origin &&
-    origin !== `http://${req.headers.host ?? ''}` &&
-    origin !== `https://${req.headers.host ?? ''}` &&
-    origin !== options.publicUrl
-  ) {
-    res.writeHead(403, { 'content-type': 'text/plain' }).end('Cross-site request refused.');
-    return;
-  }
-  const run = await options.store.getRun(runId);
-  const access =
-    run && viewer.kind === 'github'
-      ? await options.accessOf(viewer.login, run.repo, run.installationId)
-      : { read: viewer.kind === 'operator', write: false };
-  if (!run || !access.read) {
-    html(
-      res,
-      404,
-      page('Not found', '<section><p>No such run, or not one you can read.</p></section>', {
-        viewer: viewerName(viewer),
-      }),
-    );
-    return;
-  }
-  if (!access.write || viewer.kind !== 'github') {
-    html(
-      res,
-      403,
-      page(
-        'Not allowed',
-        '<section><p>Cancelling and retrying take write access to the repository, and a GitHub sign-in to act under.</p></section>',
-        { viewer: viewerName(viewer) },
-      ),
-    );
-    return;
-  }
-  if (action === 'cancel') {
-    await options.enqueueCancel({
-      repo: run.repo,
-      issueNumber: run.issueNumber,
-      installationId: run.installationId,
-      reason: `@${viewer.login} cancelled it on the dashboard`,
-    });
-  } else {
-    await options.enqueueCommand({
-      deliveryId: `dashboard-${randomUUID()}`,
-      installationId: run.installationId,
-      repo: run.trigger.repo,
-      issue: run.trigger.issue,
-      sender: viewer.login,
-      commentId: undefined,
-      issueOpen: true,
-      name: 'retry',
-      target: run.issueNumber,
-    });
-  }
-  options.log.info({ run: run.id, action, by: viewer.login }, 'dashboard action');
-  redirect(res, `/dashboard/runs/${encodeURIComponent(run.id)}?done=${action}`);
-}
-
-const viewerName = (viewer: Viewer) => (viewer.kind === 'operator' ? 'the operator' : `@${viewer.login}`);
-
-/** The run's log so far, then what follows as it is shipped, until the run has ended and all is sent. */
-async function streamLog(
-  options: DashboardOptions,
-  req: IncomingMessage,
-  res: ServerResponse,
-  runId: string,
-): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-  res.write('retry: 2000\n\n');
-  let closed = false;
-  req.on('close', () => (closed = true));
-  let after = Number(req.headers['last-event-id'] ?? 0) || 0;
-  const pollMs = options.logPollMs ?? 500;
-  while (!closed) {
-    // Read the state first: a run that has ended has shipped its whole log before it was marked so.
-    const ended = !LIVE_STATES.includes((await options.store.getRun(runId))?.state ?? 'failed');
-    const chunks = await options.observability.logAfter(runId, after);
-    for (const chunk of chunks) {
-      res.write(`id: ${chunk.seq}\nevent: chunk\ndata: ${JSON.stringify(chunk.chunk)}\n\n`);
-      after = chunk.seq;
-    }
-    if (ended && chunks.length === 0) {
-      res.write('event: end\ndata: {}\n\n');
-      break;
-    }
-    if (chunks.length === 0) await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
-  res.end();
 }
