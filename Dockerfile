@@ -2,10 +2,11 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The GitHub twin (a workspace package) only for the build's typecheck of the demo command.
+COPY packages ./packages
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json app.yml ./
 COPY src ./src
-COPY test/twin ./test/twin
 RUN npm run build
 
 # Runtime stage: production dependencies, the compiled app, git, bubblewrap (the agents' sandbox), a non-root user.

@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 /**
  * Who may import whom (DESIGN.md): domain ← everyone and imports nothing of ours; the scheduler
  * is pure (domain only); the I/O edges (github, runner, store, agents, config) never reach into
- * the flow (jobs, roles) or the engine; nothing under src/ imports test/. test/unit/import-rules
+ * the flow (jobs, roles) or the engine; nothing under src/ imports test/ or the GitHub twin (but
+ * the demo command). test/unit/import-rules
  * shows one refused.
  */
 const ours = [
@@ -22,11 +23,16 @@ const ours = [
   'cli',
   'log',
 ];
+/** The GitHub twin, a workspace package for tests, benchmarks and the demo. */
+const TWIN = ['@switchyard/github-twin', '@switchyard/github-twin/*'];
 const folders = (...names) => names.map((name) => `**/${name}/*`);
 const forbid = (files, names, why) => ({
   files,
   rules: {
-    'no-restricted-imports': ['error', { patterns: [{ group: [...folders(...names), '**/test/**'], message: why }] }],
+    'no-restricted-imports': [
+      'error',
+      { patterns: [{ group: [...folders(...names), '**/test/**', ...TWIN], message: why }] },
+    ],
   },
 });
 const importRules = [
@@ -71,9 +77,9 @@ const importRules = [
     'queue/ is the engine only: queues, not what their jobs mean.',
   ),
   forbid(['src/jobs/**', 'src/web/**', 'src/log/**'], ['roles', 'cli'], 'Only roles/ and cli/ compose the process.'),
-  // The demo is the one shipped command that starts the GitHub twin; it loads it only when run.
-  forbid(['src/roles/**', 'src/app.ts', 'src/main.ts'], ['cli'], 'Nothing under src/ imports test/.'),
-  { ...forbid(['src/cli/**'], [], 'Nothing under src/ imports test/.'), ignores: ['src/cli/demo.ts'] },
+  forbid(['src/roles/**', 'src/app.ts', 'src/main.ts'], ['cli'], 'Only the demo command reaches the GitHub twin.'),
+  // The demo is the one command that starts the GitHub twin; `switchyard demo` loads it only when run.
+  { ...forbid(['src/cli/**'], [], 'Only the demo command reaches the GitHub twin.'), ignores: ['src/cli/demo.ts'] },
 ];
 
 export default tseslint.config(

@@ -11,8 +11,8 @@ import { readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { STATUS_MARKER } from '../src/github/status-comment.ts';
 import { freshDatabase, ProcessStack } from '../test/support/processes-stack.ts';
-import { pushFiles } from '../test/twin/seed.ts';
-import { GitHubTwin, sign } from '../test/twin/index.ts';
+import { pushFiles } from '@switchyard/github-twin/seed';
+import { GitHubTwin, sign } from '@switchyard/github-twin';
 
 const ISSUES = Number(process.env.BENCH_ISSUES ?? 1000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 32);

@@ -18,7 +18,7 @@ import { Runner } from '../src/runner/execute.ts';
 import { authorizationHeader } from '../src/runner/git.ts';
 import { RepoCache } from '../src/runner/repo-cache.ts';
 import type { RepoRef } from '../src/domain/run.ts';
-import { GitHubTwin } from '../test/twin/index.ts';
+import { GitHubTwin } from '@switchyard/github-twin';
 
 const FILES = Number(process.env.BENCH_FILES ?? 20_000);
 const HISTORY_MB = Number(process.env.BENCH_HISTORY_MB ?? 200);

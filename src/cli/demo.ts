@@ -13,8 +13,8 @@ import { Redactor } from '../log/redact.ts';
 import { checkSandbox } from '../runner/sandbox.ts';
 import { startSwitchyard, type Switchyard } from '../roles/index.ts';
 import type { RunRecord } from '../domain/run.ts';
-import { GitHubTwin } from '../../test/twin/index.ts';
-import { pushFiles } from '../../test/twin/seed.ts';
+import { GitHubTwin } from '@switchyard/github-twin';
+import { pushFiles } from '@switchyard/github-twin/seed';
 import { sampleFiles, sampleIssues } from './sample-repo.ts';
 
 export interface DemoOptions {

@@ -19,7 +19,7 @@ import {
   TEST_MODE,
   type Stack,
 } from '../support/stack.ts';
-import { TWIN_OAUTH_CLIENT } from '../twin/index.ts';
+import { TWIN_OAUTH_CLIENT } from '@switchyard/github-twin';
 
 const CHROMIUM =
   process.env.SWITCHYARD_CHROMIUM ??

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replaceLineDiff } from '../support/git.ts';
 import { processesUnder } from '../support/processes.ts';
 import { addLabel, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
-import { sign } from '../twin/webhooks.ts';
+import { sign } from '@switchyard/github-twin/webhooks';
 
 // Prints the issue body it was given, then fails: the body carries a token.
 const ECHO_AND_FAIL = [

@@ -11,7 +11,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newFileDiff, pushFiles } from '../support/git.ts';
 import { eventually } from '../support/stack.ts';
-import { GitHubTwin } from '../twin/index.ts';
+import { GitHubTwin } from '@switchyard/github-twin';
 import { freePort } from '../support/processes-stack.ts';
 
 const CLI = new URL('../../bin/switchyard.js', import.meta.url).pathname;

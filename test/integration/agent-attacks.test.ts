@@ -23,7 +23,7 @@ import { checkSandbox, type SandboxCheck, type SandboxKind } from '../../src/run
 import type { RepoRef } from '../../src/domain/run.ts';
 import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
 import { runRequest } from '../support/run-request.ts';
-import type { GitHubTwin } from '../twin/index.ts';
+import type { GitHubTwin } from '@switchyard/github-twin';
 
 interface Captured {
   method: string;

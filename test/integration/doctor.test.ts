@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctor } from '../../src/cli/doctor.ts';
 import { loadServerSettings } from '../../src/config/server.ts';
-import { GitHubTwin } from '../twin/index.ts';
+import { GitHubTwin } from '@switchyard/github-twin';
 
 const CLI = new URL('../../bin/switchyard.js', import.meta.url).pathname;
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/stack.ts';
-import { GitHubTwin } from '../twin/index.ts';
+import { GitHubTwin } from '@switchyard/github-twin';
 import { freePort } from '../support/processes-stack.ts';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;

@@ -15,6 +15,7 @@ import { JOBS, queues, sender } from '../../src/jobs/index.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { Redactor } from '../../src/log/redact.ts';
 import { JobEngine } from '../../src/queue/engine.ts';
+import { AttemptStore } from '../../src/store/attempts.ts';
 import { BatchStore } from '../../src/store/batches.ts';
 import { openDatabase } from '../../src/store/db.ts';
 import { GitHubRecords } from '../../src/store/github-records.ts';
@@ -46,7 +47,14 @@ async function open(dataDir: string) {
   const engine = new JobEngine({ db, log, heartbeatSeconds: 30 });
   await engine.start(queues(1));
   const store = new Store(db);
-  const ctx = { db, store, records: new GitHubRecords(db), send: sender(engine, 1000), log } as unknown as JobContext;
+  const ctx = {
+    db,
+    store,
+    attempts: new AttemptStore(db),
+    records: new GitHubRecords(db),
+    send: sender(engine, 1000),
+    log,
+  } as unknown as JobContext;
   return { db, engine, store, ctx };
 }
 

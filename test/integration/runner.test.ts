@@ -10,7 +10,7 @@ import { RepoCache } from '../../src/runner/repo-cache.ts';
 import type { RepoRef } from '../../src/domain/run.ts';
 import { runRequest } from '../support/run-request.ts';
 import { processesUnder } from '../support/processes.ts';
-import type { GitHubTwin } from '../twin/index.ts';
+import type { GitHubTwin } from '@switchyard/github-twin';
 import { hostRepo, type HostedRepo } from '../support/hosted-repo.ts';
 
 describe('Runner', () => {

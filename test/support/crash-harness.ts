@@ -9,7 +9,7 @@ import { Store } from '../../src/store/runs.ts';
 import { ProcessStack, freshDatabase } from './processes-stack.ts';
 import { OWNER, REPO, type Stack } from './stack.ts';
 import { pushFiles } from './git.ts';
-import { GitHubTwin } from '../twin/index.ts';
+import { GitHubTwin } from '@switchyard/github-twin';
 
 export const POSTGRES = process.env.SWITCHYARD_TEST_DATABASE_URL;
 

@@ -1,5 +1,5 @@
 /** Unified diffs for test issues; seeding lives with the twin. */
-export { pushFiles } from '../twin/seed.ts';
+export { pushFiles } from '@switchyard/github-twin/seed';
 
 /** A unified diff that replaces one line of a file. */
 export function replaceLineDiff(path: string, before: string, after: string): string {

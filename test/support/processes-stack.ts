@@ -11,7 +11,7 @@ import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
 import { stringify as toYaml } from 'yaml';
 import type { AgentCatalogue } from '../../src/config/agents.ts';
-import type { GitHubTwin } from '../twin/index.ts';
+import type { GitHubTwin } from '@switchyard/github-twin';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 

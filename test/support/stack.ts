@@ -19,7 +19,7 @@ import { openDatabase } from '../../src/store/db.ts';
 import { Store } from '../../src/store/runs.ts';
 import type { RunRecord } from '../../src/domain/run.ts';
 import { ProcessStack, freshDatabase } from './processes-stack.ts';
-import { GitHubTwin } from '../twin/index.ts';
+import { GitHubTwin } from '@switchyard/github-twin';
 import { pushFiles } from './git.ts';
 
 export interface Stack {

@@ -34,7 +34,16 @@ describe('import rules', () => {
 
   it('keep test/ out of src/, and domain/ free of our imports', async () => {
     expect(
-      await importErrors('src/jobs/fixture.ts', "import { GitHubTwin } from '../twin/index.ts';\nvoid GitHubTwin;\n"),
+      await importErrors(
+        'src/jobs/fixture.ts',
+        "import { GitHubTwin } from '../../test/twin/index.ts';\nvoid GitHubTwin;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await importErrors(
+        'src/web/fixture.ts',
+        "import { GitHubTwin } from '@switchyard/github-twin';\nvoid GitHubTwin;\n",
+      ),
     ).toHaveLength(1);
     expect(
       await importErrors(

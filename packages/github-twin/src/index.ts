@@ -56,8 +56,10 @@ export interface TwinOptions {
   port?: number;
   /** The app's webhook URL; can be set later with `setWebhookUrl`. */
   webhookUrl?: string;
-  /** app.yml to read the subscribed events from. */
+  /** app.yml to read the subscribed events and permissions from (default: the nearest above the twin). */
   manifestPath?: string;
+  /** Who the app is: its id, slug, name and the account that owns it. */
+  app?: { id?: number; slug?: string; name?: string; owner?: string };
 }
 
 let sharedDescription: RestDescription | undefined;
@@ -76,20 +78,27 @@ export class GitHubTwin {
 
   readonly dataDir: string;
 
-  private constructor(dataDir: string, ownsDataDir: boolean, events: string[], webhookUrl: string | undefined) {
+  private constructor(
+    dataDir: string,
+    ownsDataDir: boolean,
+    events: string[],
+    webhookUrl: string | undefined,
+    identity: TwinOptions['app'] = {},
+  ) {
     this.dataDir = dataDir;
     this.#ownsDataDir = ownsDataDir;
     sharedDescription ??= RestDescription.load();
     this.#description = sharedDescription;
     this.#git = new GitHost(join(dataDir, 'git'));
     const keys = generateAppKeyPair();
-    const owner = this.state.addUser('switchyard-dev');
+    const owner = this.state.addUser(identity.owner ?? 'switchyard-dev');
+    const slug = identity.slug ?? 'switchyard';
     this.app = {
-      id: 4242,
-      slug: 'switchyard',
-      name: 'Switchyard',
+      id: identity.id ?? 4242,
+      slug,
+      name: identity.name ?? 'Switchyard',
       owner,
-      bot: this.state.addUser('switchyard[bot]', 'Bot'),
+      bot: this.state.addUser(`${slug}[bot]`, 'Bot'),
       privateKey: keys.privateKey,
       publicKey: keys.publicKey,
       webhookSecret: githubToken('ghs').replace('ghs_', 'whsec_'),
@@ -116,6 +125,7 @@ export class GitHubTwin {
       options.dataDir === undefined,
       manifest.default_events ?? [],
       options.webhookUrl,
+      options.app,
     );
     // Longer than clients keep idle sockets, so a reused socket is never closed under a request.
     twin.#server.keepAliveTimeout = 65_000;
