@@ -4,6 +4,7 @@
  * invalid file is reported with the key path and the problem; nothing runs.
  */
 import { parseDuration } from '../domain/duration.ts';
+import { LruMap } from 'toad-cache';
 import { z } from 'zod';
 import type { GitHubClient } from '../github/client.ts';
 import type { GitHubRecords } from '../store/github-records.ts';
@@ -158,6 +159,22 @@ export function defaultRepoConfig(): RepoConfig {
 export type RepoConfigResult = { ok: true; config: RepoConfig; raw: unknown } | { ok: false; problems: string[] };
 
 /** Validates a parsed file; each problem names its key path. */
+/** Stored configs already validated, by their text: each one is parsed once per process. */
+const storedConfigs = new LruMap<RepoConfigResult>(256);
+
+/**
+ * The config a run carries (as the intake read and validated it), parsed once per process for
+ * each distinct file: the plan, run and report jobs read it on every pass.
+ */
+export function storedConfigOf(run: { config: unknown }): RepoConfigResult {
+  const key = JSON.stringify(run.config ?? {});
+  const known = storedConfigs.get(key);
+  if (known) return known;
+  const parsed = parseRepoConfig(run.config ?? {});
+  storedConfigs.set(key, parsed);
+  return parsed;
+}
+
 export function parseRepoConfig(raw: unknown): RepoConfigResult {
   const result = repoConfigSchema.safeParse(raw ?? {});
   if (result.success) return { ok: true, config: result.data, raw: raw ?? {} };
@@ -182,7 +199,7 @@ export async function configOfRun(
   run: { config: unknown; trigger: { repo: { owner: string; name: string } } },
   octokit: GitHubClient,
 ): Promise<RepoConfigResult> {
-  if (run.config !== null && run.config !== undefined) return parseRepoConfig(run.config);
+  if (run.config !== null && run.config !== undefined) return storedConfigOf(run);
   return loadRepoConfig(octokit, run.trigger.repo.owner, run.trigger.repo.name);
 }
 

@@ -3,7 +3,7 @@
  * and the status label. The report job (`src/jobs/report.ts`) decides when; this writes.
  */
 import { createHash } from 'node:crypto';
-import { parseRepoConfig, type StatusLabelNames } from '../config/repo.ts';
+import type { StatusLabelNames } from '../config/repo.ts';
 import type { StatusRow } from '../store/github-records.ts';
 import type { RunRecord } from '../domain/run.ts';
 import { repoParams, statusOf, type GitHubClient } from './client.ts';
@@ -28,11 +28,6 @@ export function statusLabelOf(run: Pick<RunRecord, 'state'>, names: StatusLabelN
   }
 }
 
-function statusLabelsOf(run: RunRecord): StatusLabelNames | null {
-  const parsed = parseRepoConfig(run.config ?? {});
-  return parsed.ok ? parsed.config.statusLabels : null;
-}
-
 /** What was written: the row to remember. */
 export interface StatusWrite {
   commentId: number | undefined;
@@ -52,22 +47,22 @@ export function statusBody(
 }
 
 /**
- * Brings the issue's comment (when its body changed) and, with `labels`, its status label in
- * step with `run`. Returns what the issue shows now.
+ * Brings the issue's comment (when its body changed) and, given the label names, its status
+ * label in step with `run` (`null`: the repository's config is broken, so no label is wanted;
+ * `undefined`: the label is left as it is). Returns what the issue shows now.
  */
 export async function writeStatus(
   octokit: GitHubClient,
   run: RunRecord,
   row: StatusRow,
-  options: { labels: boolean; now: number; publicUrl: string | undefined },
+  options: { labels: StatusLabelNames | null | undefined; now: number; publicUrl: string | undefined },
 ): Promise<StatusWrite> {
   const { body, hash } = statusBody(run, row, options.now, options.publicUrl);
   let commentId = row.commentId;
   if (hash !== row.bodyHash || commentId === undefined) commentId = await writeComment(octokit, run, commentId, body);
-  const names = statusLabelsOf(run);
-  const wanted = names ? statusLabelOf(run, names) : undefined;
+  const wanted = options.labels ? statusLabelOf(run, options.labels) : undefined;
   let label = row.label;
-  if (options.labels && wanted !== label) {
+  if (options.labels !== undefined && wanted !== label) {
     const params = { ...repoParams(run.trigger.repo), issue_number: run.issueNumber };
     if (label) {
       await octokit.rest.issues.removeLabel({ ...params, name: label }).catch((error: unknown) => {

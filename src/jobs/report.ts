@@ -6,7 +6,7 @@
  * An urgent write leaves the label to the calm one that follows it, so a run that ends within
  * the interval never wears (and sheds) the labels in between.
  */
-import { parseRepoConfig } from '../config/repo.ts';
+import { storedConfigOf } from '../config/repo.ts';
 import type { ReportJob } from '../domain/jobs.ts';
 import { writeStatus } from '../github/status.ts';
 import type { JobContext } from './context.ts';
@@ -17,14 +17,14 @@ export async function report(job: ReportJob, ctx: JobContext): Promise<void> {
   const row = await ctx.records.status(job.repo, job.issueNumber);
   const octokit = await ctx.clientFor(run.installationId);
   const urgent = job.urgent ?? false;
+  const config = storedConfigOf(run);
   const written = await writeStatus(octokit, run, row, {
-    labels: !urgent,
+    labels: urgent ? undefined : config.ok ? config.config.statusLabels : null,
     now: Date.now(),
     publicUrl: ctx.settings.publicUrl,
   });
   await ctx.records.saveStatus(job.repo, job.issueNumber, written);
   if (urgent) await ctx.send.report({ repo: job.repo, issueNumber: job.issueNumber });
-  const config = parseRepoConfig(run.config ?? {});
   if (config.ok && config.config.dashboard) {
     await ctx.send.dashboard({ repo: run.trigger.repo, installationId: run.installationId });
   }
