@@ -16,7 +16,7 @@ import type { RunRecord } from '../../domain/run.ts';
 import type { Access, DashboardOptions, Routes } from './options.ts';
 import { loginPage, overviewPage, page, runPage } from './pages.ts';
 import { formField, html, redirect } from './respond.ts';
-import { act, streamLog, viewerName } from './run-actions.ts';
+import { act, notFound, streamLog, viewerName } from './run-actions.ts';
 import { isOperatorToken, oauthState, oauthStateMatches, sessionCookie, SIGN_OUT_COOKIE, viewerOf } from './session.ts';
 
 export type { Access, DashboardOptions } from './options.ts';
@@ -170,13 +170,7 @@ async function serve(options: Routes, req: IncomingMessage, res: ServerResponse,
   const found = match ? await options.store.getRun(decodeURIComponent(match[1] ?? '')) : undefined;
   const run = found && (await visible(found)) ? found : undefined;
   if (!match || !run) {
-    html(
-      res,
-      404,
-      page('Not found', '<section><p>No such run, or not one you can read.</p></section>', {
-        viewer: viewerName(viewer),
-      }),
-    );
+    notFound(res, viewer);
     return;
   }
   if (match[2]) {

@@ -35,13 +35,7 @@ export async function act(
       ? await options.accessOf(viewer.login, run.repo, run.installationId)
       : { read: viewer.kind === 'operator', write: false };
   if (!run || !access.read) {
-    html(
-      res,
-      404,
-      page('Not found', '<section><p>No such run, or not one you can read.</p></section>', {
-        viewer: viewerName(viewer),
-      }),
-    );
+    notFound(res, viewer);
     return;
   }
   if (!access.write || viewer.kind !== 'github') {
@@ -78,6 +72,17 @@ export async function act(
   }
   options.log.info({ run: run.id, action, by: viewer.login }, 'dashboard action');
   redirect(res, `/dashboard/runs/${encodeURIComponent(run.id)}?done=${action}`);
+}
+
+/** The answer for a run that does not exist or that the viewer may not read: the same, so as not to tell. */
+export function notFound(res: ServerResponse, viewer: Viewer): void {
+  html(
+    res,
+    404,
+    page('Not found', '<section><p>No such run, or not one you can read.</p></section>', {
+      viewer: viewerName(viewer),
+    }),
+  );
 }
 
 export const viewerName = (viewer: Viewer) => (viewer.kind === 'operator' ? 'the operator' : `@${viewer.login}`);
