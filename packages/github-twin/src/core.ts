@@ -9,6 +9,7 @@ import {
   type TwinIssue,
   type TwinPull,
   type TwinRepo,
+  type TwinUser,
   type TwinState,
 } from './state.ts';
 import type { WebhookSender } from './webhooks.ts';
@@ -43,7 +44,7 @@ export interface HandlerResult {
 export type Handler = (core: TwinCore, input: HandlerInput) => Promise<HandlerResult> | HandlerResult;
 
 /** What an installation of this app may do, from app.yml's `default_permissions`. */
-export type AppScope = 'issues' | 'pull_requests' | 'contents' | 'metadata';
+export type AppScope = 'issues' | 'pull_requests' | 'contents' | 'metadata' | 'administration';
 
 export class TwinCore {
   readonly state: TwinState;
@@ -52,12 +53,25 @@ export class TwinCore {
   readonly app: TwinApp;
   readonly webhooks: WebhookSender;
 
+  readonly #background = new Set<Promise<unknown>>();
+
   constructor(state: TwinState, git: GitHost, urls: Urls, app: TwinApp, webhooks: WebhookSender) {
     this.state = state;
     this.git = git;
     this.urls = urls;
     this.app = app;
     this.webhooks = webhooks;
+  }
+
+  /** Work GitHub does after answering (a mergeability check); a failed one leaves its answer unknown. */
+  background(work: Promise<unknown>): void {
+    const tracked = work.catch(() => undefined).finally(() => this.#background.delete(tracked));
+    this.#background.add(tracked);
+  }
+
+  /** Resolves once the background work started so far is done. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#background]);
   }
 
   /**
@@ -131,10 +145,15 @@ export class TwinCore {
 
   /** The fields every repository webhook carries. */
   envelope(repo: TwinRepo, input: HandlerInput): Record<string, unknown> {
+    return this.envelopeFor(repo, this.actingUser(input));
+  }
+
+  /** The fields every repository webhook carries, for a change `sender` made (a push, say). */
+  envelopeFor(repo: TwinRepo, sender: TwinUser): Record<string, unknown> {
     const installation = this.state.installationFor(repo);
     return {
       repository: repoJson(repo, this.urls),
-      sender: userJson(this.actingUser(input), this.urls),
+      sender: userJson(sender, this.urls),
       ...(installation
         ? {
             installation: {

@@ -3,10 +3,43 @@
  * `git http-backend`, exactly as a git client talks to github.com.
  */
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import type { Mergeability } from './state.ts';
+
+/**
+ * GitHub's file size limits, checked before a push is accepted: a file over 100 MiB refuses the
+ * whole push (GH001, with the advice to use Git LFS), one over 50 MiB gets a warning.
+ */
+const FILE_SIZE_HOOK = `#!/bin/sh
+zero=0000000000000000000000000000000000000000
+status=0
+while read old new ref; do
+  [ "$new" = "$zero" ] && continue
+  if [ "$old" = "$zero" ]; then range="$new --not --all"; else range="$old..$new"; fi
+  git rev-list --objects $range | git cat-file --batch-check='%(objecttype) %(objectsize) %(rest)' |
+    awk '$1 == "blob" && $2 > 52428800 {
+      mb = sprintf("%.2f", $2 / 1048576)
+      if ($2 > 104857600) { print "error: File " $3 " is " mb " MB; this exceeds GitHub'"'"'s file size limit of 100.00 MB" > "/dev/stderr"; refused = 1 }
+      else print "warning: File " $3 " is " mb " MB; this is larger than GitHub'"'"'s recommended maximum file size of 50.00 MB" > "/dev/stderr"
+    } END { exit refused }' || status=1
+done
+if [ "$status" = 1 ]; then
+  echo "error: GH001: Large files detected. You may want to try Git Large File Storage - https://git-lfs.github.com." >&2
+fi
+exit $status
+`;
+
+/** A commit as a push reports it. */
+export interface PushedCommit {
+  id: string;
+  tree: string;
+  author: { name: string; email: string; date: string };
+  committer: { name: string; email: string; date: string };
+  message: string;
+}
 
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LANG: 'C' };
 
@@ -36,6 +69,7 @@ export class GitHost {
     await mkdir(dir, { recursive: true });
     await execa('git', ['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, dir], { env: GIT_ENV });
     await git(dir, ['config', 'http.receivepack', 'true']);
+    await writeFile(join(dir, 'hooks', 'pre-receive'), FILE_SIZE_HOOK, { mode: 0o755 });
     if (!autoInit) return;
     const blob = await git(dir, ['hash-object', '-w', '--stdin'], `# ${name}\n`);
     const tree = await git(dir, ['mktree'], `100644 blob ${blob}\tREADME.md\n`);
@@ -81,6 +115,20 @@ export class GitHost {
     return sha;
   }
 
+  /**
+   * Whether `headSha` merges into `baseSha` without conflicts (`git merge-tree`, as the merge
+   * button would), and whether the base has commits the head lacks.
+   */
+  async mergeability(owner: string, name: string, baseSha: string, headSha: string): Promise<Mergeability> {
+    const dir = this.gitDir(owner, name);
+    const tree = await execa('git', ['--git-dir', dir, 'merge-tree', '--write-tree', '--name-only', baseSha, headSha], {
+      env: GIT_ENV,
+      reject: false,
+    });
+    const behind = Number(await git(dir, ['rev-list', '--count', `${headSha}..${baseSha}`])) > 0;
+    return { clean: tree.exitCode === 0, behind };
+  }
+
   /** A file's content and blob sha at a ref, or `undefined` when there is no such file. */
   async readFile(
     owner: string,
@@ -101,6 +149,72 @@ export class GitHost {
       encoding: 'buffer',
     });
     return { content: Buffer.from(content.stdout), sha: sha.stdout.trim() };
+  }
+
+  /** Every branch and the commit it points at. */
+  async branches(owner: string, name: string): Promise<Map<string, string>> {
+    const out = await git(this.gitDir(owner, name), [
+      'for-each-ref',
+      '--format=%(refname:lstrip=2) %(objectname)',
+      'refs/heads',
+    ]);
+    return new Map(
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(' ') as [string, string]),
+    );
+  }
+
+  /** The commits of `after` that `before` lacks, oldest first, at most `limit` (a push's commits). */
+  async commitsBetween(
+    owner: string,
+    name: string,
+    before: string | null,
+    after: string,
+    limit = 20,
+  ): Promise<PushedCommit[]> {
+    const range = before ? [`${before}..${after}`] : [after, '--max-count=1'];
+    const out = await git(this.gitDir(owner, name), [
+      'log',
+      '--reverse',
+      `--max-count=${limit}`,
+      '--format=%H%x00%T%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B%x1e',
+      ...range,
+    ]);
+    return out
+      .split('\x1e')
+      .map((record) => record.replace(/^\n/, ''))
+      .filter(Boolean)
+      .map((record) => {
+        const [id, tree, authorName, authorEmail, authorDate, committerName, committerEmail, committerDate, message] =
+          record.split('\0');
+        return {
+          id: id ?? '',
+          tree: tree ?? '',
+          author: { name: authorName ?? '', email: authorEmail ?? '', date: authorDate ?? '' },
+          committer: { name: committerName ?? '', email: committerEmail ?? '', date: committerDate ?? '' },
+          message: (message ?? '').trimEnd(),
+        };
+      });
+  }
+
+  /** Whether `ancestor` is reachable from `descendant`: a push that is not a force push. */
+  async isAncestor(owner: string, name: string, ancestor: string, descendant: string): Promise<boolean> {
+    const result = await execa(
+      'git',
+      ['--git-dir', this.gitDir(owner, name), 'merge-base', '--is-ancestor', ancestor, descendant],
+      {
+        env: GIT_ENV,
+        reject: false,
+      },
+    );
+    return result.exitCode === 0;
+  }
+
+  /** Points `branch` at `sha` if it still points at `expected`. */
+  async moveBranch(owner: string, name: string, branch: string, sha: string, expected: string): Promise<void> {
+    await git(this.gitDir(owner, name), ['update-ref', `refs/heads/${branch}`, sha, expected]);
   }
 
   async deleteBranch(owner: string, name: string, branch: string): Promise<void> {

@@ -19,7 +19,8 @@ import { TwinCore, TwinError, type Handler, type HandlerInput } from './core.ts'
 import { GitHost } from './git.ts';
 import { appHandlers, installationJson } from './handlers/apps.ts';
 import { issueHandlers } from './handlers/issues.ts';
-import { pullHandlers } from './handlers/pulls.ts';
+import { pullHandlers, renderPull } from './handlers/pulls.ts';
+import { branchesMoved, branchesMovedBy } from './branches.ts';
 import { contentHandlers } from './handlers/contents.ts';
 import { repoHandlers } from './handlers/repos.ts';
 import { RestDescription } from './openapi.ts';
@@ -244,6 +245,7 @@ export class GitHubTwin {
 
   /** Resolves once every webhook sent so far has been answered by the app. */
   async idle(): Promise<void> {
+    await this.#core?.settled();
     await this.#webhooks.idle();
   }
 
@@ -258,6 +260,7 @@ export class GitHubTwin {
   }
 
   async stop(): Promise<void> {
+    await this.#core?.settled();
     await this.#webhooks.idle().catch(() => undefined);
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -416,9 +419,21 @@ export class GitHubTwin {
         return void res.writeHead(403).end(`Permission to ${owner}/${name}.git denied to ${actor.user.login}.`);
       }
     }
-    // pushed_at moves with every push, as on GitHub (a push may not change a ref; close enough).
-    if (rest === '/git-receive-pack') res.on('finish', () => (repo.pushedAt = new Date()));
-    this.#git.serve(req, res, `/${repo.owner.login}/${repo.name}.git${rest}`, url.search.slice(1), actor.user.login);
+    const serve = () =>
+      this.#git.serve(req, res, `/${repo.owner.login}/${repo.name}.git${rest}`, url.search.slice(1), actor.user.login);
+    if (rest !== '/git-receive-pack') return serve();
+    // A push: the branches it moved get their events once git has answered, as on GitHub.
+    const core = this.#coreOrThrow;
+    core.background(
+      branchesMovedBy(core, repo, async () => {
+        await new Promise<void>((resolve) => {
+          res.on('close', resolve);
+          serve();
+        });
+        // pushed_at moves with every push (a push may not change a ref; close enough).
+        repo.pushedAt = new Date();
+      }).then((moves) => branchesMoved(core, repo, moves, actor.user, renderPull)),
+    );
   }
 
   async #api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -88,6 +88,7 @@ export function repoJson(repo: TwinRepo, urls: Urls) {
     has_downloads: false,
     has_discussions: false,
     archived: false,
+    delete_branch_on_merge: repo.deleteBranchOnMerge,
     disabled: false,
     visibility: 'private',
     license: null,

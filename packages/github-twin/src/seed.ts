@@ -11,6 +11,8 @@ export async function pushFiles(
   repo: string,
   files: Record<string, string>,
   message = 'Add files',
+  /** The branch to push to, made from the default branch when it does not exist yet. */
+  branch?: string,
 ): Promise<void> {
   const { token } = twin.createUser(owner);
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-seed-'));
@@ -28,13 +30,32 @@ export async function pushFiles(
   };
   try {
     await execa('git', ['clone', '--quiet', `${twin.url}/${owner}/${repo}.git`, dir + '/w'], { env, extendEnv: false });
+    if (branch) {
+      const exists = await execa('git', ['rev-parse', '--verify', '--quiet', `origin/${branch}`], {
+        cwd: join(dir, 'w'),
+        env,
+        extendEnv: false,
+        reject: false,
+      });
+      if (exists.exitCode === 0) {
+        await execa('git', ['checkout', '--quiet', '-B', branch, `origin/${branch}`], {
+          cwd: join(dir, 'w'),
+          env,
+          extendEnv: false,
+        });
+      }
+    }
     for (const [path, content] of Object.entries(files)) {
       await mkdir(dirname(join(dir, 'w', path)), { recursive: true });
       await writeFile(join(dir, 'w', path), content);
     }
     await execa('git', ['add', '--all'], { cwd: join(dir, 'w'), env, extendEnv: false });
     await execa('git', ['commit', '--quiet', '-m', message], { cwd: join(dir, 'w'), env, extendEnv: false });
-    await execa('git', ['push', '--quiet', 'origin', 'HEAD'], { cwd: join(dir, 'w'), env, extendEnv: false });
+    await execa('git', ['push', '--quiet', 'origin', branch ? `HEAD:refs/heads/${branch}` : 'HEAD'], {
+      cwd: join(dir, 'w'),
+      env,
+      extendEnv: false,
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

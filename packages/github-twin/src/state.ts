@@ -63,6 +63,17 @@ export interface TwinPull {
   mergeCommitSha: string | null;
   /** Review comments on lines of the diff. */
   reviewComments?: TwinReviewComment[];
+  /**
+   * What the last mergeability check found for these base and head commits. As on GitHub it is
+   * computed in the background: the first read after either side moves answers \`null\`.
+   */
+  mergeability?: { key: string; result?: Mergeability | undefined } | undefined;
+}
+
+/** Whether a pull request merges cleanly into its base, and whether its base moved on since it branched. */
+export interface Mergeability {
+  clean: boolean;
+  behind: boolean;
 }
 
 export interface TwinReviewComment {
@@ -89,6 +100,8 @@ export interface TwinRepo {
   labels: Map<string, TwinLabel>;
   comments: Map<number, TwinComment>;
   nextNumber: number;
+  /** The setting "Automatically delete head branches" (off by default, as on GitHub). */
+  deleteBranchOnMerge: boolean;
 }
 
 export interface TwinInstallation {
@@ -172,6 +185,7 @@ export class TwinState {
       labels: new Map(),
       comments: new Map(),
       nextNumber: 1,
+      deleteBranchOnMerge: false,
     };
     this.repos.set(`${owner.login}/${name}`.toLowerCase(), repo);
     return repo;

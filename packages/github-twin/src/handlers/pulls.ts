@@ -1,11 +1,12 @@
 /** Pull request endpoints, backed by the branches of the twin's bare repositories. */
 import { TwinError, checkBodyLength, paginate, type Handler, type HandlerInput, type TwinCore } from '../core.ts';
 import { pullJson } from '../payloads.ts';
-import type { TwinIssue, TwinRepo, TwinReviewComment } from '../state.ts';
+import type { TwinIssue, TwinPull, TwinRepo, TwinReviewComment } from '../state.ts';
 import { userJson } from '../payloads.ts';
+import { branchesMoved, retarget } from '../branches.ts';
 import { closeIssue } from './issues.ts';
 
-async function renderPull(core: TwinCore, repo: TwinRepo, issue: TwinIssue) {
+export async function renderPull(core: TwinCore, repo: TwinRepo, issue: TwinIssue): Promise<Record<string, unknown>> {
   const pull = issue.pullRequest;
   if (!pull) throw new TwinError(404, 'Not Found');
   const headSha = (await core.git.branchSha(repo.owner.login, repo.name, pull.head)) ?? pull.mergeCommitSha ?? '';
@@ -25,7 +26,28 @@ async function renderPull(core: TwinCore, repo: TwinRepo, issue: TwinIssue) {
     const stat = await core.git.diffStat(repo.owner.login, repo.name, baseSha, headSha);
     Object.assign(json, { additions: stat.additions, deletions: stat.deletions, changed_files: stat.files });
   }
+  if (issue.state === 'open' && headSha && baseSha)
+    Object.assign(json, mergeabilityOf(core, repo, pull, baseSha, headSha));
   return json;
+}
+
+/**
+ * \`mergeable\` and \`mergeable_state\` as GitHub computes them: lazily. The first read after the base
+ * or the head moved starts a background check and answers \`null\` / \`unknown\`; later reads answer
+ * what it found: \`dirty\` (conflicts), \`behind\` (clean, but the base moved on), or \`clean\`.
+ */
+function mergeabilityOf(core: TwinCore, repo: TwinRepo, pull: TwinPull, baseSha: string, headSha: string) {
+  const key = `${baseSha}..${headSha}`;
+  if (pull.mergeability?.key !== key) {
+    const check: NonNullable<TwinPull['mergeability']> = { key };
+    pull.mergeability = check;
+    core.background(
+      core.git.mergeability(repo.owner.login, repo.name, baseSha, headSha).then((result) => (check.result = result)),
+    );
+  }
+  const result = pull.mergeability.result;
+  if (!result) return { mergeable: null, mergeable_state: 'unknown' };
+  return { mergeable: result.clean, mergeable_state: !result.clean ? 'dirty' : result.behind ? 'behind' : 'clean' };
 }
 
 function pullFor(core: TwinCore, repo: TwinRepo, input: HandlerInput): TwinIssue {
@@ -163,7 +185,23 @@ export const pullHandlers: Record<string, Handler> = {
     checkBodyLength(input.body.body);
     if (typeof input.body.title === 'string') issue.title = input.body.title;
     if (typeof input.body.body === 'string') issue.body = input.body.body;
-    if (typeof input.body.base === 'string' && issue.pullRequest) issue.pullRequest.base = input.body.base;
+    let baseChange: { ref: { from: string }; sha: { from: string } } | undefined;
+    if (typeof input.body.base === 'string' && issue.pullRequest && input.body.base !== issue.pullRequest.base) {
+      const from = issue.pullRequest.base;
+      const sha = (await core.git.branchSha(repo.owner.login, repo.name, from)) ?? '';
+      if (!(await core.git.branchSha(repo.owner.login, repo.name, input.body.base))) {
+        throw new TwinError(422, 'Validation Failed', [
+          {
+            resource: 'PullRequest',
+            field: 'base',
+            code: 'invalid',
+            message: `Proposed base branch '${input.body.base}' was not found`,
+          },
+        ]);
+      }
+      issue.pullRequest.base = input.body.base;
+      baseChange = { ref: { from }, sha: { from: sha } };
+    }
     let action = 'edited';
     if (input.body.state === 'closed' && issue.state === 'open') {
       closeIssue(core, repo, issue, input);
@@ -179,7 +217,7 @@ export const pullHandlers: Record<string, Handler> = {
       action,
       number: issue.number,
       pull_request: json,
-      ...(action === 'edited' ? { changes: {} } : {}),
+      ...(action === 'edited' ? { changes: baseChange ? { base: baseChange } : {} } : {}),
       ...core.envelope(repo, input),
     });
     return { status: 200, body: json };
@@ -215,6 +253,7 @@ export const pullHandlers: Record<string, Handler> = {
       typeof input.body.commit_title === 'string'
         ? input.body.commit_title
         : `Merge pull request #${issue.number} from ${repo.owner.login}/${pull.head}`;
+    const baseBefore = (await core.git.branchSha(repo.owner.login, repo.name, pull.base)) ?? null;
     const sha = await core.git.merge(repo.owner.login, repo.name, {
       base: pull.base,
       head: pull.head,
@@ -234,6 +273,20 @@ export const pullHandlers: Record<string, Handler> = {
       pull_request: await renderPull(core, repo, issue),
       ...core.envelope(repo, input),
     });
+    await branchesMoved(core, repo, [{ branch: pull.base, before: baseBefore, after: sha }], user, renderPull);
+    if (repo.deleteBranchOnMerge && pull.head !== repo.defaultBranch) {
+      // As GitHub does: the pull requests based on the merged head move to its base first.
+      await retarget(core, repo, pull.head, pull.base, user, renderPull);
+      const headBefore = await core.git.branchSha(repo.owner.login, repo.name, pull.head);
+      await core.git.deleteBranch(repo.owner.login, repo.name, pull.head);
+      await branchesMoved(
+        core,
+        repo,
+        [{ branch: pull.head, before: headBefore ?? null, after: null }],
+        user,
+        renderPull,
+      );
+    }
     if (pull.base === repo.defaultBranch) {
       for (const match of (issue.body ?? '').matchAll(CLOSING_KEYWORDS)) {
         const closed = repo.issues.get(Number(match[1]));
@@ -241,5 +294,38 @@ export const pullHandlers: Record<string, Handler> = {
       }
     }
     return { status: 200, body: { sha, merged: true, message: 'Pull Request successfully merged' } };
+  },
+
+  /**
+   * "Update branch": merges the base into the head (a merge commit), as the button does; 422 when
+   * `expected_head_sha` is not the head, or the head is not behind.
+   */
+  'pulls/update-branch': async (core, input) => {
+    const repo = core.repoFor(input, 'write', 'contents');
+    const issue = pullFor(core, repo, input);
+    const pull = issue.pullRequest;
+    if (!pull || issue.state !== 'open') throw new TwinError(422, 'Pull request is closed');
+    const user = core.actingUser(input);
+    const headSha = await core.git.branchSha(repo.owner.login, repo.name, pull.head);
+    const baseSha = await core.git.branchSha(repo.owner.login, repo.name, pull.base);
+    if (!headSha || !baseSha) throw new TwinError(422, 'Head or base branch is missing');
+    const expected = input.body.expected_head_sha;
+    if (typeof expected === 'string' && expected !== headSha) {
+      throw new TwinError(422, 'expected head sha didn’t match current head ref.');
+    }
+    if (await core.git.isAncestor(repo.owner.login, repo.name, baseSha, headSha)) {
+      throw new TwinError(422, 'There are no new commits on the base branch.');
+    }
+    const sha = await core.git.merge(repo.owner.login, repo.name, {
+      base: pull.head,
+      head: pull.base,
+      message: `Merge branch '${pull.base}' into ${pull.head}`,
+      squash: false,
+      author: { name: user.login, email: `${user.id}+${user.login}@users.noreply.twin.invalid` },
+    });
+    if (!sha) throw new TwinError(422, 'merge conflict between base and head');
+    await branchesMoved(core, repo, [{ branch: pull.head, before: headSha, after: sha }], user, renderPull);
+    const url = `${core.urls.web}/${repo.owner.login}/${repo.name}/pull/${issue.number}`;
+    return { status: 202, body: { message: 'Updating pull request branch.', url } };
   },
 };

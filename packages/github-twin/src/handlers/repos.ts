@@ -2,6 +2,8 @@
 import { TwinError, type Handler } from '../core.ts';
 import { repoJson, userJson } from '../payloads.ts';
 import type { Permission } from '../state.ts';
+import { branchesMoved } from '../branches.ts';
+import { renderPull } from './pulls.ts';
 
 const PERMISSION_BY_REQUEST: Record<string, Permission> = {
   pull: 'read',
@@ -30,6 +32,51 @@ export const repoHandlers: Record<string, Handler> = {
   'repos/get': (core, input) => {
     const repo = core.repoFor(input);
     return { status: 200, body: repoJson(repo, core.urls) };
+  },
+
+  /** Repository settings: the twin keeps `delete_branch_on_merge` and `description`. */
+  'repos/update': (core, input) => {
+    const repo = core.repoFor(input, 'admin', 'administration');
+    if (typeof input.body.delete_branch_on_merge === 'boolean')
+      repo.deleteBranchOnMerge = input.body.delete_branch_on_merge;
+    if (typeof input.body.description === 'string') repo.description = input.body.description;
+    return { status: 200, body: repoJson(repo, core.urls) };
+  },
+
+  /** A branch's ref: where it points. */
+  'git/get-ref': async (core, input) => {
+    const repo = core.repoFor(input, 'read', 'contents');
+    const ref = input.params.ref ?? '';
+    const sha = ref.startsWith('heads/')
+      ? await core.git.branchSha(repo.owner.login, repo.name, ref.slice('heads/'.length))
+      : undefined;
+    if (!sha) throw new TwinError(404, 'Not Found');
+    const url = `${core.urls.api}/repos/${repo.owner.login}/${repo.name}`;
+    return {
+      status: 200,
+      body: {
+        ref: `refs/${ref}`,
+        node_id: Buffer.from(`Ref:${repo.id}:${ref}`).toString('base64'),
+        url: `${url}/git/refs/${ref}`,
+        object: { type: 'commit', sha, url: `${url}/git/commits/${sha}` },
+      },
+    };
+  },
+
+  /**
+   * Deleting a branch through the API. Unlike the merged pull request's "Delete branch", this does
+   * not retarget the pull requests based on it: GitHub closes them.
+   */
+  'git/delete-ref': async (core, input) => {
+    const repo = core.repoFor(input, 'write', 'contents');
+    const ref = input.params.ref ?? '';
+    if (!ref.startsWith('heads/')) throw new TwinError(422, 'Reference does not exist');
+    const branch = ref.slice('heads/'.length);
+    const before = await core.git.branchSha(repo.owner.login, repo.name, branch);
+    if (!before) throw new TwinError(422, 'Reference does not exist');
+    await core.git.deleteBranch(repo.owner.login, repo.name, branch);
+    await branchesMoved(core, repo, [{ branch, before, after: null }], core.actingUser(input), renderPull);
+    return { status: 204 };
   },
 
   'repos/add-collaborator': (core, input) => {
