@@ -15,7 +15,7 @@ import type { AgentDefinition } from '../config/agents.ts';
 import { PRESETS } from '../agents/presets.ts';
 import type { ServerSettings } from '../config/server.ts';
 import { checkSandbox } from '../runner/sandbox.ts';
-import { openDatabase } from '../store/db.ts';
+import { openDatabase, pingDatabase } from '../store/db.ts';
 
 export interface Check {
   name: string;
@@ -103,7 +103,7 @@ export async function doctor(settings: ServerSettings): Promise<Check[]> {
     await run('database', async () => {
       const db = await openDatabase(settings);
       try {
-        await db.query('select 1');
+        await pingDatabase(db, 10_000);
         return db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL) answers' : `PGlite under ${settings.dataDir}/db`;
       } finally {
         await db.close();
