@@ -37,7 +37,6 @@ export async function run(delivery: Delivery<RunJob>, ctx: JobContext): Promise<
     return;
   }
   ctx.metrics?.runStarted(started);
-  await ctx.send.report({ repo: started.repo, issueNumber: started.issueNumber });
   const log = ctx.log.child({ run: started.id, repo: started.repo, issue: started.issueNumber, agent: started.agent });
   const clock = performance.now();
   const elapsed = () => Math.round(performance.now() - clock);
@@ -118,6 +117,7 @@ async function execute(
   ctx: JobContext,
   log: Logger,
 ): Promise<{ outcome: RunOutcome; config: RepoConfig | undefined; signal: AbortSignal }> {
+  // Watched for cancels before the issue shows it running: a cancel seen there always reaches it.
   const controller = worker.runs.register(run.id);
   await ctx.attempts.start(run.id, run.attempt, WORKER_ID);
   let runToken: RunToken | undefined;
@@ -127,6 +127,7 @@ async function execute(
     log.debug({ err: error }, 'a piece of the run log was not shipped'),
   );
   try {
+    await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber });
     const prepared = await runRequestOf(run, octokit, ctx);
     config = prepared.config;
     runToken = await ctx.tokenFor(run.installationId, run.trigger.repo.name);
