@@ -84,8 +84,13 @@ export function sandboxed(
   args.push('--ro-bind', paths.mirror, paths.mirror);
   if (existsSync(paths.worktreeGitDir)) args.push('--bind', paths.worktreeGitDir, paths.worktreeGitDir);
   args.push('--bind', paths.worktree, paths.worktree, '--bind', paths.home, paths.home);
-  // A socket path must stay short (108 bytes): inside, it sits in the sandbox's own /tmp.
-  if (typeof network === 'object' && egress) args.push('--bind', egress.socket, EGRESS_SOCKET);
+  if (typeof network === 'object' && egress) {
+    // A socket path must stay short (108 bytes): inside, it sits in the sandbox's own /tmp.
+    args.push('--bind', egress.socket, EGRESS_SOCKET);
+    // The bridge runs on this Node.js, which may live where the sandbox covers (a clone under
+    // /tmp with the registry's node package): the binary alone is put back, read-only.
+    args.push('--ro-bind', process.execPath, process.execPath);
+  }
   for (const file of spec.secretFiles) {
     if (!existsSync(file)) continue;
     // An account that cannot reach the file cannot read it either, nor could bwrap cover it.
