@@ -50,6 +50,7 @@ describe('report pace', () => {
 
   it('works report jobs one at a time per issue across processes', () => {
     expect(JOBS.report.work().groupConcurrency).toBe(1);
+    expect(JOBS.report.work().batchSize).toBeGreaterThan(1);
     expect(JOBS.report.role).toBe('any');
   });
 });
