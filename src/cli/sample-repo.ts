@@ -29,7 +29,8 @@ function fenced(diff: string): string {
   return `\`\`\`diff\n${diff}\`\`\`\n`;
 }
 
-function newFile(path: string, lines: string[]): string {
+/** A unified diff that creates a new file. */
+export function newFile(path: string, lines: string[]): string {
   return [
     `diff --git a/${path} b/${path}`,
     'new file mode 100644',

@@ -18,11 +18,6 @@ export type TerminalState = Exclude<RunState, 'queued' | 'waiting' | 'running'>;
 
 export const LIVE_STATES: readonly RunState[] = ['queued', 'waiting', 'running'];
 
-/** Whether a run is still queued, waiting or running. */
-export function isLive(state: RunState): state is 'queued' | 'waiting' | 'running' {
-  return LIVE_STATES.includes(state);
-}
-
 export interface RepoRef {
   owner: string;
   name: string;

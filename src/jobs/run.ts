@@ -119,7 +119,6 @@ async function execute(
 ): Promise<{ outcome: RunOutcome; config: RepoConfig | undefined; signal: AbortSignal }> {
   // Watched for cancels before the issue shows it running: a cancel seen there always reaches it.
   const controller = worker.runs.register(run.id);
-  await ctx.attempts.start(run.id, run.attempt, WORKER_ID);
   let runToken: RunToken | undefined;
   let config: RepoConfig | undefined;
   const progress = reportProgress(ctx, run, log);
@@ -127,6 +126,7 @@ async function execute(
     log.debug({ err: error }, 'a piece of the run log was not shipped'),
   );
   try {
+    await ctx.attempts.start(run.id, run.attempt, WORKER_ID);
     await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber });
     const prepared = await runRequestOf(run, octokit, ctx);
     config = prepared.config;

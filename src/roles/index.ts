@@ -22,7 +22,7 @@ import { Store } from '../store/runs.ts';
 import { Metrics } from '../web/metrics.ts';
 import type { WebServer } from '../web/server.ts';
 import { startWeb, startWorkerHealth, type WebRole } from './web.ts';
-import { prepareWorker, type Worker } from './worker.ts';
+import { prepareWorker } from './worker.ts';
 
 export interface Roles {
   web: boolean;
@@ -43,8 +43,6 @@ export interface Switchyard {
   store: Store;
   records: GitHubRecords;
   batches: BatchStore;
-  /** Asks for an issue's status to be written, as a report job at the calm pace. */
-  status: { refresh(target: { repo: string; issueNumber: number }): Promise<void> };
   jobs: JobEngine;
   send: Send;
   web: WebServer | undefined;
@@ -161,7 +159,6 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
     store,
     records,
     batches,
-    status: { refresh: (target) => send.report(target) },
     jobs: engine,
     send,
     web: web?.server ?? health,
@@ -170,15 +167,11 @@ export async function startSwitchyard(options: SwitchyardOptions): Promise<Switc
       reconciler.stop();
       await web?.stop();
       await health?.close();
-      await stopWorker(worker, stopOptions.graceMs ?? settings.shutdownGraceMs, engine);
+      await worker?.stop(stopOptions.graceMs ?? settings.shutdownGraceMs, () => engine.stopWorking(JOBS.run.queue));
       await engine.stop(30_000);
       await db.close();
     },
   };
-}
-
-async function stopWorker(worker: Worker | undefined, graceMs: number, engine: JobEngine): Promise<void> {
-  if (worker) await worker.stop(graceMs, () => engine.stopWorking(JOBS.run.queue));
 }
 
 /** Probot's Octokit with the throttling plugin's write pacing turned off (retries stay on). */

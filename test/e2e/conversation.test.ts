@@ -373,7 +373,6 @@ describe('the conversation on GitHub', () => {
       const issue = await openIssue(stack, 'Many changes', 'Takes a while.');
       await addLabel(stack, issue, 'agent:slow');
       await statusShowing(stack, issue, 'Running');
-      const status = stack.app?.status;
       const id = (await stack.app?.records.status(`${stack.owner}/${stack.repo}`, issue))?.commentId;
       const edits = () =>
         stack.twin.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/issues/comments/${String(id)}`))
@@ -381,7 +380,7 @@ describe('the conversation on GitHub', () => {
       const before = edits();
       // Forty changes in two seconds, as a chatty run would make them.
       for (let i = 0; i < 40; i++) {
-        void status?.refresh({ repo: `${stack.owner}/${stack.repo}`, issueNumber: issue });
+        void stack.app?.send.report({ repo: `${stack.owner}/${stack.repo}`, issueNumber: issue });
         await sleep(50);
       }
       const during = edits() - before;

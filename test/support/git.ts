@@ -14,15 +14,5 @@ export function replaceLineDiff(path: string, before: string, after: string): st
   ].join('\n');
 }
 
-/** A unified diff that creates a new file. */
-export function newFileDiff(path: string, lines: string[]): string {
-  return [
-    `diff --git a/${path} b/${path}`,
-    'new file mode 100644',
-    '--- /dev/null',
-    `+++ b/${path}`,
-    `@@ -0,0 +1,${lines.length} @@`,
-    ...lines.map((l) => `+${l}`),
-    '',
-  ].join('\n');
-}
+/** A unified diff that creates a new file (the demo's own). */
+export { newFile as newFileDiff } from '../../src/cli/sample-repo.ts';

@@ -6,6 +6,7 @@
  */
 import type { TwinCore } from './core.ts';
 import type { PushedCommit } from './git.ts';
+import { noreplyEmail } from './payloads.ts';
 import type { TwinIssue, TwinRepo, TwinUser } from './state.ts';
 
 /** A branch that moved: `before` null when it was created, `after` null when it was deleted. */
@@ -48,7 +49,10 @@ export async function branchesMoved(
 ): Promise<void> {
   const envelope = () => core.envelopeFor(repo, sender);
   for (const move of moves) {
-    core.webhooks.send('push', { ...(await pushPayload(core, repo, move, sender)), ...envelope() });
+    // The payload takes git work (commits, a force check): made only for an app that listens.
+    if (core.webhooks.wants('push')) {
+      core.webhooks.send('push', { ...(await pushPayload(core, repo, move, sender)), ...envelope() });
+    }
     const open = [...repo.issues.values()].filter((issue) => issue.pullRequest && issue.state === 'open');
     for (const issue of open) {
       const pull = issue.pullRequest;
@@ -132,6 +136,6 @@ async function pushPayload(core: TwinCore, repo: TwinRepo, move: BranchMove, sen
     compare: `${web}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`,
     commits: commits.map(commitJson),
     head_commit: commits.length > 0 ? commitJson(commits[commits.length - 1] as PushedCommit) : null,
-    pusher: { name: sender.login, email: `${sender.id}+${sender.login}@users.noreply.twin.invalid` },
+    pusher: { name: sender.login, email: noreplyEmail(sender) },
   };
 }

@@ -45,6 +45,11 @@ export function userJson(user: TwinUser, urls: Urls) {
   };
 }
 
+/** The address GitHub gives a user's web commits and pushes. */
+export function noreplyEmail(user: { id: number; login: string }): string {
+  return `${user.id}+${user.login}@users.noreply.twin.invalid`;
+}
+
 export function repoJson(repo: TwinRepo, urls: Urls) {
   const fullName = `${repo.owner.login}/${repo.name}`;
   const url = `${urls.api}/repos/${fullName}`;

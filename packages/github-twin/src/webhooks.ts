@@ -46,11 +46,14 @@ export class WebhookSender {
     this.#schemas = WebhookSchemas.shared();
   }
 
+  /** Whether the app gets `event`: GitHub always sends installation events, the rest when subscribed. */
+  wants(event: string): boolean {
+    return event.startsWith('installation') || this.#target().events.includes(event);
+  }
+
   /** Queues a delivery of `event` when the app subscribes to it; returns at once, like GitHub. */
   send(event: string, payload: Record<string, unknown>): Delivery | undefined {
-    const target = this.#target();
-    // GitHub always sends installation events; the rest only when the app subscribed to them.
-    if (!event.startsWith('installation') && !target.events.includes(event)) return undefined;
+    if (!this.wants(event)) return undefined;
     const action = typeof payload.action === 'string' ? payload.action : undefined;
     for (const problem of this.#schemas.validate(event, action, payload)) {
       this.#onViolation(`webhook ${event}.${action ?? ''} payload: ${problem}`);

@@ -2,7 +2,7 @@
 import { TwinError, checkBodyLength, paginate, type Handler, type HandlerInput, type TwinCore } from '../core.ts';
 import { pullJson } from '../payloads.ts';
 import type { TwinIssue, TwinPull, TwinRepo, TwinReviewComment } from '../state.ts';
-import { userJson } from '../payloads.ts';
+import { noreplyEmail, userJson } from '../payloads.ts';
 import { branchesMoved, retarget } from '../branches.ts';
 import { closeIssue } from './issues.ts';
 
@@ -260,7 +260,7 @@ export const pullHandlers: Record<string, Handler> = {
       message:
         method === 'squash' ? `${issue.title} (#${issue.number})\n\n${issue.body ?? ''}` : `${title}\n\n${issue.title}`,
       squash: method !== 'merge',
-      author: { name: user.login, email: `${user.id}+${user.login}@users.noreply.twin.invalid` },
+      author: { name: user.login, email: noreplyEmail(user) },
     });
     if (!sha) throw new TwinError(405, 'Merge conflict');
     pull.merged = true;
@@ -321,7 +321,7 @@ export const pullHandlers: Record<string, Handler> = {
       head: pull.base,
       message: `Merge branch '${pull.base}' into ${pull.head}`,
       squash: false,
-      author: { name: user.login, email: `${user.id}+${user.login}@users.noreply.twin.invalid` },
+      author: { name: user.login, email: noreplyEmail(user) },
     });
     if (!sha) throw new TwinError(422, 'merge conflict between base and head');
     await branchesMoved(core, repo, [{ branch: pull.head, before: headSha, after: sha }], user, renderPull);
