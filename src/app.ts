@@ -9,10 +9,11 @@ import {
   onIssueComment,
   onIssueLabeled,
   onPullRequestFate,
+  onPush,
   type WebhookDeps,
 } from './github/webhooks.ts';
 
-type Checked = 'issues' | 'issue_comment' | 'pull_request';
+type Checked = 'issues' | 'issue_comment' | 'pull_request' | 'push';
 
 /** A handler that first checks the fields it reads: a malformed payload is answered 400, not a TypeError's 500. */
 function checked<E extends Context>(handler: (context: E) => Promise<void>): (context: E) => Promise<void> {
@@ -63,6 +64,11 @@ export function switchyardApp(deps: WebhookDeps): ApplicationFunction {
     app.on(
       'pull_request.reopened',
       checked((context) => onPullRequestFate(context.payload, 'open', deps)),
+    );
+    // A branch moved: the open pull requests on it may now conflict, be behind, or need restacking.
+    app.on(
+      'push',
+      checked((context) => onPush(context.payload, context.id, deps)),
     );
     app.on(['installation.created', 'installation_repositories.added'], (context) =>
       onInstalled(context.payload, deps),

@@ -42,6 +42,13 @@ const titleTemplate = z
 
 const labelName = z.string().min(1).max(50);
 
+/** A path or gitattributes pattern for one line of an attributes file: no spaces, quotes or comments. */
+const unionPath = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\s"#!\\]+$/, 'must be a path or pattern without spaces, quotes, `#`, `!` or backslashes');
+
 /** Which operator agent a label runs, with text added to the prompt: `fix: claude` or `fix: { agent: claude, prompt: … }`. */
 const agentMapping = z
   .union(
@@ -126,9 +133,26 @@ export const repoConfigSchema = z
           .max(2)
           .default([]),
         title: titleTemplate.default('{title}'),
+        /**
+         * When a pull request's base moves: bring it up to date only when it conflicts (the
+         * default: every needless rebase costs a CI run), also when it is merely behind, or never.
+         */
+        update: z.enum(['conflicting', 'behind', 'never']).default('conflicting'),
+        /** Agent re-runs a pull request may get to resolve conflicts a three-way merge cannot. */
+        maxRepairs: z.number().int().min(0).max(10).default(2),
+        /** Files merged with git's union driver (both sides' lines kept), such as a changelog. */
+        unionMerge: z.array(unionPath).max(50).default([]),
       })
       .strict()
-      .default({ draft: 'never', labels: [], reviewers: [], title: '{title}' }),
+      .default({
+        draft: 'never',
+        labels: [],
+        reviewers: [],
+        title: '{title}',
+        update: 'conflicting',
+        maxRepairs: 2,
+        unionMerge: [],
+      }),
     /** Status labels that follow the run: `false` turns them off; names can be changed. */
     statusLabels: z
       .union([

@@ -67,6 +67,7 @@ export function finalState(
     agentMs: outcome.agentMs,
     pullRequestNumber: opened?.number ?? null,
     pullRequestUrl: opened?.url ?? null,
+    headSha: outcome.pushed ? (outcome.commitSha ?? null) : null,
     keptBranch,
     usage: outcome.usage ?? null,
     summary: outcome.summary ?? null,

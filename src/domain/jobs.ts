@@ -61,6 +61,12 @@ export interface ReportJob {
   urgent?: boolean | undefined;
 }
 
+/** Check the repository's open Switchyard pull requests against their bases, and repair those that no longer merge. */
+export interface MergeabilityJob {
+  repo: RepoRef;
+  installationId: number;
+}
+
 /** Write a repository's dashboard issue (`dashboard: true`) as its runs are now. */
 export interface DashboardJob {
   repo: RepoRef;

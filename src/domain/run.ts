@@ -1,4 +1,5 @@
 /** The run record: what a run is, as the rest of Switchyard sees it (its row is the store's). */
+import type { Mergeability } from './mergeability.ts';
 
 /** Tokens, turns and cost, as an agent reported them. */
 export interface AgentUsage {
@@ -75,9 +76,10 @@ export interface RunTrigger {
   issue: IssueSnapshot;
   /**
    * `label`: an `agent:*` label; `retry`: an `/agent retry` comment, which may open a new pull
-   * request where an earlier one was closed without merging.
+   * request where an earlier one was closed without merging; `repair`: Switchyard itself, to
+   * resolve a conflict of the issue's open pull request with its base.
    */
-  kind?: 'label' | 'retry' | undefined;
+  kind?: 'label' | 'retry' | 'repair' | undefined;
 }
 
 export interface DiffStat {
@@ -138,6 +140,12 @@ export interface RunRecord {
   usage: AgentUsage | null;
   /** What the agent said it did (its final message, redacted and shortened). */
   summary: string | null;
+  /** The commit Switchyard last pushed to the branch: a different head means a person pushed. */
+  headSha: string | null;
+  /** Agent re-runs spent on conflicts of the issue's pull request, this one included. */
+  repairs: number;
+  /** The pull request against its base, as Switchyard last checked it. */
+  mergeability: Mergeability | null;
 }
 
 export interface RunOutcomeFields {
@@ -148,6 +156,8 @@ export interface RunOutcomeFields {
   agentMs?: number | null;
   pullRequestNumber?: number | null;
   pullRequestUrl?: string | null;
+  /** The commit Switchyard pushed to the run's branch. */
+  headSha?: string | null;
   keptBranch?: boolean;
   usage?: AgentUsage | null;
   summary?: string | null;

@@ -42,6 +42,13 @@ const SCHEMAS = {
       pull_request: z.object({ merged: z.boolean().nullable().optional() }).passthrough(),
     })
     .passthrough(),
+  push: z
+    .object({
+      ref: z.string(),
+      repository: repository.extend({ clone_url: z.string(), default_branch: z.string() }),
+      sender: account,
+    })
+    .passthrough(),
 } as const;
 
 /** Throws a `MalformedPayloadError` (HTTP 400) when `payload` lacks what the handlers of `event` read. */

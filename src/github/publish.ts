@@ -53,7 +53,12 @@ export async function publishPullRequest(
     draft,
     requestedBy: {
       login: run.trigger.sender,
-      how: run.trigger.kind === 'retry' ? '`/agent retry`' : `the \`${run.trigger.label}\` label`,
+      how:
+        run.trigger.kind === 'retry'
+          ? '`/agent retry`'
+          : run.trigger.kind === 'repair'
+            ? `the \`${run.trigger.label}\` label, and re-run by Switchyard to resolve a conflict with its base`
+            : `the \`${run.trigger.label}\` label`,
     },
     statusUrl: commentId ? `${run.trigger.issue.url}#issuecomment-${commentId}` : undefined,
     runUrl: runPageUrl(shown.publicUrl, run.id),

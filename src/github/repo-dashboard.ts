@@ -5,6 +5,7 @@
  * with write access, retries it. Switchyard finds the issue again by a hidden marker, rewrites it
  * at most once per interval, and never when nothing changed.
  */
+import { mergeabilityLines } from './mergeability.ts';
 import type { RepoRef, RunRecord } from '../domain/run.ts';
 import { repoParams, statusOf, type GitHubClient } from './client.ts';
 import { formatDuration } from '../domain/duration.ts';
@@ -65,7 +66,9 @@ export function renderDashboard(live: readonly RunRecord[], finished: readonly R
       run.pullRequestNumber !== null
         ? ` #${run.pullRequestNumber}${run.pullRequestState && run.pullRequestState !== 'open' ? ` (${run.pullRequestState})` : ''}`
         : '';
-    lines.push(`- #${run.issueNumber} ${oneLine(run.trigger.issue.title)}: ${run.state}${pr}`);
+    const open = run.pullRequestState === 'open' || run.pullRequestState === null;
+    const mergeability = open && run.mergeability ? ` — ${oneLine(mergeabilityLines(run.mergeability)[0] ?? '')}` : '';
+    lines.push(`- #${run.issueNumber} ${oneLine(run.trigger.issue.title)}: ${run.state}${pr}${mergeability}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,8 @@
  * The status comment's text: one per issue, found again by a hidden marker. It is a view of the
  * issue's newest run record, so whoever writes it last writes the newest state.
  */
+import type { Mergeability } from '../domain/mergeability.ts';
+import { mergeabilityLines } from './mergeability.ts';
 import type { CheckRecord } from '../domain/run.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { describeUsage } from '../agents/report.ts';
@@ -50,6 +52,8 @@ export interface StatusView {
   runUrl?: string | undefined;
   /** What the agent said it did, for a finished run (its final message, shortened). */
   summary?: string | undefined;
+  /** The pull request against its base, while it is open (or being repaired). */
+  mergeability?: Mergeability | undefined;
 }
 
 export type CheckView = CheckRecord;
@@ -135,6 +139,7 @@ export function renderStatus(view: StatusView): string {
     if (view.diffStat) headline += ` (${describeDiff(view.diffStat)})`;
   }
   lines.push(headline);
+  if (view.mergeability) lines.push('', ...mergeabilityLines(view.mergeability));
   if (view.reason) lines.push('', view.reason);
   if (view.state === 'running' && view.progress) lines.push('', `Last output: ${codeSpan(view.progress)}`);
   if (view.pullRequestState === 'closed')
@@ -212,6 +217,10 @@ export function statusViewOf(run: RunRecord, note: string | undefined, now: numb
     rescuedBranch: run.rescuedBranch ?? undefined,
     usage: run.usage ?? undefined,
     summary: ended ? (run.summary ?? undefined) : undefined,
+    mergeability:
+      run.pullRequestState === 'merged' || run.pullRequestState === 'closed'
+        ? undefined
+        : (run.mergeability ?? undefined),
     runUrl: runPageUrl(publicUrl, run.id),
   };
 }

@@ -4,7 +4,15 @@
  */
 import type { Context } from 'probot';
 import type { Logger } from '../log/logger.ts';
-import type { CancelJob, CommandJob, IntakeJob, PlanJob, ReportJob, SetupJob } from '../domain/jobs.ts';
+import type {
+  CancelJob,
+  CommandJob,
+  IntakeJob,
+  MergeabilityJob,
+  PlanJob,
+  ReportJob,
+  SetupJob,
+} from '../domain/jobs.ts';
 import type { DeliveryStore } from '../store/deliveries.ts';
 import type { Store } from '../store/runs.ts';
 import type { PullRequestState } from '../domain/run.ts';
@@ -22,6 +30,8 @@ export interface WebhookDeps {
   enqueueSetup: (job: SetupJob) => Promise<void>;
   /** Asks for the issue's status comment to be written again, at the calm pace. */
   enqueueReport: (job: ReportJob) => Promise<void>;
+  /** Asks for the repository's open pull requests to be checked against their bases. */
+  enqueueMergeability: (job: MergeabilityJob) => Promise<void>;
   log: Logger;
 }
 
@@ -112,6 +122,41 @@ export async function onPullRequestFate(
   if (!run) return;
   deps.log.info({ repo: run.repo, issue: run.issueNumber, pr: payload.number, fate }, 'pull request state changed');
   await deps.enqueueReport({ repo: run.repo, issueNumber: run.issueNumber });
+}
+
+export interface PushPayload {
+  ref: string;
+  deleted?: boolean | undefined;
+  repository: {
+    name: string;
+    full_name: string;
+    clone_url: string;
+    default_branch: string;
+    owner: { login: string } | null;
+  };
+  installation?: { id: number } | undefined;
+}
+
+/**
+ * A branch moved (a merge, a push, a deletion): when the repository has open Switchyard pull
+ * requests, they are checked against their bases. Pushes of tags, and repositories without open
+ * pull requests, are ignored; a burst of pushes is checked once (the job is debounced).
+ */
+export async function onPush(payload: PushPayload, deliveryId: string, deps: WebhookDeps): Promise<void> {
+  if (!payload.installation || !payload.ref.startsWith('refs/heads/')) return;
+  const repository = payload.repository;
+  if (!(await deps.store.hasOpenPullRequests(repository.full_name))) return;
+  deps.log.debug({ delivery: deliveryId, repo: repository.full_name, ref: payload.ref }, 'push: checking mergeability');
+  await deps.enqueueMergeability({
+    installationId: payload.installation.id,
+    repo: {
+      owner: repository.owner?.login ?? repository.full_name.split('/')[0] ?? '',
+      name: repository.name,
+      fullName: repository.full_name,
+      cloneUrl: repository.clone_url,
+      defaultBranch: repository.default_branch,
+    },
+  });
 }
 
 /** The app was installed on repositories: create its labels there. */

@@ -4,6 +4,8 @@
  * `cancel`, `status` and `plan` (answered in a reply that names the asker), and `help` (for
  * anyone). Anything else, or a command from someone else, gets a short reply.
  */
+import type { Mergeability } from '../domain/mergeability.ts';
+import { mergeabilityLines } from '../github/mergeability.ts';
 import type { CommandJob } from '../domain/jobs.ts';
 import { RepoDashboardStore } from '../store/repo-dashboards.ts';
 import type { JobContext } from './context.ts';
@@ -198,7 +200,17 @@ async function planReply(store: Store, latest: RunRecord, sender: string): Promi
       waitingReason: run.waitingReason,
     })),
   );
-  return `@${sender}, the plan for ${latest.repo} at ${timeOfDay(new Date())}:\n\n${overview}`;
+  const open = (await store.openPullRequests(latest.repo)).filter((run) => run.mergeability);
+  const pulls =
+    open.length === 0
+      ? ''
+      : `\n\nOpen pull requests:\n${open
+          .map(
+            (run) =>
+              `- #${run.pullRequestNumber ?? 0} (issue #${run.issueNumber}): ${mergeabilityLines(run.mergeability as Mergeability).join(' ')}`,
+          )
+          .join('\n')}`;
+  return `@${sender}, the plan for ${latest.repo} at ${timeOfDay(new Date())}:\n\n${overview}${pulls}`;
 }
 
 /**

@@ -9,6 +9,7 @@ import type {
   CommandJob,
   DashboardJob,
   IntakeJob,
+  MergeabilityJob,
   PlanJob,
   ReportJob,
   RunJob,
@@ -42,6 +43,8 @@ export interface Send {
   report: (job: ReportJob, within?: Queryable) => Promise<void>;
   /** The repository's dashboard issue, at the calm pace. */
   dashboard: (job: DashboardJob) => Promise<void>;
+  /** A check of the repository's open pull requests against their bases (one per burst). */
+  mergeability: (job: MergeabilityJob, within?: Queryable) => Promise<void>;
 }
 
 /** The settings jobs read. */
@@ -55,6 +58,7 @@ export type JobSettings = Pick<
   | 'prompt'
   | 'dataDir'
   | 'minFreeDiskBytes'
+  | 'gitAuthor'
 >;
 
 /** A worker's own parts: runs execute here. */

@@ -56,6 +56,9 @@ async function closeOut(ended: RunRecord, tx: Queryable, ctx: JobContext): Promi
   // Answers to commands and notes about interruptions belonged to the run that just ended.
   await ctx.records.within(tx).setNote(ended.repo, ended.issueNumber, null);
   await ctx.send.report({ repo: ended.repo, issueNumber: ended.issueNumber, urgent: true }, tx);
+  // A pull request opened or updated from an older base may conflict already.
+  if (ended.pullRequestNumber !== null)
+    await ctx.send.mergeability({ repo: ended.trigger.repo, installationId: ended.installationId }, tx);
   return ended;
 }
 

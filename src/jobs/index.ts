@@ -3,7 +3,8 @@
  * and sends the first job; from there every step is a job of this table, in the order a label
  * travels to a pull request:
  *
- *   setup → intake → plan → run (→ finish) → report → dashboard;  command and cancel beside them.
+ *   setup → intake → plan → run (→ finish) → report → dashboard;  command and cancel beside them;
+ *   mergeability after every push to a repository with open Switchyard pull requests.
  *
  * Two more steps run on timers, not queues: the sweep (every process, every 5 s: `sweep.ts`)
  * and the rescue (a worker's start: `rescue.ts`).
@@ -13,6 +14,7 @@ import type {
   CommandJob,
   DashboardJob,
   IntakeJob,
+  MergeabilityJob,
   PlanJob,
   ReportJob,
   RunJob,
@@ -24,6 +26,7 @@ import { command } from './command.ts';
 import type { JobContext, Send } from './context.ts';
 import { writeDashboard } from './dashboard.ts';
 import { intake } from './intake.ts';
+import { keepMergeable } from './mergeability.ts';
 import { plan } from './plan.ts';
 import { report } from './report.ts';
 import { run } from './run.ts';
@@ -108,6 +111,17 @@ export const JOBS = {
     work: () => ({ batchSize: 4, groupConcurrency: 1, pollSeconds: 2 }),
     handle: data<DashboardJob>(writeDashboard),
   },
+  /**
+   * A repository's open pull requests checked against their bases in the worker's mirror, and
+   * repaired: one pass at a time per repository, a burst of pushes checked once.
+   */
+  mergeability: {
+    queue: 'switchyard-mergeability',
+    role: 'worker',
+    options: { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 600 },
+    work: () => ({ batchSize: 4, groupConcurrency: 1, pollSeconds: 0.5 }),
+    handle: data<MergeabilityJob>(keepMergeable),
+  },
   /** A removed label or a closed issue stops the issue's live run. */
   cancel: {
     queue: 'switchyard-cancel',
@@ -124,6 +138,7 @@ export const JOBS = {
   run: JobDefinition<RunJob>;
   report: JobDefinition<ReportJob>;
   dashboard: JobDefinition<DashboardJob>;
+  mergeability: JobDefinition<MergeabilityJob>;
   cancel: JobDefinition<CancelJob>;
 };
 
@@ -169,6 +184,12 @@ export function sender(engine: JobEngine, statusIntervalMs: number): Send {
     dashboard: async (job) =>
       engine.sendDebounced(JOBS.dashboard.queue, job, job.repo.fullName, seconds, {
         group: { id: job.repo.fullName },
+      }),
+    // A merge sends several events at once (the push, the pull request's close, a deletion): one pass.
+    mergeability: async (job, within) =>
+      engine.sendDebounced(JOBS.mergeability.queue, job, job.repo.fullName, 1, {
+        group: { id: job.repo.fullName },
+        within,
       }),
   };
 }

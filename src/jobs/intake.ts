@@ -21,6 +21,8 @@ export interface Continuation {
   attempt: number;
   /** Comments for the prompt beyond the issue's own: a retry's instructions, a pull request's comments. */
   comments?: PromptComment[] | undefined;
+  /** Agent repairs of the issue's pull request spent so far, this run included (a repair run). */
+  repairs?: number | undefined;
 }
 
 /** The branch and attempt number a new trigger continues from, when the issue had runs before. */
@@ -116,6 +118,7 @@ export async function intake(
     config: loaded.raw,
     attempt: previous?.attempt ?? 1,
     comments: [...comments.forPrompt, ...(continuation?.comments ?? [])],
+    repairs: continuation?.repairs ?? 0,
   });
   if (!run) {
     const live = await ctx.store.liveRunFor(trigger.repo.fullName, trigger.issue.number);

@@ -55,6 +55,7 @@ export async function startWeb(options: WebOptions): Promise<WebRole> {
       enqueueCommand: send.command,
       enqueueSetup: send.setup,
       enqueueReport: (job) => send.report(job),
+      enqueueMergeability: (job) => send.mergeability(job),
       log,
     }),
     webhookPath: settings.webhookPath,

@@ -14,6 +14,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { RepoRef } from '../domain/run.ts';
 import { trustedGit } from './git.ts';
+import type { MirrorGit } from './mergeability.ts';
 import { adminDirOf, deleteIfEmpty, rescue, resetWorktree, sealMirror, worktreeGit } from './worktree-git.ts';
 
 export { SWITCHYARD_DIR } from './worktree-git.ts';
@@ -93,11 +94,8 @@ export class RepoCache {
   async prepare(options: PrepareOptions): Promise<PreparedWorktree> {
     const { repo, token, branch } = options;
     return this.exclusive(repo, async () => {
-      const mirror = this.mirrorDir(repo);
-      if (!existsSync(join(mirror, 'HEAD'))) await this.#createMirror(repo);
-      await sealMirror(mirror);
+      const mirror = await this.#refresh(repo, token);
       const git = trustedGit({ gitDir: mirror, token });
-      await git.raw(['fetch', '--prune', '--no-tags', '--quiet', repo.cloneUrl, '+refs/heads/*:refs/remotes/origin/*']);
       const baseSha = (await git.raw(['rev-parse', '--verify', `refs/remotes/origin/${options.base}^{commit}`])).trim();
       await git.raw(['worktree', 'prune']);
 
@@ -151,6 +149,36 @@ export class RepoCache {
       repo.cloneUrl,
       `${sha}:refs/heads/${branch}`,
     ]);
+  }
+
+  /**
+   * Brings the mirror up to date (creating it on first use) and runs `work` on it while holding
+   * the repository's lock: for the mergeability checks, which make objects but no worktree.
+   */
+  async withFreshMirror<T>(repo: RepoRef, token: string, work: (mirror: MirrorGit) => Promise<T>): Promise<T> {
+    return this.exclusive(repo, async () => {
+      const gitDir = await this.#refresh(repo, token);
+      return work({ gitDir, privateDir: join(this.root, 'private', repo.owner, repo.name) });
+    });
+  }
+
+  /**
+   * Pushes `sha` to `branch` only while the branch is still at `expected` (a lease): a person's
+   * push in between is never overwritten. Call it inside {@link withFreshMirror}'s work.
+   */
+  async pushWithLease(repo: RepoRef, token: string, sha: string, branch: string, expected: string): Promise<void> {
+    const mirror = this.mirrorDir(repo);
+    await sealMirror(mirror);
+    await trustedGit({ gitDir: mirror, token }).raw([
+      'push',
+      '--quiet',
+      '--no-verify',
+      `--force-with-lease=refs/heads/${branch}:${expected}`,
+      repo.cloneUrl,
+      `${sha}:refs/heads/${branch}`,
+    ]);
+    // The stacked pull requests checked next in the same pass build on this new head.
+    await trustedGit({ gitDir: mirror }).raw(['update-ref', `refs/remotes/origin/${branch}`, sha]);
   }
 
   /** Puts the mirror's config back as Switchyard writes it: before git reads the work of an agent that could write it. */
@@ -288,6 +316,22 @@ export class RepoCache {
         return { path, branch, lock: lockLine === undefined ? undefined : lockLine.slice('locked'.length).trim() };
       })
       .filter((w) => w.path && w.path !== mirror && basename(w.path) !== basename(mirror));
+  }
+
+  /** The mirror, created on first use, sealed and fetched; hold the repository's lock. */
+  async #refresh(repo: RepoRef, token: string): Promise<string> {
+    const mirror = this.mirrorDir(repo);
+    if (!existsSync(join(mirror, 'HEAD'))) await this.#createMirror(repo);
+    await sealMirror(mirror);
+    await trustedGit({ gitDir: mirror, token }).raw([
+      'fetch',
+      '--prune',
+      '--no-tags',
+      '--quiet',
+      repo.cloneUrl,
+      '+refs/heads/*:refs/remotes/origin/*',
+    ]);
+    return mirror;
   }
 
   async #createMirror(repo: RepoRef): Promise<void> {

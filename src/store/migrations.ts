@@ -179,6 +179,13 @@ const MIGRATIONS: Migration[] = [
        )`,
     ],
   },
+  {
+    version: 10,
+    name: "the commit Switchyard pushed to a run's branch, the agent repairs of its pull request, and its mergeability",
+    sql: [
+      `alter table switchyard_runs add column head_sha text, add column repairs integer not null default 0, add column mergeability jsonb`,
+    ],
+  },
 ];
 
 const LOCK_KEY = 7_311_964_201;

@@ -161,6 +161,31 @@ export class RunReads {
     return new Map(rows.map((r) => [r.id, r.cancel_reason ?? 'cancelled']));
   }
 
+  /**
+   * The runs whose pull request is open, one per issue (its newest run, when that one opened the
+   * pull request): the pull requests Switchyard keeps mergeable.
+   */
+  async openPullRequests(repo: string): Promise<RunRecord[]> {
+    const rows = await this.db.query<RunRow>(
+      `select * from (
+         select distinct on (issue_number) * from switchyard_runs where repo = $1 order by issue_number, created_at desc
+       ) newest
+       where pull_request_number is not null and coalesce(pull_request_state, 'open') = 'open' order by pull_request_number`,
+      [repo],
+    );
+    return rows.map(toRun);
+  }
+
+  /** Whether any Switchyard pull request of the repository is open: a push there may concern one. */
+  async hasOpenPullRequests(repo: string): Promise<boolean> {
+    const rows = await this.db.query<{ open: boolean }>(
+      `select exists (select 1 from switchyard_runs where repo = $1 and pull_request_number is not null
+                      and coalesce(pull_request_state, 'open') = 'open') as open`,
+      [repo],
+    );
+    return rows[0]?.open ?? false;
+  }
+
   /** The newest run of an issue that works on `branch`. */
   async runOfBranch(repo: string, branch: string): Promise<RunRecord | undefined> {
     const rows = await this.db.query<RunRow>(

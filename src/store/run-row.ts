@@ -1,4 +1,5 @@
 /** A run's row in `switchyard_runs`, and the run record it stands for. */
+import type { Mergeability } from '../domain/mergeability.ts';
 import type {
   AgentUsage,
   CheckRecord,
@@ -47,6 +48,9 @@ export interface RunRow {
   rescued_branch: string | null;
   usage: AgentUsage | null;
   summary: string | null;
+  head_sha: string | null;
+  repairs: number | null;
+  mergeability: Mergeability | null;
 }
 
 export function toRun(row: RunRow): RunRecord {
@@ -87,5 +91,8 @@ export function toRun(row: RunRow): RunRecord {
     rescuedBranch: row.rescued_branch ?? null,
     usage: row.usage ?? null,
     summary: row.summary ?? null,
+    headSha: row.head_sha ?? null,
+    repairs: row.repairs ?? 0,
+    mergeability: row.mergeability ?? null,
   };
 }

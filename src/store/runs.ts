@@ -2,6 +2,7 @@
  * \`switchyard_runs\`: a run's record and every change of its state. The database enforces one
  * live run per issue, so the decisions here hold across processes.
  */
+import type { Mergeability } from '../domain/mergeability.ts';
 import type { PromptComment, PullRequestState, RunOutcomeFields, RunRecord, RunTrigger } from '../domain/run.ts';
 import { AttemptStore } from './attempts.ts';
 import type { Queryable } from './db.ts';
@@ -26,11 +27,18 @@ export class Store extends RunReads {
   async createRun(
     trigger: RunTrigger,
     branch: string,
-    plan: { batchId: string; priority: number; config: unknown; attempt?: number; comments?: readonly PromptComment[] },
+    plan: {
+      batchId: string;
+      priority: number;
+      config: unknown;
+      attempt?: number;
+      comments?: readonly PromptComment[];
+      repairs?: number;
+    },
   ): Promise<RunRecord | undefined> {
     const rows = await this.db.query<RunRow>(
-      `insert into switchyard_runs (repo, issue_number, installation_id, agent, state, branch, trigger, batch_id, priority, config, attempt, comments)
-       values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11)
+      `insert into switchyard_runs (repo, issue_number, installation_id, agent, state, branch, trigger, batch_id, priority, config, attempt, comments, repairs)
+       values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11, $12)
        on conflict do nothing
        returning *`,
       [
@@ -45,6 +53,7 @@ export class Store extends RunReads {
         JSON.stringify(plan.config),
         plan.attempt ?? 1,
         JSON.stringify(plan.comments ?? []),
+        plan.repairs ?? 0,
       ],
     );
     return rows[0] ? toRun(rows[0]) : undefined;
@@ -167,6 +176,19 @@ export class Store extends RunReads {
     });
   }
 
+  /** The commit Switchyard pushed to the run's branch (a replay), and the base its pull request now targets. */
+  async setHead(id: string, sha: string, base: string | null): Promise<void> {
+    await this.db.query('update switchyard_runs set head_sha = $2, base_branch = $3 where id = $1', [id, sha, base]);
+  }
+
+  /** What Switchyard last found and did about the run's pull request and its base. */
+  async setMergeability(id: string, mergeability: Mergeability | null): Promise<void> {
+    await this.db.query('update switchyard_runs set mergeability = $2 where id = $1', [
+      id,
+      mergeability ? JSON.stringify(mergeability) : null,
+    ]);
+  }
+
   /** The branch a run starts from, set before its job is sent. */
   async setBase(id: string, base: string | null): Promise<void> {
     await this.db.query('update switchyard_runs set base_branch = $2 where id = $1', [id, base]);
@@ -189,7 +211,7 @@ export class Store extends RunReads {
   async finishRun(id: string, outcome: RunOutcomeFields): Promise<RunRecord> {
     const rows = await this.db.query<RunRow>(
       `update switchyard_runs set state = $2, reason = $3, log_tail = $4, diff_stat = $5, agent_ms = $6,
-              pull_request_number = $7, pull_request_url = $8, kept_branch = $9, usage = $10, summary = $11,
+              pull_request_number = $7, pull_request_url = $8, kept_branch = $9, usage = $10, summary = $11, head_sha = $12,
               pull_request_state = case when $7::integer is null then null else 'open' end, finished_at = now()
        where id = $1 returning *`,
       [
@@ -204,6 +226,7 @@ export class Store extends RunReads {
         outcome.keptBranch ?? false,
         outcome.usage ? JSON.stringify(outcome.usage) : null,
         outcome.summary ?? null,
+        outcome.headSha ?? null,
       ],
     );
     if (!rows[0]) throw new Error(`run ${id} does not exist`);

@@ -79,7 +79,23 @@ describe('repository config', () => {
       labels: [],
       reviewers: [],
       title: '{title}',
+      update: 'conflicting',
+      maxRepairs: 2,
+      unionMerge: [],
     });
+  });
+
+  it('takes the ways a pull request is kept mergeable, and refuses a union path that is not one line of attributes', () => {
+    const chosen = parseRepoConfig({ pullRequest: { update: 'behind', maxRepairs: 0, unionMerge: ['CHANGELOG.md'] } });
+    expect(chosen.ok && chosen.config.pullRequest).toMatchObject({
+      update: 'behind',
+      maxRepairs: 0,
+      unionMerge: ['CHANGELOG.md'],
+    });
+    const bad = parseRepoConfig({ pullRequest: { update: 'always', unionMerge: ['docs/a b.md'] } });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.problems.join('\n')).toContain('`pullRequest.update`');
+    expect(!bad.ok && bad.problems.join('\n')).toContain('`pullRequest.unionMerge.0`: must be a path');
   });
 
   it('turns status labels off, or renames some', () => {

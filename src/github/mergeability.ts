@@ -1,0 +1,69 @@
+/**
+ * What people read about a pull request's mergeability: a section of the pull request's body,
+ * the line of the status comment, and the context an agent gets when it repairs a conflict.
+ */
+import { listOfPulls, type Mergeability } from '../domain/mergeability.ts';
+import type { PromptComment } from '../domain/run.ts';
+
+const START = '<!-- switchyard:mergeability -->';
+const END = '<!-- /switchyard:mergeability -->';
+
+const ICON: Record<Mergeability['action'], string> = {
+  none: '✔️',
+  replayed: '🔀',
+  restacked: '🔀',
+  repairing: '🛠️',
+  'handed-off': '⚠️',
+};
+
+/** The sentence with its icon, and the collisions Switchyard foresees, as markdown lines. */
+export function mergeabilityLines(mergeability: Mergeability): string[] {
+  const icon = mergeability.state === 'clean' && mergeability.action === 'none' ? ICON.none : ICON[mergeability.action];
+  const lines = [`${icon} ${mergeability.said}`];
+  if (mergeability.collidesWith.length > 0) {
+    const pulls = listOfPulls(mergeability.collidesWith.map((c) => c.number));
+    const files = [...new Set(mergeability.collidesWith.flatMap((c) => c.files))].map((f) => `\`${f}\``).join(', ');
+    lines.push(
+      `Conflicts with ${pulls} in ${files}: whichever merges first makes the other conflict, and Switchyard then repairs it.`,
+    );
+  }
+  return lines;
+}
+
+/** The pull request's body with its mergeability section put in (or replaced), at the end. */
+export function withMergeabilitySection(body: string, mergeability: Mergeability): string {
+  const section = [START, '### Mergeability', '', ...mergeabilityLines(mergeability), END].join('\n');
+  const start = body.indexOf(START);
+  const end = body.indexOf(END);
+  if (start !== -1 && end > start) return body.slice(0, start) + section + body.slice(end + END.length);
+  return `${body.trimEnd()}\n\n${section}\n`;
+}
+
+export interface ConflictContext {
+  pullRequest: number;
+  base: string;
+  files: readonly string[];
+  /** The merged pull requests that collide, with their issues where Switchyard opened them. */
+  collide: ReadonlyArray<{ number: number; issue: number | undefined }>;
+  previousDiff: string;
+}
+
+/** What the agent of a repair is told: what conflicts with what, and its previous change as a reference. */
+export function conflictContext(context: ConflictContext): PromptComment {
+  const colliding = context.collide
+    .map(({ number, issue }) => (issue ? `#${number} (for issue #${issue})` : `#${number}`))
+    .join(', ');
+  return {
+    author: 'switchyard',
+    body: [
+      `This is a repair. The pull request #${context.pullRequest} made for this issue no longer merges into \`${context.base}\`:`,
+      `${colliding ? `${colliding} merged into \`${context.base}\` and changed` : `\`${context.base}\` changed`} the same lines of ${context.files.map((f) => `\`${f}\``).join(', ')}.`,
+      `The checkout now starts from the current \`${context.base}\`. Make this issue's change again on top of it, keeping what is already there.`,
+      'The previous change, for reference (it no longer applies as it is):',
+      '',
+      '```diff',
+      context.previousDiff.trimEnd(),
+      '```',
+    ].join('\n'),
+  };
+}

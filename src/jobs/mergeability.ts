@@ -1,0 +1,383 @@
+/**
+ * The mergeability job: after a branch of the repository moved (a merge, a push, a run that
+ * opened its pull request), every open Switchyard pull request is checked against its base in
+ * the worker's mirror — not through GitHub's lazy `mergeable` — and kept mergeable, cheapest
+ * repair first. Four steps:
+ *
+ *   1. read the open pull requests as GitHub has them now (head, base, fate);
+ *   2. retarget the stacked ones whose parent merged to the parent's base;
+ *   3. check each against its base and repair it: leave it, replay its commit, re-run its agent,
+ *      or hand it to a person;
+ *   4. predict which open ones collide with each other.
+ *
+ * A pull request a person pushed to, closed or merged is never touched; a hand-off is said once.
+ */
+import { storedConfigOf, type RepoConfig } from '../config/repo.ts';
+import type { MergeabilityJob } from '../domain/jobs.ts';
+import { afterConflict, firstStep, listOfPulls, type MergeState, type Mergeability } from '../domain/mergeability.ts';
+import type { RunRecord } from '../domain/run.ts';
+import type { GitHubClient } from '../github/client.ts';
+import { repoParams } from '../github/client.ts';
+import { conflictContext, withMergeabilitySection } from '../github/mergeability.ts';
+import {
+  baseChangesSince,
+  changeSummary,
+  checkMerge,
+  collisions,
+  commitOf,
+  describeCommit,
+  previousDiff,
+  replayCommit,
+  type MirrorGit,
+} from '../runner/mergeability.ts';
+import type { RepoCache } from '../runner/repo-cache.ts';
+import { startOfUtcDay } from '../scheduler/budget.ts';
+import type { JobContext } from './context.ts';
+import { intake } from './intake.ts';
+
+/** An open Switchyard pull request, as its run recorded it and as GitHub has it now. */
+interface OpenPull {
+  run: RunRecord;
+  config: RepoConfig;
+  number: number;
+  headSha: string;
+  base: string;
+  body: string;
+}
+
+interface Scope {
+  job: MergeabilityJob;
+  ctx: JobContext;
+  octokit: GitHubClient;
+  cache: RepoCache;
+  token: string;
+  mirror: MirrorGit;
+  /** Branch → the open pull request on it, for stacks. */
+  byBranch: Map<string, OpenPull>;
+}
+
+export async function keepMergeable(job: MergeabilityJob, ctx: JobContext): Promise<void> {
+  const cache = ctx.worker?.cache;
+  if (!cache) throw new Error('the mergeability job needs a worker: its mirror is there');
+  const runs = await ctx.store.openPullRequests(job.repo.fullName);
+  if (runs.length === 0) return;
+  const octokit = await ctx.clientFor(job.installationId);
+  const pulls = await readOpenPulls(runs, octokit, ctx);
+  if (pulls.length === 0) return;
+  const token = await ctx.tokenFor(job.installationId, job.repo.name);
+  try {
+    await cache.withFreshMirror(job.repo, token.token, async (mirror) => {
+      const scope: Scope = {
+        job,
+        ctx,
+        octokit,
+        cache,
+        token: token.token,
+        mirror,
+        byBranch: new Map(pulls.map((pull) => [pull.run.branch, pull])),
+      };
+      const results = new Map<number, Mergeability>();
+      for (const pull of parentsFirst(pulls)) {
+        const result = await keepOne(pull, scope);
+        if (result) results.set(pull.number, result);
+      }
+      await predictCollisions(pulls, results, scope);
+      for (const pull of pulls) await record(pull, results.get(pull.number), scope);
+    });
+  } finally {
+    await token.revoke().catch(() => undefined);
+  }
+}
+
+/** Step 1: the open pull requests as GitHub has them; a merged or closed one is recorded so and left. */
+async function readOpenPulls(runs: RunRecord[], octokit: GitHubClient, ctx: JobContext): Promise<OpenPull[]> {
+  const open: OpenPull[] = [];
+  for (const run of runs) {
+    const number = run.pullRequestNumber;
+    if (number === null) continue;
+    const { data } = await octokit.rest.pulls.get({ ...repoParams(run.trigger.repo), pull_number: number });
+    if (data.state !== 'open') {
+      await ctx.store.setPullRequestState(run.repo, number, data.merged ? 'merged' : 'closed');
+      continue;
+    }
+    const loaded = storedConfigOf(run);
+    if (!loaded.ok) continue;
+    open.push({
+      run,
+      config: loaded.config,
+      number,
+      headSha: data.head.sha,
+      base: data.base.ref,
+      body: data.body ?? '',
+    });
+  }
+  return open;
+}
+
+/** Stacked pull requests after the ones they build on, so a child moves onto its parent's new head. */
+function parentsFirst(pulls: OpenPull[]): OpenPull[] {
+  const branches = new Set(pulls.map((pull) => pull.run.branch));
+  const depth = (pull: OpenPull, seen = new Set<string>()): number => {
+    if (!branches.has(pull.base) || seen.has(pull.base)) return 0;
+    seen.add(pull.base);
+    const parent = pulls.find((p) => p.run.branch === pull.base);
+    return parent ? 1 + depth(parent, seen) : 0;
+  };
+  return [...pulls].sort((a, b) => depth(a) - depth(b));
+}
+
+/** Steps 2 and 3 for one pull request: its mergeability now, or `undefined` when it is not Switchyard's to touch. */
+async function keepOne(pull: OpenPull, scope: Scope): Promise<Mergeability | undefined> {
+  const { ctx, mirror } = scope;
+  const { run } = pull;
+  // A run of the issue is under way (a retry, a repair): it will push the branch itself.
+  if (await ctx.store.liveRunFor(run.repo, run.issueNumber)) return undefined;
+  const now = new Date().toISOString();
+  const base = { files: [], after: [], collidesWith: [], head: pull.headSha, checkedAt: now };
+
+  // A branch pushed before Switchyard recorded its pushes is not known to be Switchyard's alone.
+  if (run.headSha === null) return undefined;
+  if (run.headSha !== pull.headSha) {
+    const someone = await pusherOf(mirror, pull.headSha);
+    return {
+      ...base,
+      base: pull.base,
+      state: (await checkAgainstBase(pull, pull.base, scope))?.state ?? 'conflicting',
+      action: 'handed-off',
+      said: `Switchyard no longer updates this pull request: ${someone}. Comment \`/agent retry\` to have the agent redo it on the current \`${pull.base}\` (it replaces those commits).`,
+    };
+  }
+
+  // Step 2: a stacked pull request whose parent merged moves to the parent's base.
+  const target = await retargetIfParentMerged(pull, scope);
+  const baseSha = await commitOf(mirror, `refs/remotes/origin/${target.base}`);
+  if (!baseSha) {
+    return {
+      ...base,
+      base: target.base,
+      state: 'conflicting',
+      action: 'handed-off',
+      said: `The branch \`${target.base}\` this pull request targets is gone, so Switchyard cannot keep it up to date.`,
+    };
+  }
+  const check = await checkMerge(mirror, baseSha, pull.headSha);
+  const parentSha = await commitOf(mirror, `${pull.headSha}^1`);
+  // On a parent's branch that moved (a repair, a restack), the child is moved onto its new head.
+  const parentMoved = scope.byBranch.has(target.base) && parentSha !== baseSha;
+  const mustMove = target.retargetedFrom !== undefined || parentMoved;
+  const merged = target.mergedParent !== undefined ? [target.mergedParent] : await mergedSince(pull, baseSha, scope);
+
+  const step = firstStep(check.state, pull.config.pullRequest.update, mustMove);
+  if (step.kind === 'leave') {
+    return {
+      ...base,
+      base: target.base,
+      state: check.state,
+      action: 'none',
+      said: steadySaying(pull, target.base, check.state),
+    };
+  }
+
+  const replay = await replayCommit(mirror, {
+    head: pull.headSha,
+    onto: baseSha,
+    unionMerge: pull.config.pullRequest.unionMerge,
+    identity: ctx.settings.gitAuthor,
+  });
+  if (replay.sha) {
+    await scope.cache.pushWithLease(scope.job.repo, scope.token, replay.sha, run.branch, pull.headSha);
+    await ctx.store.setHead(run.id, replay.sha, target.base === run.trigger.repo.defaultBranch ? null : target.base);
+    const changed = await changeSummary(mirror, pull.headSha, replay.sha);
+    const why = mustMove
+      ? target.retargetedFrom
+        ? `after ${listOfPulls(merged)} merged into \`${target.base}\``
+        : `after \`${target.base}\` got new commits`
+      : check.state === 'conflicting'
+        ? `it conflicted with \`${target.base}\`${merged.length > 0 ? ` after ${listOfPulls(merged)} merged` : ''} in ${fileList(check.files)}`
+        : `it was behind \`${target.base}\``;
+    pull.headSha = replay.sha;
+    pull.base = target.base;
+    return {
+      ...base,
+      head: replay.sha,
+      base: target.base,
+      state: 'clean',
+      action: mustMove ? 'restacked' : 'replayed',
+      files: check.files,
+      after: merged,
+      changed,
+      said: `${mustMove ? 'Restacked' : 'Replayed'} onto \`${target.base}\` ${why}; ${changed}.`,
+    };
+  }
+
+  // The run's change no longer merges three-way: the agent redoes it on the new base.
+  const collide = await mergedSince(pull, baseSha, scope, replay.conflicts);
+  const next = afterConflict(run.repairs, pull.config.pullRequest.maxRepairs, await budgetSpent(pull, ctx));
+  const conflicts = `conflicts with \`${target.base}\`${collide.length > 0 ? ` after ${listOfPulls(collide)} merged` : ''} in ${fileList(replay.conflicts)}`;
+  const found = { ...base, base: target.base, state: 'conflicting' as const, files: replay.conflicts, after: collide };
+  if (next.kind === 'hand-off') {
+    const union = pull.config.pullRequest.unionMerge.length === 0 ? unionHint(replay.conflicts) : '';
+    return {
+      ...found,
+      action: 'handed-off',
+      said: `This pull request ${conflicts}, and Switchyard will not repair it: ${next.reason}. Resolve it by hand, or comment \`/agent retry\` to have the agent redo it on the current \`${target.base}\`.${union}`,
+    };
+  }
+  const mergeability: Mergeability = {
+    ...found,
+    action: 'repairing',
+    said: `This pull request ${conflicts}: re-running the agent on the current \`${target.base}\` (repair ${next.repair} of ${pull.config.pullRequest.maxRepairs}).`,
+  };
+  await startRepair(pull, mergeability, next.repair, baseSha, scope);
+  return mergeability;
+}
+
+/** Step 2: the base a pull request should target: its parent's base once the parent merged (GitHub retargets only on deletion). */
+async function retargetIfParentMerged(
+  pull: OpenPull,
+  scope: Scope,
+): Promise<{ base: string; retargetedFrom?: string | undefined; mergedParent?: number | undefined }> {
+  const { run } = pull;
+  // GitHub moved it already (the parent's branch was deleted on merge): the run still names its old base.
+  if (run.baseBranch && run.baseBranch !== pull.base && run.baseBranch !== run.trigger.repo.defaultBranch) {
+    const parent = await scope.ctx.store.runOfBranch(run.repo, run.baseBranch);
+    return { base: pull.base, retargetedFrom: run.baseBranch, mergedParent: parent?.pullRequestNumber ?? undefined };
+  }
+  if (scope.byBranch.has(pull.base) || pull.base === run.trigger.repo.defaultBranch) return { base: pull.base };
+  const parent = await scope.ctx.store.runOfBranch(run.repo, pull.base);
+  if (!parent || parent.pullRequestState !== 'merged') return { base: pull.base };
+  const to = parent.baseBranch ?? parent.trigger.repo.defaultBranch;
+  await scope.octokit.rest.pulls.update({ ...repoParams(run.trigger.repo), pull_number: pull.number, base: to });
+  scope.ctx.log.info({ repo: run.repo, pr: pull.number, from: pull.base, to }, 'stacked pull request retargeted');
+  return { base: to, retargetedFrom: pull.base, mergedParent: parent.pullRequestNumber ?? undefined };
+}
+
+async function checkAgainstBase(pull: OpenPull, branch: string, scope: Scope) {
+  const baseSha = await commitOf(scope.mirror, `refs/remotes/origin/${branch}`);
+  return baseSha ? checkMerge(scope.mirror, baseSha, pull.headSha) : undefined;
+}
+
+/** Merged pull requests that reached the base since the run's change was made (touching `files`, when given). */
+async function mergedSince(pull: OpenPull, baseSha: string, scope: Scope, files: readonly string[] = []) {
+  const changes = await baseChangesSince(scope.mirror, `${pull.headSha}^1`, baseSha, files);
+  return [...new Set(changes.flatMap((change) => (change.pullRequest ? [change.pullRequest] : [])))].reverse();
+}
+
+async function pusherOf(mirror: MirrorGit, head: string): Promise<string> {
+  const commit = await describeCommit(mirror, head);
+  return commit
+    ? `${commit.author} pushed to its branch ("${commit.subject.slice(0, 80)}")`
+    : 'someone else pushed to its branch';
+}
+
+function steadySaying(pull: OpenPull, base: string, state: MergeState): string {
+  if (state === 'clean') return `Mergeable into \`${base}\`.`;
+  if (state === 'behind')
+    return pull.config.pullRequest.update === 'never'
+      ? `Behind \`${base}\`; the repository asks Switchyard not to update it (\`pullRequest.update: never\`).`
+      : `Behind \`${base}\` but mergeable; Switchyard updates it only when it conflicts (\`pullRequest.update: ${pull.config.pullRequest.update}\`).`;
+  return `Conflicts with \`${base}\`; the repository asks Switchyard not to update it (\`pullRequest.update: never\`).`;
+}
+
+function fileList(files: readonly string[]): string {
+  const shown = files.slice(0, 5).map((file) => `\`${file}\``);
+  return shown.join(', ') + (files.length > 5 ? ` and ${files.length - 5} more` : '');
+}
+
+/** A hint for conflicts only in files where both sides' lines usually belong. */
+function unionHint(files: readonly string[]): string {
+  const listLike = files.filter((file) => /(^|\/)(CHANGELOG|CHANGES|HISTORY|NEWS)(\.[a-z]+)?$/i.test(file));
+  return listLike.length > 0
+    ? ` (For ${fileList(listLike)}, \`pullRequest.unionMerge\` in \`.github/switchyard.yml\` keeps both sides' lines without an agent.)`
+    : '';
+}
+
+/** Why a repair may not spend more today, when the repository's or the agent's daily budget is spent. */
+async function budgetSpent(pull: OpenPull, ctx: JobContext): Promise<string | undefined> {
+  const today = startOfUtcDay(new Date());
+  const repoLimit = pull.config.limits.maxCostPerDay;
+  if (repoLimit !== null && (await ctx.store.spentSince(today, { repo: pull.run.repo })) >= repoLimit)
+    return `this repository's budget for today ($${repoLimit}) is spent`;
+  const agentLimit = ctx.agents[pull.run.agent]?.maxCostPerDay;
+  if (agentLimit && (await ctx.store.spentSince(today, { agent: pull.run.agent })) >= agentLimit)
+    return `the \`${pull.run.agent}\` agent's budget for today ($${agentLimit}) is spent`;
+  return undefined;
+}
+
+/** Step 3's last resort: the issue's next attempt, on the same branch and pull request, with the conflict as context. */
+async function startRepair(
+  pull: OpenPull,
+  mergeability: Mergeability,
+  repair: number,
+  baseSha: string,
+  scope: Scope,
+): Promise<void> {
+  const { run } = pull;
+  const context = conflictContext({
+    pullRequest: pull.number,
+    base: mergeability.base,
+    files: mergeability.files,
+    collide: await Promise.all(
+      mergeability.after.map(async (number) => ({
+        number,
+        issue: (await scope.ctx.store.runOfPullRequest(run.repo, number))?.issueNumber,
+      })),
+    ),
+    previousDiff: await previousDiff(scope.mirror, pull.headSha),
+  });
+  const repairRun = await intake(
+    { ...run.trigger, deliveryId: `repair:${run.id}:${baseSha}`, kind: 'repair', sender: run.trigger.sender },
+    scope.ctx,
+    { branch: run.branch, attempt: run.attempt + 1, comments: [context], repairs: repair },
+  );
+  if (repairRun) {
+    await scope.ctx.store.setMergeability(repairRun.id, mergeability);
+    await scope.ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber });
+  }
+  scope.ctx.log.info({ repo: run.repo, pr: pull.number, run: repairRun?.id, repair }, 'agent repair started');
+}
+
+/** Step 4: open pull requests of one base that conflict with each other: whichever merges first makes the other conflict. */
+async function predictCollisions(pulls: OpenPull[], results: Map<number, Mergeability>, scope: Scope): Promise<void> {
+  const byBase = new Map<string, OpenPull[]>();
+  for (const pull of pulls) {
+    const result = results.get(pull.number);
+    if (result && result.state !== 'conflicting') byBase.set(pull.base, [...(byBase.get(pull.base) ?? []), pull]);
+  }
+  for (const group of byBase.values()) {
+    if (group.length < 2) continue;
+    const found = await collisions(
+      scope.mirror,
+      group.slice(0, 20).map((pull) => ({ number: pull.number, sha: pull.headSha })),
+    );
+    for (const { a, b, files } of found) {
+      results.get(a)?.collidesWith.push({ number: b, files });
+      results.get(b)?.collidesWith.push({ number: a, files });
+    }
+  }
+}
+
+/** What a check found, kept with the run and shown: written (with a report) only when it says something new. */
+async function record(pull: OpenPull, found: Mergeability | undefined, scope: Scope): Promise<void> {
+  if (!found) return;
+  const before = pull.run.mergeability;
+  // A check right after an agent repair says what the repair did, until something else happens.
+  const repaired = pull.run.trigger.kind === 'repair' && (before?.action === 'repairing' || before?.repaired);
+  if (found.action === 'none' && found.state === 'clean' && repaired) {
+    found.repaired = true;
+    found.said = `The agent resolved the conflict with \`${found.base}\` (repair ${pull.run.repairs} of ${pull.config.pullRequest.maxRepairs}); mergeable again.`;
+  }
+  const body = withMergeabilitySection(pull.body, found);
+  if (body !== pull.body)
+    await scope.octokit.rest.pulls.update({ ...repoParams(pull.run.trigger.repo), pull_number: pull.number, body });
+  // A repair's mergeability is the repair run's, written as it was started.
+  if (found.action === 'repairing') return;
+  const same =
+    before &&
+    before.said === found.said &&
+    before.head === found.head &&
+    JSON.stringify(before.collidesWith) === JSON.stringify(found.collidesWith);
+  if (same) return;
+  await scope.ctx.store.setMergeability(pull.run.id, found);
+  await scope.ctx.send.report({ repo: pull.run.repo, issueNumber: pull.run.issueNumber });
+}
