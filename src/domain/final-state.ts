@@ -22,7 +22,9 @@ export type PullRequestResult =
   | { kind: 'opened'; number: number; url: string }
   | { kind: 'refused'; problem: string }
   /** The issue's earlier pull request was closed without merging: none is opened again. */
-  | { kind: 'closed-earlier'; number: number | null };
+  | { kind: 'closed-earlier'; number: number | null }
+  /** The pull request a repair run was repairing was merged (or closed) while it ran: none is opened instead. */
+  | { kind: 'gone-meanwhile'; number: number; url: string; state: 'merged' | 'closed' };
 
 /** Whether a run's outcome asks for a pull request: it succeeded and pushed a change. */
 export function wantsPullRequest(outcome: Pick<RunOutcome, 'state' | 'changed' | 'pushed'>): boolean {
@@ -57,8 +59,11 @@ export function finalState(
     state = 'failed';
     keptBranch = true;
     reason = `The changes are on branch \`${branch}\`, but the pull request could not be opened: ${pullRequest.problem}`;
+  } else if (pullRequest?.kind === 'gone-meanwhile') {
+    const gone = `Pull request #${String(pullRequest.number)} was ${pullRequest.state === 'merged' ? 'merged' : 'closed'} while the agent repaired it, so no new one was opened.`;
+    reason = [reason, gone].filter(Boolean).join(' ');
   }
-  const opened = pullRequest?.kind === 'opened' ? pullRequest : undefined;
+  const opened = pullRequest?.kind === 'opened' || pullRequest?.kind === 'gone-meanwhile' ? pullRequest : undefined;
   return {
     state,
     reason: reason ?? null,
@@ -67,6 +72,7 @@ export function finalState(
     agentMs: outcome.agentMs,
     pullRequestNumber: opened?.number ?? null,
     pullRequestUrl: opened?.url ?? null,
+    pullRequestState: pullRequest?.kind === 'gone-meanwhile' ? pullRequest.state : undefined,
     headSha: outcome.pushed ? (outcome.commitSha ?? null) : null,
     keptBranch,
     usage: outcome.usage ?? null,

@@ -158,6 +158,8 @@ export interface RunOutcomeFields {
   pullRequestUrl?: string | null;
   /** The commit Switchyard pushed to the run's branch. */
   headSha?: string | null;
+  /** What became of the pull request already, when not `open` (a repair's, merged while it ran). */
+  pullRequestState?: PullRequestState | undefined;
   keptBranch?: boolean;
   usage?: AgentUsage | null;
   summary?: string | null;

@@ -29,7 +29,14 @@ export async function publishPullRequest(
   run: RunRecord,
   outcome: RunOutcome,
   config: RepoConfig,
-  shown: { durationMs: number; statusCommentId: number | undefined; publicUrl: string | undefined; log: Logger },
+  shown: {
+    durationMs: number;
+    statusCommentId: number | undefined;
+    publicUrl: string | undefined;
+    log: Logger;
+    /** The pull request to update instead of opening or finding one. */
+    existing?: number | undefined;
+  },
 ): Promise<PullRequestRef> {
   const checksFailed = outcome.checks.some((c) => !c.passed);
   const draft =
@@ -62,6 +69,7 @@ export async function publishPullRequest(
     },
     statusUrl: commentId ? `${run.trigger.issue.url}#issuecomment-${commentId}` : undefined,
     runUrl: runPageUrl(shown.publicUrl, run.id),
+    existing: shown.existing,
   });
   if (!pullRequest.created) return pullRequest;
   const params = { ...repoParams(run.trigger.repo) };

@@ -34,6 +34,8 @@ export interface PullRequestInput {
   statusUrl?: string | undefined;
   /** The run's page on the dashboard. */
   runUrl?: string | undefined;
+  /** The pull request to update, when the run must never open another (a repair). */
+  existing?: number | undefined;
 }
 
 export interface PullRequestRef {
@@ -92,6 +94,10 @@ export async function openOrUpdatePullRequest(octokit: GitHubClient, input: Pull
     agent: input.agent,
   });
   const body = pullRequestBody(input);
+  if (input.existing !== undefined) {
+    const { data } = await octokit.rest.pulls.update({ ...params, pull_number: input.existing, title, body });
+    return { number: data.number, url: data.html_url, created: false };
+  }
   try {
     const { data } = await octokit.rest.pulls.create({
       ...params,

@@ -9,6 +9,7 @@ import type { RunOutcome } from '../domain/outcome.ts';
 import type { RunOutcomeFields, RunRecord } from '../domain/run.ts';
 import type { GitHubClient } from '../github/client.ts';
 import type { Queryable } from '../store/db.ts';
+import { repoParams } from '../github/client.ts';
 import { publishPullRequest } from '../github/publish.ts';
 import type { JobContext } from './context.ts';
 
@@ -74,6 +75,8 @@ async function pullRequestOf(
   octokit: GitHubClient,
   ctx: JobContext,
 ): Promise<PullRequestResult> {
+  const repaired = run.trigger.kind === 'repair' ? await repairedPullRequest(run, octokit, ctx) : undefined;
+  if (repaired?.kind === 'gone-meanwhile') return repaired;
   if (run.trigger.kind !== 'retry') {
     const previous = await ctx.store.lastRunWithPullRequest(run.repo, run.issueNumber, run.id);
     if (previous?.pullRequestState === 'closed') return { kind: 'closed-earlier', number: previous.pullRequestNumber };
@@ -85,9 +88,28 @@ async function pullRequestOf(
       statusCommentId: commentId,
       publicUrl: ctx.settings.publicUrl,
       log: ctx.log,
+      existing: repaired?.number,
     });
     return { kind: 'opened', number: opened.number, url: opened.url };
   } catch (error) {
     return { kind: 'refused', problem: (error as Error).message };
   }
+}
+
+/**
+ * The pull request a repair repairs: it is updated, never replaced. A repair pushes to it, and a
+ * maintainer may merge it right then, before the run ends: that pull request then stands for
+ * the run, and no new one is opened.
+ */
+async function repairedPullRequest(
+  run: RunRecord,
+  octokit: GitHubClient,
+  ctx: JobContext,
+): Promise<{ kind: 'open'; number: number } | (PullRequestResult & { kind: 'gone-meanwhile' }) | undefined> {
+  const previous = await ctx.store.lastRunWithPullRequest(run.repo, run.issueNumber, run.id);
+  const number = previous?.pullRequestNumber;
+  if (!previous || number === null || number === undefined) return undefined;
+  const { data } = await octokit.rest.pulls.get({ ...repoParams(run.trigger.repo), pull_number: number });
+  if (data.state === 'open') return { kind: 'open', number };
+  return { kind: 'gone-meanwhile', number, url: data.html_url, state: data.merged ? 'merged' : 'closed' };
 }

@@ -361,11 +361,24 @@ async function predictCollisions(pulls: OpenPull[], results: Map<number, Mergeab
 async function record(pull: OpenPull, found: Mergeability | undefined, scope: Scope): Promise<void> {
   if (!found) return;
   const before = pull.run.mergeability;
-  // A check right after an agent repair says what the repair did, until something else happens.
-  const repaired = pull.run.trigger.kind === 'repair' && (before?.action === 'repairing' || before?.repaired);
-  if (found.action === 'none' && found.state === 'clean' && repaired) {
-    found.repaired = true;
-    found.said = `The agent resolved the conflict with \`${found.base}\` (repair ${pull.run.repairs} of ${pull.config.pullRequest.maxRepairs}); mergeable again.`;
+  const steady = found.action === 'none' && found.state === 'clean';
+  if (
+    steady &&
+    before &&
+    before.head === found.head &&
+    (before.action === 'replayed' || before.action === 'restacked')
+  ) {
+    // What the last replay did stays true while the head it pushed is the head.
+    found = { ...before, collidesWith: found.collidesWith, checkedAt: found.checkedAt };
+  } else if (steady && pull.run.trigger.kind === 'repair' && (before?.action === 'repairing' || before?.repaired)) {
+    // A check right after an agent repair says what the repair did, until something else happens.
+    found = {
+      ...found,
+      repaired: true,
+      files: before.files,
+      after: before.after,
+      said: `The agent resolved the conflict with \`${found.base}\` in ${fileList(before.files)} (repair ${pull.run.repairs} of ${pull.config.pullRequest.maxRepairs}); mergeable again.`,
+    };
   }
   const body = withMergeabilitySection(pull.body, found);
   if (body !== pull.body)

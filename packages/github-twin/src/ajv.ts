@@ -28,6 +28,9 @@ export function ajvForDocument(id: string, document: object): Ajv {
   normalizeNullable(document);
   const ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateSchema: false });
   addFormats(ajv);
+  // GitHub's own payloads carry app and bot addresses such as
+  // `49699333+dependabot[bot]@users.noreply.github.com`, which ajv's email pattern refuses.
+  ajv.addFormat('email', /^[^\s@]+@[^\s@]+\.[^\s@]+$/);
   ajv.addSchema(document, id);
   return ajv;
 }

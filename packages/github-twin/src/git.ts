@@ -144,9 +144,11 @@ export class GitHost {
     if (sha.exitCode !== 0) return undefined;
     const type = await git(dir, ['cat-file', '-t', sha.stdout.trim()]);
     if (type !== 'blob') return undefined;
+    // A file's bytes as they are: execa would otherwise strip its final newline.
     const content = await execa('git', ['--git-dir', dir, 'cat-file', 'blob', sha.stdout.trim()], {
       env: GIT_ENV,
       encoding: 'buffer',
+      stripFinalNewline: false,
     });
     return { content: Buffer.from(content.stdout), sha: sha.stdout.trim() };
   }
