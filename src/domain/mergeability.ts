@@ -18,6 +18,8 @@ export type MergeAction =
   | 'restacked'
   /** An agent re-run is resolving the conflict. */
   | 'repairing'
+  /** Conflicting, and repaired once an older open pull request it collides with has merged or closed. */
+  | 'waiting'
   /** Switchyard will not repair it; a person decides (the reason says why and how to hand it back). */
   | 'handed-off';
 

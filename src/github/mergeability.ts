@@ -13,6 +13,7 @@ const ICON: Record<Mergeability['action'], string> = {
   replayed: '🔀',
   restacked: '🔀',
   repairing: '🛠️',
+  waiting: '⏳',
   'handed-off': '⚠️',
 };
 

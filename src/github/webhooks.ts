@@ -15,7 +15,7 @@ import type {
 } from '../domain/jobs.ts';
 import type { DeliveryStore } from '../store/deliveries.ts';
 import type { Store } from '../store/runs.ts';
-import type { PullRequestState } from '../domain/run.ts';
+import type { PullRequestState, RepoRef } from '../domain/run.ts';
 import { parseCommand } from './command-line.ts';
 import { isDashboardBody, tickedRetries } from './repo-dashboard.ts';
 import { parseTrigger, snapshotOf, type LabeledPayload } from './trigger.ts';
@@ -111,9 +111,17 @@ export async function onDashboardEdited(
   }
 }
 
-/** A Switchyard pull request was merged, closed or reopened: the issue's status shows it. */
+/**
+ * A Switchyard pull request was merged, closed or reopened: the issue's status shows it, and the
+ * other open ones are checked again (one that waited for it may be repaired now).
+ */
 export async function onPullRequestFate(
-  payload: { repository: { full_name: string }; number: number; pull_request: { head: { ref: string } } },
+  payload: {
+    repository: PushPayload['repository'];
+    installation?: { id: number } | undefined;
+    number: number;
+    pull_request: { head: { ref: string } };
+  },
   fate: PullRequestState,
   deps: WebhookDeps,
 ): Promise<void> {
@@ -122,6 +130,8 @@ export async function onPullRequestFate(
   if (!run) return;
   deps.log.info({ repo: run.repo, issue: run.issueNumber, pr: payload.number, fate }, 'pull request state changed');
   await deps.enqueueReport({ repo: run.repo, issueNumber: run.issueNumber });
+  if (payload.installation && (await deps.store.hasOpenPullRequests(run.repo)))
+    await deps.enqueueMergeability({ installationId: payload.installation.id, repo: repoRefOf(payload.repository) });
 }
 
 export interface PushPayload {
@@ -147,16 +157,17 @@ export async function onPush(payload: PushPayload, deliveryId: string, deps: Web
   const repository = payload.repository;
   if (!(await deps.store.hasOpenPullRequests(repository.full_name))) return;
   deps.log.debug({ delivery: deliveryId, repo: repository.full_name, ref: payload.ref }, 'push: checking mergeability');
-  await deps.enqueueMergeability({
-    installationId: payload.installation.id,
-    repo: {
-      owner: repository.owner?.login ?? repository.full_name.split('/')[0] ?? '',
-      name: repository.name,
-      fullName: repository.full_name,
-      cloneUrl: repository.clone_url,
-      defaultBranch: repository.default_branch,
-    },
-  });
+  await deps.enqueueMergeability({ installationId: payload.installation.id, repo: repoRefOf(repository) });
+}
+
+function repoRefOf(repository: PushPayload['repository']): RepoRef {
+  return {
+    owner: repository.owner?.login ?? repository.full_name.split('/')[0] ?? '',
+    name: repository.name,
+    fullName: repository.full_name,
+    cloneUrl: repository.clone_url,
+    defaultBranch: repository.default_branch,
+  };
 }
 
 /** The app was installed on repositories: create its labels there. */

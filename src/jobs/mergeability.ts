@@ -4,11 +4,12 @@
  * the worker's mirror — not through GitHub's lazy `mergeable` — and kept mergeable, cheapest
  * repair first. Four steps:
  *
- *   1. read the open pull requests as GitHub has them now (head, base, fate);
+ *   1. read the open pull requests as GitHub has them now (head, base, fate), and predict which
+ *      of them collide with each other;
  *   2. retarget the stacked ones whose parent merged to the parent's base;
- *   3. check each against its base and repair it: leave it, replay its commit, re-run its agent,
- *      or hand it to a person;
- *   4. predict which open ones collide with each other.
+ *   3. check each against its base and repair it: leave it, replay its commit, re-run its agent
+ *      (unless an older sibling it collides with is still open: its merge would undo the repair),
+ *      or hand it to a person.
  *
  * A pull request a person pushed to, closed or merged is never touched; a hand-off is said once.
  */
@@ -54,6 +55,10 @@ interface Scope {
   mirror: MirrorGit;
   /** Branch → the open pull request on it, for stacks. */
   byBranch: Map<string, OpenPull>;
+  /** Pull request → the open ones of its base it collides with, as the heads were when the pass began. */
+  collisions: Map<number, Array<{ number: number; files: string[] }>>;
+  /** What this pass found so far, by pull request. */
+  results: Map<number, Mergeability>;
 }
 
 export async function keepMergeable(job: MergeabilityJob, ctx: JobContext): Promise<void> {
@@ -75,14 +80,14 @@ export async function keepMergeable(job: MergeabilityJob, ctx: JobContext): Prom
         token: token.token,
         mirror,
         byBranch: new Map(pulls.map((pull) => [pull.run.branch, pull])),
+        collisions: await predictCollisions(pulls, mirror),
+        results: new Map(),
       };
-      const results = new Map<number, Mergeability>();
       for (const pull of parentsFirst(pulls)) {
         const result = await keepOne(pull, scope);
-        if (result) results.set(pull.number, result);
+        if (result) scope.results.set(pull.number, result);
       }
-      await predictCollisions(pulls, results, scope);
-      for (const pull of pulls) await record(pull, results.get(pull.number), scope);
+      for (const pull of pulls) await record(pull, scope.results.get(pull.number), scope);
     });
   } finally {
     await token.revoke().catch(() => undefined);
@@ -133,7 +138,13 @@ async function keepOne(pull: OpenPull, scope: Scope): Promise<Mergeability | und
   // A run of the issue is under way (a retry, a repair): it will push the branch itself.
   if (await ctx.store.liveRunFor(run.repo, run.issueNumber)) return undefined;
   const now = new Date().toISOString();
-  const base = { files: [], after: [], collidesWith: [], head: pull.headSha, checkedAt: now };
+  const base = {
+    files: [],
+    after: [],
+    collidesWith: scope.collisions.get(pull.number) ?? [],
+    head: pull.headSha,
+    checkedAt: now,
+  };
 
   // A branch pushed before Switchyard recorded its pushes is not known to be Switchyard's alone.
   if (run.headSha === null) return undefined;
@@ -212,6 +223,18 @@ async function keepOne(pull: OpenPull, scope: Scope): Promise<Mergeability | und
 
   // The run's change no longer merges three-way: the agent redoes it on the new base.
   const collide = await mergedSince(pull, baseSha, scope, replay.conflicts);
+  const older = olderCollidingSibling(pull, scope);
+  if (older) {
+    return {
+      ...base,
+      base: target.base,
+      state: 'conflicting',
+      action: 'waiting',
+      files: replay.conflicts,
+      after: collide,
+      said: `This pull request conflicts with \`${target.base}\`${collide.length > 0 ? ` after ${listOfPulls(collide)} merged` : ''} in ${fileList(replay.conflicts)}. Switchyard repairs it once #${older.number} is merged or closed: #${older.number} changes the same lines, so a repair now would have to be made again. Comment \`/agent retry\` to repair it now.`,
+    };
+  }
   const next = afterConflict(run.repairs, pull.config.pullRequest.maxRepairs, await budgetSpent(pull, ctx));
   const conflicts = `conflicts with \`${target.base}\`${collide.length > 0 ? ` after ${listOfPulls(collide)} merged` : ''} in ${fileList(replay.conflicts)}`;
   const found = { ...base, base: target.base, state: 'conflicting' as const, files: replay.conflicts, after: collide };
@@ -337,24 +360,43 @@ async function startRepair(
   scope.ctx.log.info({ repo: run.repo, pr: pull.number, run: repairRun?.id, repair }, 'agent repair started');
 }
 
-/** Step 4: open pull requests of one base that conflict with each other: whichever merges first makes the other conflict. */
-async function predictCollisions(pulls: OpenPull[], results: Map<number, Mergeability>, scope: Scope): Promise<void> {
+/**
+ * Step 1's prediction: open pull requests of one base that conflict with each other even with
+ * the union merges a replay uses; whichever merges first makes the other conflict.
+ */
+async function predictCollisions(
+  pulls: OpenPull[],
+  mirror: MirrorGit,
+): Promise<Map<number, Array<{ number: number; files: string[] }>>> {
   const byBase = new Map<string, OpenPull[]>();
-  for (const pull of pulls) {
-    const result = results.get(pull.number);
-    if (result && result.state !== 'conflicting') byBase.set(pull.base, [...(byBase.get(pull.base) ?? []), pull]);
-  }
+  for (const pull of pulls) byBase.set(pull.base, [...(byBase.get(pull.base) ?? []), pull]);
+  const found = new Map<number, Array<{ number: number; files: string[] }>>();
+  const add = (from: number, to: number, files: string[]) =>
+    found.set(from, [...(found.get(from) ?? []), { number: to, files }]);
   for (const group of byBase.values()) {
     if (group.length < 2) continue;
-    const found = await collisions(
-      scope.mirror,
+    const pairs = await collisions(
+      mirror,
       group.slice(0, 20).map((pull) => ({ number: pull.number, sha: pull.headSha })),
+      group[0]?.config.pullRequest.unionMerge,
     );
-    for (const { a, b, files } of found) {
-      results.get(a)?.collidesWith.push({ number: b, files });
-      results.get(b)?.collidesWith.push({ number: a, files });
+    for (const { a, b, files } of pairs) {
+      add(a, b, files);
+      add(b, a, files);
     }
   }
+  return found;
+}
+
+/**
+ * An older open pull request this one collides with, which Switchyard will not hand to a person:
+ * it merges first (merge queues and maintainers take the oldest first), and its merge would undo
+ * a repair made now. Waiting for it spends one agent repair per pull request, not one per merge.
+ */
+function olderCollidingSibling(pull: OpenPull, scope: Scope): { number: number } | undefined {
+  return scope.collisions
+    .get(pull.number)
+    ?.find((other) => other.number < pull.number && scope.results.get(other.number)?.action !== 'handed-off');
 }
 
 /** What a check found, kept with the run and shown: written (with a report) only when it says something new. */

@@ -145,15 +145,20 @@ async function attributesFileFor(mirror: MirrorGit, paths: readonly string[]): P
   return file;
 }
 
-/** Pairs of heads that conflict with each other: the conflict the next merge of either would cause. */
+/**
+ * Pairs of heads that conflict with each other, even with the union merges a replay would use:
+ * the conflict that the next merge of either would leave to an agent.
+ */
 export async function collisions(
   mirror: MirrorGit,
   heads: ReadonlyArray<{ number: number; sha: string }>,
+  unionMerge: readonly string[] = [],
 ): Promise<Array<{ a: number; b: number; files: string[] }>> {
+  const attributes = await attributesFileFor(mirror, unionMerge);
   const found: Array<{ a: number; b: number; files: string[] }> = [];
   for (const [i, a] of heads.entries()) {
     for (const b of heads.slice(i + 1)) {
-      const { conflicts } = await mergeTrees(mirror, a.sha, b.sha);
+      const { conflicts } = await mergeTrees(mirror, a.sha, b.sha, attributes);
       if (conflicts.length > 0) found.push({ a: a.number, b: b.number, files: conflicts });
     }
   }

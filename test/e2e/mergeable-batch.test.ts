@@ -5,50 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/domain/run.ts';
-import type { AgentCatalogue } from '../../src/config/agents.ts';
+import { featureAgents as agents, featureRepo as files, fileOn, index } from '../support/feature-work.ts';
 import { pushFiles } from '../support/git.ts';
 import { addLabel, eventually, lastRun, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
-
-/**
- * Feature work as an agent does it: the issue's module, its line in the sorted index, and an
- * entry at the top of the changelog's "Unreleased" section. Redone from scratch on a repair.
- */
-const FEATURE_AGENT = [
-  'set -e',
-  `m=$(printf '%s\\n' "$SWITCHYARD_ISSUE_BODY" | sed -n 's/^Module: *\\([a-z]*\\).*/\\1/p' | head -n 1)`,
-  `printf 'export const %s = () => "%s";\\n' "$m" "$m" > "src/$m.ts"`,
-  `{ cat src/index.ts; printf "export * from './%s.js';\\n" "$m"; } | LC_ALL=C sort -u > .index && mv .index src/index.ts`,
-  `awk -v entry="- Add the $m module (#$SWITCHYARD_ISSUE_NUMBER)." '{ print } /^## Unreleased/ { getline; print; print entry }' CHANGELOG.md > .changelog && mv .changelog CHANGELOG.md`,
-  'sleep 1',
-].join('\n');
-
-const agents: AgentCatalogue = {
-  feature: { kind: 'command', command: ['sh', '-c', FEATURE_AGENT], timeout: 60_000, passEnv: [], env: {} },
-};
-
-const index = (modules: string[]) => modules.map((m) => `export * from './${m}.js';\n`).join('');
-
-/** The project's own test: every module the index names exists. */
-const CHECK_INDEX = [
-  'set -e',
-  `for m in $(sed -n "s/^export \\* from '.\\/\\(.*\\)\\.js';$/\\1/p" src/index.ts); do test -f "src/$m.ts"; done`,
-  'LC_ALL=C sort -c src/index.ts',
-].join('\n');
-
-const files = (config: string) => ({
-  '.github/switchyard.yml': config,
-  'src/index.ts': index(['core', 'http', 'util']),
-  'src/core.ts': 'export const core = 1;\n',
-  'src/http.ts': 'export const http = 1;\n',
-  'src/util.ts': 'export const util = 1;\n',
-  'scripts/check-index.sh': `${CHECK_INDEX}\n`,
-  'CHANGELOG.md': '# Changelog\n\n## Unreleased\n\n## 1.0.0\n\n- First release.\n',
-});
-
-async function fileOn(stack: Stack, path: string, ref = 'main'): Promise<string> {
-  const { data } = await stack.gh.rest.repos.getContent({ owner: stack.owner, repo: stack.repo, path, ref });
-  return 'content' in data ? Buffer.from(data.content, 'base64').toString() : '';
-}
 
 interface Maintainer {
   merged: number[];
@@ -105,6 +64,9 @@ describe('six feature issues that edit the same index and changelog', () => {
       issues.push(await openIssue(stack, `Add ${module} support`, `Module: ${module}\n\nPlease add it.`));
     for (const issue of issues) await addLabel(stack, issue, 'agent:feature');
     for (const issue of issues) await statusShowing(stack, issue, 'Succeeded', 90_000);
+    // Before anything merges, auth and cache (one gap of the index) are told they collide; the changelog is union-merged.
+    const foreseen = await statusShowing(stack, issues[0] ?? 0, 'whichever merges first');
+    expect(foreseen).toMatch(/Conflicts with #\d+ in `src\/index.ts`: whichever merges first/);
 
     const maintainer: Maintainer = { merged: [] };
     await mergeWhatMerges(stack, issues, maintainer, 150_000);
@@ -135,7 +97,8 @@ describe('six feature issues that edit the same index and changelog', () => {
       expect(context).toContain('This is a repair.');
       expect(context).toContain('the same lines of `src/index.ts`.');
       expect(repair.repairs).toBeGreaterThan(0);
-      expect(repair.repairs).toBeLessThanOrEqual(2);
+      // One repair each: a pull request that collides with an older open one waits for it to merge first.
+      expect(repair.repairs).toBe(1);
     }
     // Auth and cache share a gap in the index, as do json, retry and stream: someone had to be repaired.
     expect(repairs.length).toBeGreaterThan(0);
@@ -209,7 +172,7 @@ describe('a stack of three on squash merges', () => {
     stack = await startStack({
       concurrency: 3,
       agents,
-      files: files('dependencies:\n  release: stacked\npullRequest:\n  unionMerge: [CHANGELOG.md]\n'),
+      files: files('dependencies:\n  release: stacked\npullRequest:\n  unionMerge: [CHANGELOG.md]\n  maxRepairs: 0\n'),
     });
   });
   afterAll(async () => {
@@ -240,5 +203,37 @@ describe('a stack of three on squash merges', () => {
     for (const mergeability of restacked) expect(mergeability?.action).toBe('restacked');
     await stack.twin.idle();
     expect(stack.twin.violations).toEqual([]);
+  });
+
+  it('hands a conflict it may not repair to a person once, with the command that retries it', async () => {
+    const mail = await openIssue(stack, 'Add mail support', 'Module: mail');
+    const media = await openIssue(stack, 'Add media support', 'Module: media');
+    await addLabel(stack, mail, 'agent:feature');
+    await addLabel(stack, media, 'agent:feature');
+    await statusShowing(stack, mail, 'Succeeded', 60_000);
+    await statusShowing(stack, media, 'Succeeded', 60_000);
+    await mergeWhatMerges(stack, [mail], { merged: [] }, 30_000);
+
+    const status = await statusShowing(stack, media, 'will not repair it', 30_000);
+    expect(status).toContain('conflicts with `main` after #');
+    expect(status).toContain('in `src/index.ts`');
+    expect(status).toContain('the repository turned agent repairs off (`pullRequest.maxRepairs: 0`)');
+    expect(status).toContain('`/agent retry`');
+    const handedOff = (await lastRun(stack, media)) as RunRecord;
+    expect(handedOff.mergeability?.action).toBe('handed-off');
+
+    // The maintainer hands it back: the agent redoes it on the current main, in the same pull request.
+    await stack.gh.rest.issues.createComment({
+      owner: stack.owner,
+      repo: stack.repo,
+      issue_number: media,
+      body: '/agent retry',
+    });
+    await statusShowing(stack, media, /attempt 2[\s\S]*Succeeded/, 60_000);
+    await mergeWhatMerges(stack, [media], { merged: [] }, 30_000);
+    expect((await lastRun(stack, media))?.pullRequestNumber).toBe(handedOff.pullRequestNumber);
+    expect(await fileOn(stack, 'src/index.ts')).toBe(
+      index(['core', 'http', 'ledger', 'mail', 'media', 'report', 'totals', 'util']),
+    );
   });
 });
