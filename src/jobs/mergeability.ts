@@ -16,7 +16,7 @@
 import { storedConfigOf, type RepoConfig } from '../config/repo.ts';
 import type { MergeabilityJob } from '../domain/jobs.ts';
 import { afterConflict, firstStep, listOfPulls, type MergeState, type Mergeability } from '../domain/mergeability.ts';
-import type { RunRecord } from '../domain/run.ts';
+import type { PromptComment, RunRecord } from '../domain/run.ts';
 import type { GitHubClient } from '../github/client.ts';
 import { repoParams } from '../github/client.ts';
 import { conflictContext, withMergeabilitySection } from '../github/mergeability.ts';
@@ -59,6 +59,8 @@ interface Scope {
   collisions: Map<number, Array<{ number: number; files: string[] }>>;
   /** What this pass found so far, by pull request. */
   results: Map<number, Mergeability>;
+  /** Agent repairs to start once the mirror is let go. */
+  repairs: Array<() => Promise<void>>;
 }
 
 export async function keepMergeable(job: MergeabilityJob, ctx: JobContext): Promise<void> {
@@ -70,9 +72,11 @@ export async function keepMergeable(job: MergeabilityJob, ctx: JobContext): Prom
   const pulls = await readOpenPulls(runs, octokit, ctx);
   if (pulls.length === 0) return;
   const token = await ctx.tokenFor(job.installationId, job.repo.name);
+  let scope: Scope | undefined;
   try {
+    // The mirror's lock is held for git work only: the runs of the repository need it too.
     await cache.withFreshMirror(job.repo, token.token, async (mirror) => {
-      const scope: Scope = {
+      scope = {
         job,
         ctx,
         octokit,
@@ -82,16 +86,19 @@ export async function keepMergeable(job: MergeabilityJob, ctx: JobContext): Prom
         byBranch: new Map(pulls.map((pull) => [pull.run.branch, pull])),
         collisions: await predictCollisions(pulls, mirror),
         results: new Map(),
+        repairs: [],
       };
       for (const pull of parentsFirst(pulls)) {
         const result = await keepOne(pull, scope);
         if (result) scope.results.set(pull.number, result);
       }
-      for (const pull of pulls) await record(pull, scope.results.get(pull.number), scope);
     });
   } finally {
     await token.revoke().catch(() => undefined);
   }
+  if (!scope) return;
+  for (const start of scope.repairs) await start();
+  for (const pull of pulls) await record(pull, scope.results.get(pull.number), scope);
 }
 
 /** Step 1: the open pull requests as GitHub has them; a merged or closed one is recorded so and left. */
@@ -195,8 +202,9 @@ async function keepOne(pull: OpenPull, scope: Scope): Promise<Mergeability | und
     unionMerge: pull.config.pullRequest.unionMerge,
     identity: ctx.settings.gitAuthor,
   });
+  if (replay.sha) await scope.cache.pushWithLease(scope.job.repo, scope.token, replay.sha, run.branch, pull.headSha);
+  if (target.pending) await retarget(pull, target.base, scope);
   if (replay.sha) {
-    await scope.cache.pushWithLease(scope.job.repo, scope.token, replay.sha, run.branch, pull.headSha);
     await ctx.store.setHead(run.id, replay.sha, target.base === run.trigger.repo.defaultBranch ? null : target.base);
     const changed = await changeSummary(mirror, pull.headSha, replay.sha);
     const why = mustMove
@@ -251,7 +259,9 @@ async function keepOne(pull: OpenPull, scope: Scope): Promise<Mergeability | und
     action: 'repairing',
     said: `This pull request ${conflicts}: re-running the agent on the current \`${target.base}\` (repair ${next.repair} of ${pull.config.pullRequest.maxRepairs}).`,
   };
-  await startRepair(pull, mergeability, next.repair, baseSha, scope);
+  // The context is read from the mirror now; the run is started once the mirror's lock is let go.
+  const context = await repairContext(pull, mergeability, scope);
+  scope.repairs.push(() => startRepair(pull, mergeability, context, next.repair, baseSha, scope));
   return mergeability;
 }
 
@@ -259,7 +269,13 @@ async function keepOne(pull: OpenPull, scope: Scope): Promise<Mergeability | und
 async function retargetIfParentMerged(
   pull: OpenPull,
   scope: Scope,
-): Promise<{ base: string; retargetedFrom?: string | undefined; mergedParent?: number | undefined }> {
+): Promise<{
+  base: string;
+  retargetedFrom?: string | undefined;
+  mergedParent?: number | undefined;
+  /** Switchyard itself must still retarget the pull request (GitHub did not). */
+  pending?: boolean | undefined;
+}> {
   const { run } = pull;
   // GitHub moved it already (the parent's branch was deleted on merge): the run still names its old base.
   if (run.baseBranch && run.baseBranch !== pull.base && run.baseBranch !== run.trigger.repo.defaultBranch) {
@@ -270,9 +286,17 @@ async function retargetIfParentMerged(
   const parent = await scope.ctx.store.runOfBranch(run.repo, pull.base);
   if (!parent || parent.pullRequestState !== 'merged') return { base: pull.base };
   const to = parent.baseBranch ?? parent.trigger.repo.defaultBranch;
+  return { base: to, retargetedFrom: pull.base, mergedParent: parent.pullRequestNumber ?? undefined, pending: true };
+}
+
+/**
+ * Moves a pull request to the base Switchyard chose for it, after its restacked commit was
+ * pushed: retargeted first, it would look mergeable into the new base before it was restacked.
+ */
+async function retarget(pull: OpenPull, to: string, scope: Scope): Promise<void> {
+  const { run } = pull;
   await scope.octokit.rest.pulls.update({ ...repoParams(run.trigger.repo), pull_number: pull.number, base: to });
   scope.ctx.log.info({ repo: run.repo, pr: pull.number, from: pull.base, to }, 'stacked pull request retargeted');
-  return { base: to, retargetedFrom: pull.base, mergedParent: parent.pullRequestNumber ?? undefined };
 }
 
 async function checkAgainstBase(pull: OpenPull, branch: string, scope: Scope) {
@@ -328,15 +352,9 @@ async function budgetSpent(pull: OpenPull, ctx: JobContext): Promise<string | un
 }
 
 /** Step 3's last resort: the issue's next attempt, on the same branch and pull request, with the conflict as context. */
-async function startRepair(
-  pull: OpenPull,
-  mergeability: Mergeability,
-  repair: number,
-  baseSha: string,
-  scope: Scope,
-): Promise<void> {
+async function repairContext(pull: OpenPull, mergeability: Mergeability, scope: Scope): Promise<PromptComment> {
   const { run } = pull;
-  const context = conflictContext({
+  return conflictContext({
     pullRequest: pull.number,
     base: mergeability.base,
     files: mergeability.files,
@@ -348,6 +366,17 @@ async function startRepair(
     ),
     previousDiff: await previousDiff(scope.mirror, pull.headSha),
   });
+}
+
+async function startRepair(
+  pull: OpenPull,
+  mergeability: Mergeability,
+  context: PromptComment,
+  repair: number,
+  baseSha: string,
+  scope: Scope,
+): Promise<void> {
+  const { run } = pull;
   const repairRun = await intake(
     { ...run.trigger, deliveryId: `repair:${run.id}:${baseSha}`, kind: 'repair', sender: run.trigger.sender },
     scope.ctx,

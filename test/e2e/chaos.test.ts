@@ -9,7 +9,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, POSTGRES, pullsFor, type Harness } from '../support/crash-harness.ts';
-import { processesUnder } from '../support/processes.ts';
+import { processesLeftUnder } from '../support/processes.ts';
 import { addLabel, eventually, openIssue, statusComment } from '../support/stack.ts';
 import { seededRandom as random } from '../support/random.ts';
 
@@ -114,7 +114,7 @@ describe('chaos', () => {
 
     // Nothing left behind: no agent process, no worktree but the pooled ones (none here).
     for (const dataDir of processes.dataDirs) {
-      expect(await processesUnder(dataDir)).toEqual([]);
+      expect(await processesLeftUnder(dataDir)).toEqual([]);
       const worktrees = join(dataDir, 'worktrees');
       const left = existsSync(worktrees)
         ? (await readdir(worktrees, { recursive: true })).filter((p) => p.split('/').length === 3)

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replaceLineDiff } from '../support/git.ts';
-import { processesUnder } from '../support/processes.ts';
+import { processesLeftUnder } from '../support/processes.ts';
 import { addLabel, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
 import { sign } from '@switchyard/github-twin/webhooks';
 
@@ -136,7 +136,7 @@ describe('failures and hostile input', () => {
   it('leaves no worktree and no process behind', async () => {
     for (const dir of stack.dataDirs)
       expect(await readdir(join(dir, 'worktrees', stack.owner, stack.repo)).catch(() => [])).toEqual([]);
-    for (const dir of stack.dataDirs) expect(await processesUnder(dir)).toEqual([]);
+    for (const dir of stack.dataDirs) expect(await processesLeftUnder(dir)).toEqual([]);
     await stack.twin.idle();
     expect(stack.twin.violations).toEqual([]);
   });

@@ -5,7 +5,7 @@ import { RepoCache } from '../../src/runner/repo-cache.ts';
 import { STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { eventually, startStack, type Stack } from '../support/stack.ts';
 import { newFileDiff } from '../support/git.ts';
-import { processesUnder } from '../support/processes.ts';
+import { processesLeftUnder } from '../support/processes.ts';
 
 describe('from an agent:patch label to a pull request', () => {
   let stack: Stack;
@@ -62,7 +62,7 @@ describe('from an agent:patch label to a pull request', () => {
       expect(await new RepoCache(dir).worktrees({ owner, name: repo })).toEqual([]);
       expect(await readdir(join(dir, 'runs')).catch(() => [])).toEqual([]);
     }
-    for (const dir of stack.dataDirs) expect(await processesUnder(dir)).toEqual([]);
+    for (const dir of stack.dataDirs) expect(await processesLeftUnder(dir)).toEqual([]);
     await twin.idle();
     expect(twin.violations).toEqual([]);
   });

@@ -1,7 +1,7 @@
 /** How runs end, as a maintainer sees it: timeouts, cancels, kept work, and a full disk. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/domain/run.ts';
-import { processesUnder } from '../support/processes.ts';
+import { processesLeftUnder } from '../support/processes.ts';
 import {
   addLabel,
   eventually,
@@ -97,7 +97,7 @@ describe('run lifecycle', () => {
       state: 'all',
     });
     expect(branch).toEqual([]);
-    for (const dir of stack.dataDirs) expect(await processesUnder(dir)).toEqual([]);
+    for (const dir of stack.dataDirs) expect(await processesLeftUnder(dir)).toEqual([]);
   });
 
   it('cancels a running agent when the issue is closed', async () => {

@@ -14,3 +14,17 @@ export async function processesUnder(dir: string): Promise<number[]> {
   }
   return pids;
 }
+
+/**
+ * The processes still working under `dir` once `graceMs` has passed: an agent left behind stays,
+ * while Switchyard's own git work there (a mergeability check fetching into the mirror) ends.
+ */
+export async function processesLeftUnder(dir: string, graceMs = 10_000): Promise<number[]> {
+  const deadline = Date.now() + graceMs;
+  let left = await processesUnder(dir);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    left = await processesUnder(dir);
+  }
+  return left;
+}
