@@ -7,7 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/domain/run.ts';
 import { featureAgents as agents, featureRepo as files, fileOn, index } from '../support/feature-work.ts';
 import { pushFiles } from '../support/git.ts';
-import { addLabel, eventually, lastRun, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
+import {
+  addLabel,
+  eventually,
+  lastRun,
+  openIssue,
+  otherComments,
+  startStack,
+  statusShowing,
+  type Stack,
+} from '../support/stack.ts';
 
 interface Maintainer {
   merged: number[];
@@ -97,8 +106,9 @@ describe('six feature issues that edit the same index and changelog', () => {
       expect(context).toContain('This is a repair.');
       expect(context).toContain('the same lines of `src/index.ts`.');
       expect(repair.repairs).toBeGreaterThan(0);
-      // One repair each: a pull request that collides with an older open one waits for it to merge first.
-      expect(repair.repairs).toBe(1);
+      // Within the bound: one that collides with an older open sibling waits for it to merge first, but a
+      // younger clean one may still be merged while it is being repaired.
+      expect(repair.repairs).toBeLessThanOrEqual(2);
     }
     // Auth and cache share a gap in the index, as do json, retry and stream: someone had to be repaired.
     expect(repairs.length).toBeGreaterThan(0);
@@ -163,6 +173,22 @@ describe('six feature issues that edit the same index and changelog', () => {
     });
     expect(after.object.sha).toBe(before.object.sha);
     expect((await lastRun(stack, queue))?.id).toBe(queueRun.id);
+
+    // `/agent plan` lists the open pull requests with what Switchyard says of each.
+    await stack.gh.rest.issues.createComment({
+      owner: stack.owner,
+      repo: stack.repo,
+      issue_number: queue,
+      body: '/agent plan',
+    });
+    const plan = await eventually(
+      async () => (await otherComments(stack, queue)).find((body) => body.includes('Open pull requests:')),
+      30_000,
+      'the plan reply',
+    );
+    expect(plan).toContain(
+      `- #${queueRun.pullRequestNumber} (issue #${queue}): ⚠️ Switchyard no longer updates this pull request`,
+    );
   });
 });
 
