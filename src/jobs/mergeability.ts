@@ -212,8 +212,8 @@ async function keepOne(pull: OpenPull, scope: Scope): Promise<Mergeability | und
         ? `after ${listOfPulls(merged)} merged into \`${target.base}\``
         : `after \`${target.base}\` got new commits`
       : check.state === 'conflicting'
-        ? `it conflicted with \`${target.base}\`${merged.length > 0 ? ` after ${listOfPulls(merged)} merged` : ''} in ${fileList(check.files)}`
-        : `it was behind \`${target.base}\``;
+        ? `because it conflicted with it${merged.length > 0 ? ` after ${listOfPulls(merged)} merged` : ''} (in ${fileList(check.files)})`
+        : 'because it was behind';
     pull.headSha = replay.sha;
     pull.base = target.base;
     return {
