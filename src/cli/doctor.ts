@@ -14,6 +14,7 @@ import { execa } from 'execa';
 import type { AgentDefinition } from '../config/agents.ts';
 import { PRESETS } from '../agents/presets.ts';
 import type { ServerSettings } from '../config/server.ts';
+import { describeSupport, detectCgroups } from '../runner/limits.ts';
 import { checkSandbox } from '../runner/sandbox.ts';
 import { openDatabase, pingDatabase } from '../store/db.ts';
 
@@ -120,6 +121,8 @@ export async function doctor(settings: ServerSettings): Promise<Check[]> {
       return `bubblewrap holds: a user namespace without capabilities${result.user ? `, agents as ${result.user.name}` : ''}`;
     }),
   );
+  // Not a failure where it is missing: the output limit holds anyway, and the operator is told.
+  checks.push(await run('limits', async () => describeSupport(await detectCgroups())));
   checks.push(
     await run('disk', async () => {
       await mkdir(settings.dataDir, { recursive: true });

@@ -2,9 +2,11 @@
  * The operator's agent catalogue: which agents exist and the exact command of each.
  * Repositories choose among these; they cannot add executables.
  */
+import bytes from 'bytes';
 import { parseDuration } from '../domain/duration.ts';
 import { z } from 'zod';
 import { PRESET_NAMES } from '../agents/presets.ts';
+import { DEFAULT_LIMITS, type ResourceLimits } from '../domain/limits.ts';
 
 /** A duration given as milliseconds or as text such as `90s`, `10m`, `1h`. */
 export const duration = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
@@ -40,6 +42,31 @@ const environmentName = z
     message: "is one of Switchyard's own credentials or settings and is never passed to an agent",
   });
 
+/** A size: bytes, or text such as `512MB`, `4GiB`, `200 MiB`. */
+export const size = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const parsed = bytes.parse(value.replace(/iB$/i, 'B'));
+  if (parsed === null || !Number.isFinite(parsed) || parsed <= 0) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a size (try 512MiB or 4GiB)` });
+    return z.NEVER;
+  }
+  return Math.round(parsed);
+});
+
+/** What one run of the agent (and each of its checks) may use; unset ones keep the defaults. */
+const resourceLimits = z
+  .object({
+    /** Memory of the agent and everything it starts (default 4GiB). */
+    memory: size.optional(),
+    /** Processes at once (default 512): a fork bomb is refused its forks, and stopped. */
+    processes: z.number().int().min(8).max(100_000).optional(),
+    /** CPUs' worth of time (default 2). */
+    cpu: z.number().positive().max(256).optional(),
+    /** What it may print (default 200MiB); past it, it is stopped. */
+    output: size.optional(),
+  })
+  .strict();
+
 const common = {
   /** How long the agent may run before its process tree is ended. */
   timeout: duration.default(30 * 60 * 1000),
@@ -50,6 +77,8 @@ const common = {
   /** Fixed variables for the agent. */
   env: z.record(environmentName, z.string()).default({}),
   description: z.string().optional(),
+  /** Memory, processes, CPU and output of one run: past one, the agent is stopped and its work kept. */
+  limits: resourceLimits.optional(),
   /** US dollars one run may cost; a run that reaches it is stopped and its work kept. Needs an agent that reports cost. */
   maxCostPerRun: z.number().positive().optional(),
   /** US dollars the agent may spend in a UTC day across repositories; then its runs wait for the next day. */
@@ -113,3 +142,14 @@ export const DEFAULT_AGENTS: AgentCatalogue = {
     description: 'applies the unified diff in the issue body',
   }),
 };
+
+/** An agent's limits, with the defaults that protect a shared worker where it sets none. */
+export function limitsOf(agent: AgentDefinition): ResourceLimits {
+  const set = agent.limits ?? {};
+  return {
+    memoryBytes: set.memory ?? DEFAULT_LIMITS.memoryBytes,
+    processes: set.processes ?? DEFAULT_LIMITS.processes,
+    cpus: set.cpu ?? DEFAULT_LIMITS.cpus,
+    outputBytes: set.output ?? DEFAULT_LIMITS.outputBytes,
+  };
+}

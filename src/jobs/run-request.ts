@@ -3,7 +3,7 @@
  * repository's config as the trigger found it, the time limits, the budget left today, the
  * checks and the prompt additions.
  */
-import { DEFAULT_STALL_TIMEOUT } from '../config/agents.ts';
+import { DEFAULT_STALL_TIMEOUT, limitsOf } from '../config/agents.ts';
 import { configOfRun, resolveAgent, type RepoConfig } from '../config/repo.ts';
 import type { RunRecord } from '../domain/run.ts';
 import type { GitHubClient } from '../github/client.ts';
@@ -48,6 +48,7 @@ export async function runRequestOf(
     attempt: run.attempt,
     timeoutMs: Math.min(agent.timeout, config.runner.timeout ?? Infinity),
     stallMs: agent.stallTimeout ?? DEFAULT_STALL_TIMEOUT,
+    limits: limitsOf(agent),
     budget,
     checks: { commands: config.checks.commands, timeoutMs: config.checks.timeoutMs ?? agent.timeout },
     poolSize: pool === true ? 2 : pool === false ? 0 : pool,

@@ -4,6 +4,7 @@
  * heartbeat for the dashboard, and on PostgreSQL watches the database so that no agent
  * outlives its lost connection.
  */
+import { describeSupport, detectCgroups } from '../runner/limits.ts';
 import { hostname } from 'node:os';
 import type { ServerSettings } from '../config/server.ts';
 import type { WorkerParts } from '../jobs/context.ts';
@@ -64,7 +65,9 @@ export async function prepareWorker(settings: ServerSettings, redactor: Redactor
     user: sandboxCheck.user,
     disableNestedUserns: sandboxCheck.disableNestedUserns ?? false,
   };
-  const runner = new Runner({ cache, identity: settings.gitAuthor, redactor, sandbox });
+  const cgroups = await detectCgroups();
+  log.info({ cgroups: cgroups.kind }, describeSupport(cgroups));
+  const runner = new Runner({ cache, identity: settings.gitAuthor, redactor, sandbox, cgroups });
   let heartbeat: NodeJS.Timeout | undefined;
   let databaseWatch: { stop(): void } | undefined;
   let observability: ObservabilityStore | undefined;

@@ -1,6 +1,6 @@
 /** The repository's checks, run after the agent in the same worktree and sandbox. */
 import type { CheckResult } from '../domain/run.ts';
-import { runProcess } from './process.ts';
+import { runProcess, type ProcessOptions } from './process.ts';
 
 export interface CheckOptions {
   cwd: string;
@@ -12,6 +12,8 @@ export interface CheckOptions {
   wrap: (argv: readonly string[]) => string[];
   /** The account checks run as, like the agent. */
   user?: { uid: number; gid: number } | undefined;
+  /** The agent's limits, which hold for each check too. */
+  limits?: ProcessOptions['limits'];
   onOutput: (text: string) => void;
   onStart: (command: string) => void;
 }
@@ -29,6 +31,7 @@ export async function runChecks(commands: readonly string[], options: CheckOptio
       graceMs: options.graceMs,
       onOutput: options.onOutput,
       user: options.user,
+      limits: options.limits,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     results.push({

@@ -2,6 +2,8 @@
  * One run, start to finish: worktree from the mirror, agent process, commit, push, cleanup.
  * The runner knows nothing about webhooks or comments; it returns an outcome.
  */
+import { DEFAULT_LIMITS } from '../domain/limits.ts';
+import type { CgroupSupport } from './limits.ts';
 import { randomUUID } from 'node:crypto';
 import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,6 +35,8 @@ export interface RunnerOptions {
   sandbox: SandboxSpec;
   /** How long an agent gets between SIGTERM and SIGKILL. */
   graceMs?: number;
+  /** Where this machine lets Switchyard make a cgroup per process tree (found at the worker's start). */
+  cgroups?: CgroupSupport;
 }
 
 const LOG_TAIL_LINES = 40;
@@ -45,9 +49,11 @@ export class Runner {
   readonly #redactor: Redactor;
   readonly #sandbox: SandboxSpec;
   readonly #graceMs: number;
+  readonly #cgroups: CgroupSupport;
 
   constructor(options: RunnerOptions) {
     this.#graceMs = options.graceMs ?? 5_000;
+    this.#cgroups = options.cgroups ?? { kind: 'none', why: 'not looked for' };
     this.#cache = options.cache;
     this.#identity = options.identity;
     this.#redactor = options.redactor;
@@ -133,6 +139,7 @@ export class Runner {
           graceMs: this.#graceMs,
           wrap,
           user: this.#sandboxUser(),
+          limits: { values: request.limits ?? DEFAULT_LIMITS, support: this.#cgroups, name: `${request.runId}-check` },
           onOutput: (text) => runLog.write(text),
           onStart: (command) => runLog.note(`check: ${command}`),
           ...(request.signal ? { signal: request.signal } : {}),
@@ -230,6 +237,7 @@ export class Runner {
       stallMs: request.stallMs,
       onProgress: request.onProgress ? (line) => request.onProgress?.(this.#redactor.redact(line)) : undefined,
       killNow: overBudget.signal,
+      limits: { values: request.limits ?? DEFAULT_LIMITS, support: this.#cgroups, name: request.runId },
       ...(request.signal ? { signal: request.signal } : {}),
     });
   }

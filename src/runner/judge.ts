@@ -2,6 +2,8 @@
 import type { RunRequest } from './request.ts';
 import type { RunOutcome } from '../domain/outcome.ts';
 import type { ProcessResult } from './process.ts';
+import { DEFAULT_LIMITS } from '../domain/limits.ts';
+import { limitSentence } from './limits.ts';
 
 function formatSeconds(ms: number): string {
   return ms % 60_000 === 0 && ms >= 60_000 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`;
@@ -25,6 +27,8 @@ export function notStarted(problem: string): ProcessResult {
 /** The state and reason of a run from its agent's process result. */
 export function judge(request: RunRequest, result: ProcessResult): Pick<RunOutcome, 'state' | 'reason'> {
   const seconds = (result.durationMs / 1000).toFixed(1);
+  if (result.limit)
+    return { state: 'failed', reason: limitSentence(result.limit, request.limits ?? DEFAULT_LIMITS, seconds) };
   if (result.stalled)
     return {
       state: 'stalled',

@@ -4,6 +4,8 @@
  * the tail of the combined output.
  */
 import { execa } from 'execa';
+import type { LimitHit, ResourceLimits } from '../domain/limits.ts';
+import { RunCgroup, type CgroupSupport } from './limits.ts';
 import { StallWatch } from './stall.ts';
 
 export interface ProcessOptions {
@@ -33,6 +35,8 @@ export interface ProcessOptions {
   stallMs?: number | undefined;
   /** The newest non-empty line of output, at most once per `PROGRESS_EVERY_MS`. */
   onProgress?: ((line: string) => void) | undefined;
+  /** Memory, processes and CPU (in a cgroup named `name`, where `support` allows one) and output. */
+  limits?: { values: ResourceLimits; support: CgroupSupport; name: string } | undefined;
 }
 
 export interface ProcessResult {
@@ -49,6 +53,8 @@ export interface ProcessResult {
   outputTail: string;
   /** The last part of stdout alone: where most agents print their final message. */
   stdoutTail: string;
+  /** The limit that stopped the process, when one did. */
+  limit?: LimitHit | undefined;
 }
 
 const TAIL_BYTES = 64 * 1024;
@@ -109,10 +115,32 @@ class Progress {
   }
 }
 
+/** How often a running process's cgroup is read for a limit it went past. */
+const LIMIT_POLL_MS = 250;
+/** The first part of the output kept when it is cut: what the agent said it would do. */
+const HEAD_BYTES = 16 * 1024;
+
 export async function runProcess(argv: readonly string[], options: ProcessOptions): Promise<ProcessResult> {
+  const limits = options.limits;
+  const cgroup = limits ? await RunCgroup.create(limits.support, limits.name, limits.values) : undefined;
+  try {
+    return await runLimited(cgroup ? cgroup.wrap(argv, options.user) : argv, { ...options, cgroup });
+  } finally {
+    await cgroup?.remove();
+  }
+}
+
+async function runLimited(
+  argv: readonly string[],
+  options: ProcessOptions & { cgroup: RunCgroup | undefined },
+): Promise<ProcessResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('empty command');
   const tail = new Tail();
+  let head = '';
+  let printed = 0;
+  let limit: LimitHit | undefined;
+  const outputLimit = options.limits?.values.outputBytes ?? Infinity;
   // Large enough for a JSON result (Claude Code's) with its final message.
   const stdoutTail = new Tail(64 * 1024);
   const started = performance.now();
@@ -135,14 +163,32 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
     // Not killed by execa when Switchyard gets a signal: a graceful shutdown gives running agents
     // their grace period and then ends them itself; after a crash, start-up kills orphans.
     cleanup: false,
-    ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
+    // In a cgroup, the wrapper joins it as root and then becomes the account itself.
+    ...(options.user && !options.cgroup ? { uid: options.user.uid, gid: options.user.gid } : {}),
     forceKillAfterDelay: options.graceMs ?? 5_000,
     cancelSignal,
   });
   if (subprocess.pid !== undefined) options.onSpawn?.(subprocess.pid);
   options.killNow?.addEventListener('abort', () => subprocess.kill('SIGKILL'), { once: true });
+  const stopAt = (hit: LimitHit) => {
+    if (limit) return;
+    limit = hit;
+    subprocess.kill('SIGKILL');
+    void options.cgroup?.killAll();
+  };
+  const pid = subprocess.pid;
+  const poll = options.cgroup
+    ? setInterval(() => {
+        void options.cgroup?.exceeded().then((hit) => hit && stopAt(hit));
+        // What it started outside its process group would hold its output open: the tree ends with it.
+        if (pid !== undefined && !isRunning(pid)) void options.cgroup?.killAll();
+      }, LIMIT_POLL_MS)
+    : undefined;
   subprocess.all?.setEncoding('utf8');
   subprocess.all?.on('data', (chunk: string) => {
+    printed += Buffer.byteLength(chunk);
+    if (head.length < HEAD_BYTES) head += chunk.slice(0, HEAD_BYTES - head.length);
+    if (printed > outputLimit) return stopAt('output');
     tail.push(chunk);
     watch?.touch();
     progress.push(chunk);
@@ -156,7 +202,12 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
   const result = await subprocess.finally(() => {
     watch?.stop();
     progress.stop();
+    if (poll) clearInterval(poll);
   });
+  // The kernel may have killed the agent itself for its memory.
+  if (!limit && options.cgroup) limit = await options.cgroup.exceeded();
+  const kept = tail.toString();
+  const dropped = printed - Buffer.byteLength(head) - Buffer.byteLength(kept);
   const stalled = stall.signal.aborted && !options.signal?.aborted;
   const startError =
     result.failed && result.exitCode === undefined && !result.isTerminated ? result.shortMessage : undefined;
@@ -168,7 +219,17 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
     cancelled: result.isCanceled && !stalled,
     startError,
     durationMs: performance.now() - started,
-    outputTail: tail.toString(),
+    outputTail: dropped > 0 ? `${head}\n… ${dropped} bytes of output left out …\n${kept}` : kept,
     stdoutTail: stdoutTail.toString(),
+    limit,
   };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,5 @@
 /** What the runner is asked to do for one run. */
+import type { ResourceLimits } from '../domain/limits.ts';
 import type { AgentDefinition } from '../config/agents.ts';
 import type { IssueSnapshot, PromptComment, RepoRef } from '../domain/run.ts';
 import type { Logger } from '../log/logger.ts';
@@ -20,6 +21,8 @@ export interface RunRequest {
   timeoutMs: number;
   /** No output and no changed file for this long ends the agent as stalled (unset: never). */
   stallMs?: number | undefined;
+  /** Memory, processes, CPU and output of the agent, and of each check (defaults: `DEFAULT_LIMITS`). */
+  limits?: ResourceLimits | undefined;
   /** The most the run may cost: the agent is stopped, its work kept, when it reports more. */
   budget?: RunBudget | undefined;
   /** Every piece of the run's log (the agent's and the checks' output, Switchyard's notes), redacted. */
