@@ -30,6 +30,15 @@ describe('failures and hostile input', () => {
         'echo-fail': { kind: 'command', command: ECHO_AND_FAIL, timeout: 60_000, passEnv: [], env: {} },
         'write-title': { kind: 'command', command: WRITE_TITLE, timeout: 60_000, passEnv: [], env: {} },
         noop: { kind: 'command', command: ['true'], timeout: 60_000, passEnv: [], env: {} },
+        // Holds ever more memory: a string that doubles until the kernel stops it.
+        hog: {
+          kind: 'command',
+          command: ['sh', '-c', 'echo started > hog.txt; x=0123456789; while :; do x="$x$x"; done'],
+          timeout: 60_000,
+          passEnv: [],
+          env: {},
+          limits: { memory: 128 * 1024 ** 2 },
+        },
       },
     });
   });
@@ -131,6 +140,16 @@ describe('failures and hostile input', () => {
     expect(status).toContain('without changing any file');
     const { data: pulls } = await stack.gh.rest.pulls.list({ owner: stack.owner, repo: stack.repo, state: 'all' });
     expect(pulls.some((p) => p.body?.includes(`Closes #${issue}`))).toBe(false);
+  });
+
+  it('stops an agent past its memory limit, says which limit, and keeps its work', async () => {
+    const issue = await openIssue(stack, 'Hold all the memory', 'Go.');
+    await addLabel(stack, issue, 'agent:hog');
+    const status = await statusShowing(stack, issue, 'Failed', 60_000);
+    expect(status).toMatch(
+      /Stopped after \d+\.\d s: the agent used more than its 128 MiB of memory \(`limits.memory`\)/,
+    );
+    expect(status).toContain('Work kept on branch');
   });
 
   it('leaves no worktree and no process behind', async () => {
