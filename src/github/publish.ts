@@ -55,7 +55,8 @@ export async function publishPullRequest(
     diffStat: outcome.diffStat,
     summary: outcome.summary ?? summaryFor(run),
     checks: outcome.checks,
-    notes: (outcome.refused.length > 0 || outcome.blocked.length > 0) && outcome.reason ? [outcome.reason] : [],
+    // What a successful run's reason says (files left out, blocked requests, large files) belongs on the pull request.
+    notes: outcome.reason ? [outcome.reason] : [],
     usage: outcome.usage,
     draft,
     requestedBy: {

@@ -7,7 +7,7 @@ import type { RunRequest } from './request.ts';
 import type { GitIdentity } from './git.ts';
 import type { PreparedWorktree, RepoCache } from './repo-cache.ts';
 import { pathHoldingSecret } from './secret-guard.ts';
-import { refusedMessage, snapshot } from './snapshot.ts';
+import { largeFilesMessage, refusedMessage, snapshot } from './snapshot.ts';
 
 /**
  * Reads the agent's result as files from the trusted side, commits it in the mirror, and pushes
@@ -31,10 +31,15 @@ export async function commitAndPush(
     identity: trusted.identity,
     message: commitMessage(request, outcome.state),
   });
-  outcome.refused = result.refused;
+  outcome.refused = [...result.refused, ...result.tooLarge.map((file) => file.path)];
   if (result.refused.length > 0) {
     if (!result.commitSha && outcome.state === 'succeeded') outcome.state = 'failed';
     outcome.reason = [outcome.reason, refusedMessage(result.refused, !result.commitSha)].filter(Boolean).join(' ');
+  }
+  if (result.tooLarge.length > 0 || result.large.length > 0) {
+    if (!result.commitSha && outcome.state === 'succeeded') outcome.state = 'failed';
+    const said = largeFilesMessage(result.tooLarge, result.large, !result.commitSha);
+    outcome.reason = [outcome.reason, said].filter(Boolean).join(' ');
   }
   if (!result.commitSha) return;
   outcome.changed = true;

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replaceLineDiff } from '../support/git.ts';
 import { processesLeftUnder } from '../support/processes.ts';
-import { addLabel, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
+import { addLabel, lastRun, openIssue, startStack, statusShowing, type Stack } from '../support/stack.ts';
 import { sign } from '@switchyard/github-twin/webhooks';
 
 // Prints the issue body it was given, then fails: the body carries a token.
@@ -38,6 +38,21 @@ describe('failures and hostile input', () => {
           passEnv: [],
           env: {},
           limits: { memory: 128 * 1024 ** 2 },
+        },
+        // Files the size GitHub refuses (over 100 MiB) and warns about (over 50 MiB), written sparse.
+        big: {
+          kind: 'command',
+          command: ['sh', '-c', 'truncate -s 101M huge.bin; truncate -s 51M large.bin; echo done > note.txt'],
+          timeout: 60_000,
+          passEnv: [],
+          env: {},
+        },
+        'only-huge': {
+          kind: 'command',
+          command: ['truncate', '-s', '120M', 'huge.bin'],
+          timeout: 60_000,
+          passEnv: [],
+          env: {},
         },
       },
     });
@@ -150,6 +165,38 @@ describe('failures and hostile input', () => {
       /Stopped after \d+\.\d s: the agent used more than its 128 MiB of memory \(`limits.memory`\)/,
     );
     expect(status).toContain('Work kept on branch');
+  });
+
+  it("leaves files GitHub would refuse out of the commit, names them with GitHub's advice, and warns of large ones", async () => {
+    const issue = await openIssue(stack, 'Add the data set', 'Go.');
+    await addLabel(stack, issue, 'agent:big');
+    const status = await statusShowing(stack, issue, 'Succeeded', 60_000);
+    expect(status).toContain('Left out of the commit: `huge.bin` (101.0 MiB). GitHub refuses files over 100 MiB');
+    expect(status).toContain('Git LFS');
+    expect(status).toContain('GitHub warns about files over 50 MiB: `large.bin` (51.0 MiB)');
+    const run = await lastRun(stack, issue);
+    const { data: pull } = await stack.gh.rest.pulls.get({
+      owner: stack.owner,
+      repo: stack.repo,
+      pull_number: run?.pullRequestNumber ?? 0,
+    });
+    expect(pull.body).toContain('`huge.bin` (101.0 MiB)');
+    // The pushed branch, as the repository has it: the huge file is not there.
+    const tree = await execa('git', [
+      '--git-dir',
+      join(stack.twin.dataDir, 'git', stack.owner, `${stack.repo}.git`),
+      'ls-tree',
+      '--name-only',
+      pull.head.sha,
+    ]);
+    expect(tree.stdout.split('\n')).toEqual(expect.arrayContaining(['large.bin', 'note.txt']));
+    expect(tree.stdout.split('\n')).not.toContain('huge.bin');
+
+    const only = await openIssue(stack, 'Only the huge file', 'Go.');
+    await addLabel(stack, only, 'agent:only-huge');
+    expect(await statusShowing(stack, only, 'Failed', 60_000)).toContain(
+      'The agent changed only files GitHub refuses: `huge.bin` (120.0 MiB).',
+    );
   });
 
   it('leaves no worktree and no process behind', async () => {
