@@ -3,6 +3,7 @@
  * merged one by one by a maintainer who only clicks "merge", a stack of three is merged from the
  * bottom on squash merges, and a pull request a person pushed to is left alone.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/domain/run.ts';
 import { featureAgents as agents, featureRepo as files, fileOn, index } from '../support/feature-work.ts';
@@ -224,9 +225,34 @@ describe('a stack of three on squash merges', () => {
     const changelog = await fileOn(stack, 'CHANGELOG.md');
     for (const issue of [ledger, report, totals])
       expect(changelog.match(new RegExp(`\\(#${issue}\\)`, 'g'))).toHaveLength(1);
-    // Each child says what happened to it.
-    const restacked = await Promise.all([report, totals].map(async (i) => (await lastRun(stack, i))?.mergeability));
-    for (const mergeability of restacked) expect(mergeability?.action).toBe('restacked');
+    // Each squash merge on main holds only its own issue's change: the children were restacked
+    // onto their parent's base before they merged, not merged with their parent's commits in them.
+    const { execa } = await import('execa');
+    const log = await execa('git', [
+      '--git-dir',
+      join(stack.twin.dataDir, 'git', stack.owner, `${stack.repo}.git`),
+      'log',
+      '--first-parent',
+      '--name-only',
+      '--format=== %s',
+      '-n',
+      '3',
+      'main',
+    ]);
+    const merges = log.stdout
+      .split('== ')
+      .filter(Boolean)
+      .map((entry) => entry.trim().split('\n').filter(Boolean));
+    for (const [module, issue] of [
+      ['totals', totals],
+      ['report', report],
+      ['ledger', ledger],
+    ] as const) {
+      const merge = merges.find(([subject]) =>
+        subject?.endsWith(`(#${String(runs.find((r) => r.issueNumber === issue)?.pullRequestNumber)})`),
+      );
+      expect(merge?.slice(1).sort()).toEqual(['CHANGELOG.md', 'src/index.ts', `src/${module}.ts`]);
+    }
     await stack.twin.idle();
     expect(stack.twin.violations).toEqual([]);
   });

@@ -105,7 +105,8 @@ describe('run lifecycle', () => {
     await addLabel(stack, issue, 'agent:busy');
     await statusShowing(stack, issue, 'Running');
     await stack.gh.rest.issues.update({ owner: stack.owner, repo: stack.repo, issue_number: issue, state: 'closed' });
-    expect(await statusShowing(stack, issue, 'Cancelled')).toContain('@octo-org closed the issue');
+    // Generous: the suite runs two e2e files at once on two cores, one of them a batch of agent runs.
+    expect(await statusShowing(stack, issue, 'Cancelled', 90_000)).toContain('@octo-org closed the issue');
   });
 });
 
@@ -121,7 +122,7 @@ describe('disk guard', () => {
   it('holds a run while the disk is nearly full, with the reason, and keeps it', async () => {
     const issue = await openIssue(stack, 'No room', 'Anything.');
     await addLabel(stack, issue, 'agent:patch');
-    const status = await statusShowing(stack, issue, 'Waiting');
+    const status = await statusShowing(stack, issue, 'Waiting', 90_000);
     expect(status).toMatch(/waits for disk space: \d+ MiB free where Switchyard keeps worktrees, \d+ MiB needed/);
     expect((await lastRun(stack, issue))?.state).toBe('waiting');
   });
