@@ -183,7 +183,6 @@ async function keepOne(pull: OpenPull, scope: Scope): Promise<Mergeability | und
   // On a parent's branch that moved (a repair, a restack), the child is moved onto its new head.
   const parentMoved = scope.byBranch.has(target.base) && parentSha !== baseSha;
   const mustMove = target.retargetedFrom !== undefined || parentMoved;
-  const merged = target.mergedParent !== undefined ? [target.mergedParent] : await mergedSince(pull, baseSha, scope);
 
   const step = firstStep(check.state, pull.config.pullRequest.update, mustMove);
   if (step.kind === 'leave') {
@@ -205,6 +204,7 @@ async function keepOne(pull: OpenPull, scope: Scope): Promise<Mergeability | und
   if (replay.sha) await scope.cache.pushWithLease(scope.job.repo, scope.token, replay.sha, run.branch, pull.headSha);
   if (target.pending) await retarget(pull, target.base, scope);
   if (replay.sha) {
+    const merged = target.mergedParent !== undefined ? [target.mergedParent] : await mergedSince(pull, baseSha, scope);
     await ctx.store.setHead(run.id, replay.sha, target.base === run.trigger.repo.defaultBranch ? null : target.base);
     const changed = await changeSummary(mirror, pull.headSha, replay.sha);
     const why = mustMove
