@@ -2,7 +2,7 @@
  * What people read about a pull request's mergeability: a section of the pull request's body,
  * the line of the status comment, and the context an agent gets when it repairs a conflict.
  */
-import { listOfPulls, type Mergeability } from '../domain/mergeability.ts';
+import { listOfPulls, type MergeState, type Mergeability, type UpdatePolicy } from '../domain/mergeability.ts';
 import type { PromptComment } from '../domain/run.ts';
 
 const START = '<!-- switchyard:mergeability -->';
@@ -67,4 +67,28 @@ export function conflictContext(context: ConflictContext): PromptComment {
       '```',
     ].join('\n'),
   };
+}
+
+/** What is said of a pull request Switchyard leaves as it is. */
+export function steadySaying(base: string, state: MergeState, update: UpdatePolicy): string {
+  if (state === 'clean') return `Mergeable into \`${base}\`.`;
+  if (state === 'behind')
+    return update === 'never'
+      ? `Behind \`${base}\`; the repository asks Switchyard not to update it (\`pullRequest.update: never\`).`
+      : `Behind \`${base}\` but mergeable; Switchyard updates it only when it conflicts (\`pullRequest.update: ${update}\`).`;
+  return `Conflicts with \`${base}\`; the repository asks Switchyard not to update it (\`pullRequest.update: never\`).`;
+}
+
+/** Up to five files, in backticks. */
+export function fileList(files: readonly string[]): string {
+  const shown = files.slice(0, 5).map((file) => `\`${file}\``);
+  return shown.join(', ') + (files.length > 5 ? ` and ${files.length - 5} more` : '');
+}
+
+/** A hint for conflicts only in files where both sides' lines usually belong. */
+export function unionHint(files: readonly string[]): string {
+  const listLike = files.filter((file) => /(^|\/)(CHANGELOG|CHANGES|HISTORY|NEWS)(\.[a-z]+)?$/i.test(file));
+  return listLike.length > 0
+    ? ` (For ${fileList(listLike)}, \`pullRequest.unionMerge\` in \`.github/switchyard.yml\` keeps both sides' lines without an agent.)`
+    : '';
 }

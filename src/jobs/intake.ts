@@ -2,7 +2,8 @@
  * The intake job: a recorded trigger becomes a queued run, or gets a precise answer why not.
  * Runs in a job, not in the webhook handler, because it talks to GitHub.
  */
-import { configErrorMessage, loadRepoConfigCached, priorityOf, resolveAgent } from '../config/repo.ts';
+import { loadRepoConfigCached } from '../config/repo-load.ts';
+import { configErrorMessage, priorityOf, resolveAgent } from '../config/repo.ts';
 import { runBranch } from '../domain/branch.ts';
 import type { PromptComment, RunRecord, RunTrigger } from '../domain/run.ts';
 import { repoParams } from '../github/client.ts';

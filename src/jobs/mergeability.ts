@@ -13,55 +13,27 @@
  *
  * A pull request a person pushed to, closed or merged is never touched; a hand-off is said once.
  */
-import { storedConfigOf, type RepoConfig } from '../config/repo.ts';
+import { storedConfigOf } from '../config/repo.ts';
 import type { MergeabilityJob } from '../domain/jobs.ts';
-import { afterConflict, firstStep, listOfPulls, type MergeState, type Mergeability } from '../domain/mergeability.ts';
-import type { PromptComment, RunRecord } from '../domain/run.ts';
+import { afterConflict, firstStep, listOfPulls, type Mergeability } from '../domain/mergeability.ts';
+import type { RunRecord } from '../domain/run.ts';
 import type { GitHubClient } from '../github/client.ts';
 import { repoParams } from '../github/client.ts';
-import { conflictContext, withMergeabilitySection } from '../github/mergeability.ts';
+import { fileList, steadySaying, unionHint } from '../github/mergeability.ts';
 import {
   baseChangesSince,
   changeSummary,
   checkMerge,
-  collisions,
   commitOf,
   describeCommit,
-  previousDiff,
   replayCommit,
   type MirrorGit,
 } from '../runner/mergeability.ts';
-import type { RepoCache } from '../runner/repo-cache.ts';
-import { startOfUtcDay } from '../scheduler/budget.ts';
 import type { JobContext } from './context.ts';
-import { intake } from './intake.ts';
-
-/** An open Switchyard pull request, as its run recorded it and as GitHub has it now. */
-interface OpenPull {
-  run: RunRecord;
-  config: RepoConfig;
-  number: number;
-  headSha: string;
-  base: string;
-  body: string;
-}
-
-interface Scope {
-  job: MergeabilityJob;
-  ctx: JobContext;
-  octokit: GitHubClient;
-  cache: RepoCache;
-  token: string;
-  mirror: MirrorGit;
-  /** Branch → the open pull request on it, for stacks. */
-  byBranch: Map<string, OpenPull>;
-  /** Pull request → the open ones of its base it collides with, as the heads were when the pass began. */
-  collisions: Map<number, Array<{ number: number; files: string[] }>>;
-  /** What this pass found so far, by pull request. */
-  results: Map<number, Mergeability>;
-  /** Agent repairs to start once the mirror is let go. */
-  repairs: Array<() => Promise<void>>;
-}
+import { olderCollidingSibling, predictCollisions } from './mergeability-collisions.ts';
+import { record } from './mergeability-record.ts';
+import { budgetSpent, repairContext, startRepair } from './mergeability-repair.ts';
+import type { OpenPull, Scope } from './mergeability-scope.ts';
 
 export async function keepMergeable(job: MergeabilityJob, ctx: JobContext): Promise<void> {
   const cache = ctx.worker?.cache;
@@ -191,7 +163,7 @@ async function keepOne(pull: OpenPull, scope: Scope): Promise<Mergeability | und
       base: target.base,
       state: check.state,
       action: 'none',
-      said: steadySaying(pull, target.base, check.state),
+      said: steadySaying(target.base, check.state, pull.config.pullRequest.update),
     };
   }
 
@@ -315,153 +287,4 @@ async function pusherOf(mirror: MirrorGit, head: string): Promise<string> {
   return commit
     ? `${commit.author} pushed to its branch ("${commit.subject.slice(0, 80)}")`
     : 'someone else pushed to its branch';
-}
-
-function steadySaying(pull: OpenPull, base: string, state: MergeState): string {
-  if (state === 'clean') return `Mergeable into \`${base}\`.`;
-  if (state === 'behind')
-    return pull.config.pullRequest.update === 'never'
-      ? `Behind \`${base}\`; the repository asks Switchyard not to update it (\`pullRequest.update: never\`).`
-      : `Behind \`${base}\` but mergeable; Switchyard updates it only when it conflicts (\`pullRequest.update: ${pull.config.pullRequest.update}\`).`;
-  return `Conflicts with \`${base}\`; the repository asks Switchyard not to update it (\`pullRequest.update: never\`).`;
-}
-
-function fileList(files: readonly string[]): string {
-  const shown = files.slice(0, 5).map((file) => `\`${file}\``);
-  return shown.join(', ') + (files.length > 5 ? ` and ${files.length - 5} more` : '');
-}
-
-/** A hint for conflicts only in files where both sides' lines usually belong. */
-function unionHint(files: readonly string[]): string {
-  const listLike = files.filter((file) => /(^|\/)(CHANGELOG|CHANGES|HISTORY|NEWS)(\.[a-z]+)?$/i.test(file));
-  return listLike.length > 0
-    ? ` (For ${fileList(listLike)}, \`pullRequest.unionMerge\` in \`.github/switchyard.yml\` keeps both sides' lines without an agent.)`
-    : '';
-}
-
-/** Why a repair may not spend more today, when the repository's or the agent's daily budget is spent. */
-async function budgetSpent(pull: OpenPull, ctx: JobContext): Promise<string | undefined> {
-  const today = startOfUtcDay(new Date());
-  const repoLimit = pull.config.limits.maxCostPerDay;
-  if (repoLimit !== null && (await ctx.store.spentSince(today, { repo: pull.run.repo })) >= repoLimit)
-    return `this repository's budget for today ($${repoLimit}) is spent`;
-  const agentLimit = ctx.agents[pull.run.agent]?.maxCostPerDay;
-  if (agentLimit && (await ctx.store.spentSince(today, { agent: pull.run.agent })) >= agentLimit)
-    return `the \`${pull.run.agent}\` agent's budget for today ($${agentLimit}) is spent`;
-  return undefined;
-}
-
-/** Step 3's last resort: the issue's next attempt, on the same branch and pull request, with the conflict as context. */
-async function repairContext(pull: OpenPull, mergeability: Mergeability, scope: Scope): Promise<PromptComment> {
-  const { run } = pull;
-  return conflictContext({
-    pullRequest: pull.number,
-    base: mergeability.base,
-    files: mergeability.files,
-    collide: await Promise.all(
-      mergeability.after.map(async (number) => ({
-        number,
-        issue: (await scope.ctx.store.runOfPullRequest(run.repo, number))?.issueNumber,
-      })),
-    ),
-    previousDiff: await previousDiff(scope.mirror, pull.headSha),
-  });
-}
-
-async function startRepair(
-  pull: OpenPull,
-  mergeability: Mergeability,
-  context: PromptComment,
-  repair: number,
-  baseSha: string,
-  scope: Scope,
-): Promise<void> {
-  const { run } = pull;
-  const repairRun = await intake(
-    { ...run.trigger, deliveryId: `repair:${run.id}:${baseSha}`, kind: 'repair', sender: run.trigger.sender },
-    scope.ctx,
-    { branch: run.branch, attempt: run.attempt + 1, comments: [context], repairs: repair },
-  );
-  if (repairRun) {
-    await scope.ctx.store.setMergeability(repairRun.id, mergeability);
-    await scope.ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber });
-  }
-  scope.ctx.log.info({ repo: run.repo, pr: pull.number, run: repairRun?.id, repair }, 'agent repair started');
-}
-
-/**
- * Step 1's prediction: open pull requests of one base that conflict with each other even with
- * the union merges a replay uses; whichever merges first makes the other conflict.
- */
-async function predictCollisions(
-  pulls: OpenPull[],
-  mirror: MirrorGit,
-): Promise<Map<number, Array<{ number: number; files: string[] }>>> {
-  const byBase = new Map<string, OpenPull[]>();
-  for (const pull of pulls) byBase.set(pull.base, [...(byBase.get(pull.base) ?? []), pull]);
-  const found = new Map<number, Array<{ number: number; files: string[] }>>();
-  const add = (from: number, to: number, files: string[]) =>
-    found.set(from, [...(found.get(from) ?? []), { number: to, files }]);
-  for (const group of byBase.values()) {
-    if (group.length < 2) continue;
-    const pairs = await collisions(
-      mirror,
-      group.slice(0, 20).map((pull) => ({ number: pull.number, sha: pull.headSha })),
-      group[0]?.config.pullRequest.unionMerge,
-    );
-    for (const { a, b, files } of pairs) {
-      add(a, b, files);
-      add(b, a, files);
-    }
-  }
-  return found;
-}
-
-/**
- * An older open pull request this one collides with, which Switchyard will not hand to a person:
- * it merges first (merge queues and maintainers take the oldest first), and its merge would undo
- * a repair made now. Waiting for it spends one agent repair per pull request, not one per merge.
- */
-function olderCollidingSibling(pull: OpenPull, scope: Scope): { number: number } | undefined {
-  return scope.collisions
-    .get(pull.number)
-    ?.find((other) => other.number < pull.number && scope.results.get(other.number)?.action !== 'handed-off');
-}
-
-/** What a check found, kept with the run and shown: written (with a report) only when it says something new. */
-async function record(pull: OpenPull, found: Mergeability | undefined, scope: Scope): Promise<void> {
-  if (!found) return;
-  const before = pull.run.mergeability;
-  const steady = found.action === 'none' && found.state === 'clean';
-  if (
-    steady &&
-    before &&
-    before.head === found.head &&
-    (before.action === 'replayed' || before.action === 'restacked')
-  ) {
-    // What the last replay did stays true while the head it pushed is the head.
-    found = { ...before, collidesWith: found.collidesWith, checkedAt: found.checkedAt };
-  } else if (steady && pull.run.trigger.kind === 'repair' && (before?.action === 'repairing' || before?.repaired)) {
-    // A check right after an agent repair says what the repair did, until something else happens.
-    found = {
-      ...found,
-      repaired: true,
-      files: before.files,
-      after: before.after,
-      said: `The agent resolved the conflict with \`${found.base}\` in ${fileList(before.files)} (repair ${pull.run.repairs} of ${pull.config.pullRequest.maxRepairs}); mergeable again.`,
-    };
-  }
-  const body = withMergeabilitySection(pull.body, found);
-  if (body !== pull.body)
-    await scope.octokit.rest.pulls.update({ ...repoParams(pull.run.trigger.repo), pull_number: pull.number, body });
-  // A repair's mergeability is the repair run's, written as it was started.
-  if (found.action === 'repairing') return;
-  const same =
-    before &&
-    before.said === found.said &&
-    before.head === found.head &&
-    JSON.stringify(before.collidesWith) === JSON.stringify(found.collidesWith);
-  if (same) return;
-  await scope.ctx.store.setMergeability(pull.run.id, found);
-  await scope.ctx.send.report({ repo: pull.run.repo, issueNumber: pull.run.issueNumber });
 }

@@ -3,7 +3,8 @@
  * GitHub's issue dependencies, the state of referenced issues, limits), asks the pure scheduler,
  * and carries out its decisions: dispatch, hold with a reason, or stop a cycle.
  */
-import { configOfRun, defaultRepoConfig } from '../config/repo.ts';
+import { configOfRun } from '../config/repo-load.ts';
+import { defaultRepoConfig } from '../config/repo.ts';
 import { repoParams, statusOf, type GitHubClient } from '../github/client.ts';
 import type { PlanJob } from '../domain/jobs.ts';
 import { parseDependencies } from '../scheduler/dependencies.ts';

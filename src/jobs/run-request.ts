@@ -4,7 +4,8 @@
  * checks and the prompt additions.
  */
 import { DEFAULT_STALL_TIMEOUT, limitsOf } from '../config/agents.ts';
-import { configOfRun, resolveAgent, type RepoConfig } from '../config/repo.ts';
+import { configOfRun } from '../config/repo-load.ts';
+import { resolveAgent, type RepoConfig } from '../config/repo.ts';
 import type { RunRecord } from '../domain/run.ts';
 import type { GitHubClient } from '../github/client.ts';
 import { agentOfLabel } from '../github/trigger.ts';

@@ -1,5 +1,6 @@
 /** The set-up job of a new installation: each repository gets its labels. */
-import { defaultRepoConfig, loadRepoConfig } from '../config/repo.ts';
+import { loadRepoConfig } from '../config/repo-load.ts';
+import { defaultRepoConfig } from '../config/repo.ts';
 import type { SetupJob } from '../domain/jobs.ts';
 import { ensureLabels, labelSpecs } from '../github/labels.ts';
 import type { JobContext } from './context.ts';
