@@ -22,7 +22,7 @@ export async function pushRescuedWork(pruned: readonly PrunedWorktree[], deps: R
     const log = deps.log.child({ run: run.id, repo: run.repo, issue: run.issueNumber });
     const target = `${worktree.branch}-rescued-${sha.slice(0, 7)}`;
     try {
-      const leaked = await pathHoldingSecret(deps.cache.mirrorGit(worktree.repo), `${sha}^`, sha, deps.redactor);
+      const leaked = await pathHoldingSecret(deps.cache.mirrorDir(worktree.repo), `${sha}^`, sha, deps.redactor);
       if (leaked) {
         log.warn({ path: deps.redactor.redact(leaked) }, 'rescued work not pushed: it holds a secret');
         continue;

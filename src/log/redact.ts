@@ -46,6 +46,13 @@ export class Redactor {
    * database password, or any line of its private key. Patterns are not enough here: a
    * repository may hold test keys of its own, but never Switchyard's.
    */
+  /** The length of the longest text a leak is recognised by: how much of a cut line to carry over. */
+  get longestNeedle(): number {
+    let longest = 0;
+    for (const needle of this.#needles) longest = Math.max(longest, needle.length);
+    return longest;
+  }
+
   holdsKnownSecret(text: string): boolean {
     for (const needle of this.#needles) if (text.includes(needle)) return true;
     return false;

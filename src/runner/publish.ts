@@ -46,7 +46,7 @@ export async function commitAndPush(
   outcome.commitSha = result.commitSha;
   const git = trusted.cache.mirrorGit(request.repo);
   outcome.diffStat = await diffStat(git, worktree.baseSha, result.commitSha);
-  const leaked = await pathHoldingSecret(git, worktree.baseSha, result.commitSha, trusted.redactor);
+  const leaked = await pathHoldingSecret(mirror, worktree.baseSha, result.commitSha, trusted.redactor);
   if (leaked) {
     outcome.state = 'failed';
     outcome.reason = `Switchyard did not push ${worktree.branch}: \`${trusted.redactor.redact(leaked)}\` holds one of Switchyard's own secrets (its private key, webhook secret, database password or an installation token). The work was not kept.`;
