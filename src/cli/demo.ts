@@ -44,7 +44,7 @@ export interface DemoFigures {
 
 const OWNER = 'demo-org';
 const REPO = 'railway-yard';
-const TERMINAL = new Set(['succeeded', 'failed', 'timed_out', 'stalled', 'cancelled']);
+const TERMINAL = new Set(['succeeded', 'failed', 'timed_out', 'stalled', 'over_limit', 'cancelled']);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -64,6 +64,8 @@ const resourceLimits = z
     cpu: z.number().positive().max(256).optional(),
     /** What it may print (default 200MiB); past it, it is stopped. */
     output: size.optional(),
+    /** How much its worktree may grow on disk (default 2GiB); past it, it is stopped. */
+    worktree: size.optional(),
   })
   .strict();
 
@@ -77,7 +79,7 @@ const common = {
   /** Fixed variables for the agent. */
   env: z.record(environmentName, z.string()).default({}),
   description: z.string().optional(),
-  /** Memory, processes, CPU and output of one run: past one, the agent is stopped and its work kept. */
+  /** Memory, processes, CPU, output and worktree growth of one run: past one, the agent is stopped and its work kept. */
   limits: resourceLimits.optional(),
   /** US dollars one run may cost; a run that reaches it is stopped and its work kept. Needs an agent that reports cost. */
   maxCostPerRun: z.number().positive().optional(),
@@ -151,5 +153,6 @@ export function limitsOf(agent: AgentDefinition): ResourceLimits {
     processes: set.processes ?? DEFAULT_LIMITS.processes,
     cpus: set.cpu ?? DEFAULT_LIMITS.cpus,
     outputBytes: set.output ?? DEFAULT_LIMITS.outputBytes,
+    worktreeBytes: set.worktree ?? DEFAULT_LIMITS.worktreeBytes,
   };
 }

@@ -6,6 +6,8 @@ export interface ResourceLimits {
   /** CPUs' worth of time per period (`1.5`: one and a half cores). */
   cpus: number;
   outputBytes: number;
+  /** How much the worktree may grow on disk while the process runs. */
+  worktreeBytes: number;
 }
 
 /** What a shared worker gives one agent unless the operator says otherwise. */
@@ -14,7 +16,8 @@ export const DEFAULT_LIMITS: ResourceLimits = {
   processes: 512,
   cpus: 2,
   outputBytes: 200 * 1024 ** 2,
+  worktreeBytes: 2 * 1024 ** 3,
 };
 
 /** The limit a process went past. */
-export type LimitHit = 'memory' | 'processes' | 'output';
+export type LimitHit = 'memory' | 'processes' | 'output' | 'worktree';

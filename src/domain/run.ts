@@ -12,7 +12,16 @@ export interface AgentUsage {
 }
 
 export type RunState =
-  'queued' | 'waiting' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'stalled' | 'cancelled';
+  | 'queued'
+  | 'waiting'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'stalled'
+  /** Stopped for going past one of its resource limits (memory, processes, output, worktree). */
+  | 'over_limit'
+  | 'cancelled';
 
 /** A run that has ended: it stays in this state. */
 export type TerminalState = Exclude<RunState, 'queued' | 'waiting' | 'running'>;

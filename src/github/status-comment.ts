@@ -75,6 +75,7 @@ const HEADLINE: Record<RunState, string> = {
   failed: '❌ **Failed**',
   timed_out: '⏱️ **Timed out**',
   stalled: '💤 **Stalled**',
+  over_limit: '🛑 **Stopped at a limit**',
   cancelled: '🛑 **Cancelled**',
 };
 

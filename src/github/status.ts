@@ -22,6 +22,7 @@ export function statusLabelOf(run: Pick<RunRecord, 'state'>, names: StatusLabelN
     case 'failed':
     case 'timed_out':
     case 'stalled':
+    case 'over_limit':
       return names.failed;
     case 'cancelled':
       return undefined;

@@ -4,7 +4,7 @@
  * heartbeat for the dashboard, and on PostgreSQL watches the database so that no agent
  * outlives its lost connection.
  */
-import { describeSupport, detectCgroups } from '../runner/limits.ts';
+import { describeSupport, detectCgroups, removeLeftoverCgroups } from '../runner/limits.ts';
 import { hostname } from 'node:os';
 import type { ServerSettings } from '../config/server.ts';
 import type { WorkerParts } from '../jobs/context.ts';
@@ -75,6 +75,9 @@ export async function prepareWorker(settings: ServerSettings, redactor: Redactor
     parts: { runner, cache, runs },
     async recover(rescue) {
       const orphans = await killOrphanedRuns(settings.dataDir);
+      const cgroupsRemoved = await removeLeftoverCgroups(cgroups, orphans.runs);
+      if (cgroupsRemoved > 0)
+        log.info({ cgroups: cgroupsRemoved }, 'removed the cgroups of runs that ended with a crash');
       const pruned = await cache.pruneOrphans();
       if (pruned.length > 0 || orphans.groups.length > 0) {
         log.warn(

@@ -153,13 +153,17 @@ export class Runner {
         outcome.blocked = blocked.map((b) => b.destination);
         outcome.reason = [outcome.reason, blockedSentence(blocked)].filter(Boolean).join(' ') || undefined;
       }
-      await commitAndPush(
-        { cache: this.#cache, identity: this.#identity, redactor: this.#redactor },
-        request,
-        worktree,
-        privateDir,
-        outcome,
-      );
+      // Other limits keep the work as a timeout does; a worktree that filled up holds what nobody
+      // wants pushed (GitHub refuses a push over 2 GiB, and the mirror would keep it).
+      if (agentResult.limit === 'worktree') outcome.reason = `${outcome.reason ?? ''} Its files were not committed.`;
+      else
+        await commitAndPush(
+          { cache: this.#cache, identity: this.#identity, redactor: this.#redactor },
+          request,
+          worktree,
+          privateDir,
+          outcome,
+        );
       if (outcome.state === 'succeeded' && !outcome.changed)
         outcome.reason = 'The agent finished without changing any file.';
       return outcome;

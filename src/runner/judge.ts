@@ -28,7 +28,7 @@ export function notStarted(problem: string): ProcessResult {
 export function judge(request: RunRequest, result: ProcessResult): Pick<RunOutcome, 'state' | 'reason'> {
   const seconds = (result.durationMs / 1000).toFixed(1);
   if (result.limit)
-    return { state: 'failed', reason: limitSentence(result.limit, request.limits ?? DEFAULT_LIMITS, seconds) };
+    return { state: 'over_limit', reason: limitSentence(result.limit, request.limits ?? DEFAULT_LIMITS, seconds) };
   if (result.stalled)
     return {
       state: 'stalled',

@@ -6,16 +6,18 @@
  * is left in the cgroup at the end is killed, and the cgroup removed.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bytes from 'bytes';
+import { execa } from 'execa';
 import type { LimitHit, ResourceLimits } from '../domain/limits.ts';
 
 /** Where this machine lets Switchyard make cgroups, if anywhere. */
 export type CgroupSupport =
   | { kind: 'v1'; controllers: { memory?: string; pids?: string; cpu?: string } }
   | { kind: 'v2'; root: string }
-  | { kind: 'none'; why: string };
+  /** No cgroup: `prlimit` (util-linux), where present, sets rlimits instead. */
+  | { kind: 'none'; why: string; prlimit?: string | undefined };
 
 const PARENT = 'switchyard';
 
@@ -35,7 +37,7 @@ export async function detectCgroups(root = '/sys/fs/cgroup'): Promise<CgroupSupp
   if (existsSync(join(root, 'cgroup.controllers'))) {
     const available = (await readFile(join(root, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/);
     if (!available.includes('memory') || !available.includes('pids'))
-      return { kind: 'none', why: 'cgroup v2 without the memory and pids controllers' };
+      return { kind: 'none', why: 'cgroup v2 without the memory and pids controllers', prlimit: findPrlimit() };
     const parent = join(root, PARENT);
     try {
       await mkdir(parent, { recursive: true });
@@ -47,7 +49,11 @@ export async function detectCgroups(root = '/sys/fs/cgroup'): Promise<CgroupSupp
       );
       return { kind: 'v2', root: parent };
     } catch (error) {
-      return { kind: 'none', why: `cgroup v2 is not writable here (${(error as Error).message})` };
+      return {
+        kind: 'none',
+        why: `cgroup v2 is not writable here (${(error as Error).message})`,
+        prlimit: findPrlimit(),
+      };
     }
   }
   const controllers: { memory?: string; pids?: string; cpu?: string } = {};
@@ -61,14 +67,50 @@ export async function detectCgroups(root = '/sys/fs/cgroup'): Promise<CgroupSupp
     return {
       kind: 'none',
       why: 'no writable memory and pids cgroup (v1) or unified hierarchy (v2) under /sys/fs/cgroup',
+      prlimit: findPrlimit(),
     };
   return { kind: 'v1', controllers };
 }
 
+function findPrlimit(): string | undefined {
+  return ['/usr/bin/prlimit', '/bin/prlimit'].find((path) => existsSync(path));
+}
+
+/**
+ * Removes the cgroups a crashed worker left behind: those of `endedRuns` (runs whose owner is
+ * gone, found by the orphan sweep), after killing what is still in them, those that left the
+ * agent's process group included. Nothing else is touched: an empty cgroup may be one another
+ * worker has just made for a run that is starting. Returns how many it removed.
+ */
+export async function removeLeftoverCgroups(support: CgroupSupport, endedRuns: readonly string[]): Promise<number> {
+  const ended = new Set(endedRuns.flatMap((run) => [cgroupName(run), cgroupName(`${run}-check`)]));
+  const parents =
+    support.kind === 'v2'
+      ? [support.root]
+      : support.kind === 'v1'
+        ? Object.values(support.controllers).filter((dir): dir is string => dir !== undefined)
+        : [];
+  let removed = 0;
+  for (const parent of parents) {
+    const entries = await readdir(parent, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isDirectory() || !ended.has(entry.name)) continue;
+      await killProcessesIn([join(parent, entry.name)]);
+      await rmdir(join(parent, entry.name)).then(
+        () => removed++,
+        () => undefined,
+      );
+    }
+  }
+  return removed;
+}
+
 /** One line for `switchyard doctor` and the worker's start: which limits hold here. */
 export function describeSupport(support: CgroupSupport): string {
+  if (support.kind === 'none' && support.prlimit)
+    return `no cgroup (${support.why}): memory is limited per process (RLIMIT_DATA), processes per agent account across its runs (RLIMIT_NPROC, not for root), CPU not at all; output and worktree limits hold`;
   if (support.kind === 'none')
-    return `memory, process and CPU limits are not enforced: ${support.why}; output limits hold`;
+    return `memory, process and CPU limits are not enforced: ${support.why}, and no prlimit; output and worktree limits hold`;
   const cpu = support.kind === 'v2' || support.controllers.cpu ? ', CPU' : '';
   return `memory, processes${cpu} and output limited per run (cgroup ${support.kind})`;
 }
@@ -97,7 +139,7 @@ export class RunCgroup {
   /** A new cgroup named `name` with `limits`, or `undefined` where the machine allows none. */
   static async create(support: CgroupSupport, name: string, limits: ResourceLimits): Promise<RunCgroup | undefined> {
     if (support.kind === 'none') return undefined;
-    const safe = name.replace(/[^A-Za-z0-9_.-]/g, '-');
+    const safe = cgroupName(name);
     if (support.kind === 'v2') {
       const dir = join(support.root, safe);
       await mkdir(dir, { recursive: true });
@@ -180,23 +222,45 @@ export class RunCgroup {
 
   /** Kills every process in the cgroup, those that left the agent's process group and session included. */
   async killAll(): Promise<void> {
-    for (let round = 0; round < 20; round++) {
-      const pids = new Set<number>();
-      for (const dir of this.#dirs) {
-        for (const line of (await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n'))
-          if (line.trim()) pids.add(Number(line));
-      }
-      if (pids.size === 0) break;
-      for (const pid of pids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Gone already.
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await killProcessesIn(this.#dirs);
   }
+}
+
+/** The cgroup folder name of a run (or of its checks). */
+function cgroupName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, '-');
+}
+
+/** SIGKILLs what is in the cgroups, again until none is left (a process may fork while it dies). */
+async function killProcessesIn(dirs: readonly string[]): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    const pids = new Set<number>();
+    for (const dir of dirs) {
+      for (const line of (await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n'))
+        if (line.trim()) pids.add(Number(line));
+    }
+    if (pids.size === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Without a cgroup, the argv that runs `argv` under rlimits: memory per process (RLIMIT_DATA,
+ * which counts what a process writes to, not the address space a runtime reserves), and
+ * processes by RLIMIT_NPROC, which the kernel counts per account: the agent account's runs share
+ * it, and root is not held by it. A limit reached this way fails the process (an allocation or a
+ * fork refused) rather than being named.
+ */
+export function rlimitArgv(support: CgroupSupport, argv: readonly string[], limits: ResourceLimits): readonly string[] {
+  if (support.kind !== 'none' || !support.prlimit) return argv;
+  return [support.prlimit, `--data=${limits.memoryBytes}`, `--nproc=${limits.processes}`, '--', ...argv];
 }
 
 /** The sentence a run stopped by a limit ends with. */
@@ -208,5 +272,51 @@ export function limitSentence(hit: LimitHit, limits: ResourceLimits, seconds: st
       return `Stopped after ${seconds} s: the agent tried to run more than its ${limits.processes} processes at once (\`limits.processes\`).`;
     case 'output':
       return `Stopped after ${seconds} s: the agent printed more than its ${formatBytes(limits.outputBytes)} of output (\`limits.output\`).`;
+    case 'worktree':
+      return `Stopped after ${seconds} s: the agent wrote more than its ${formatBytes(limits.worktreeBytes)} to its worktree (\`limits.worktree\`).`;
+  }
+}
+
+/** How often a worktree's size on disk is measured while its process runs. */
+const WORKTREE_POLL_MS = 2_000;
+
+/** The blocks a folder takes on disk (not following links, not leaving its file system). */
+async function diskUsage(dir: string): Promise<number | undefined> {
+  const result = await execa('du', ['-s', '-x', '-B1', dir], { reject: false, stdin: 'ignore' });
+  const used = Number(/^(\d+)/.exec(result.stdout)?.[1]);
+  return Number.isFinite(used) ? used : undefined;
+}
+
+/**
+ * Watches a worktree's growth on disk from the size it had when its process started: past
+ * `maxGrowth` bytes, `onExceeded` is called once. The first measure is the baseline, so a large
+ * repository is not counted against its agent.
+ */
+export class WorktreeGrowth {
+  readonly #timer: NodeJS.Timeout;
+  #baseline: Promise<number | undefined>;
+  #measuring = false;
+  #stopped = false;
+
+  constructor(dir: string, maxGrowth: number, onExceeded: () => void) {
+    this.#baseline = diskUsage(dir);
+    this.#timer = setInterval(() => {
+      if (this.#measuring) return;
+      this.#measuring = true;
+      void Promise.all([this.#baseline, diskUsage(dir)])
+        .then(([baseline, now]) => {
+          if (!this.#stopped && baseline !== undefined && now !== undefined && now - baseline > maxGrowth) {
+            this.stop();
+            onExceeded();
+          }
+        })
+        .finally(() => (this.#measuring = false));
+    }, WORKTREE_POLL_MS);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#timer);
   }
 }

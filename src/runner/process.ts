@@ -5,7 +5,7 @@
  */
 import { execa } from 'execa';
 import type { LimitHit, ResourceLimits } from '../domain/limits.ts';
-import { RunCgroup, type CgroupSupport } from './limits.ts';
+import { RunCgroup, WorktreeGrowth, rlimitArgv, type CgroupSupport } from './limits.ts';
 import { StallWatch } from './stall.ts';
 
 export interface ProcessOptions {
@@ -35,7 +35,7 @@ export interface ProcessOptions {
   stallMs?: number | undefined;
   /** The newest non-empty line of output, at most once per `PROGRESS_EVERY_MS`. */
   onProgress?: ((line: string) => void) | undefined;
-  /** Memory, processes and CPU (in a cgroup named `name`, where `support` allows one) and output. */
+  /** Memory, processes and CPU (in a cgroup named `name`, where `support` allows one), output, and the growth of `cwd`. */
   limits?: { values: ResourceLimits; support: CgroupSupport; name: string } | undefined;
 }
 
@@ -59,22 +59,50 @@ export interface ProcessResult {
 
 const TAIL_BYTES = 64 * 1024;
 
-/** Keeps the last `limit` characters written to it. */
+/**
+ * Keeps the last `limit` bytes written to it, in one buffer allocated up front: whatever an agent
+ * prints, nothing of it outlives its chunk but these bytes (strings kept across chunks would be
+ * promoted to the old heap and grow Switchyard's memory with the flood).
+ */
 export class Tail {
-  #text = '';
-  readonly #limit: number;
+  readonly #ring: Buffer;
+  #end = 0;
+  /** Where the older bytes end: a character that did not fit before the wrap leaves a gap. */
+  #olderEnd = 0;
+  #wrapped = false;
 
   constructor(limit = TAIL_BYTES) {
-    this.#limit = limit;
+    this.#ring = Buffer.alloc(limit);
   }
 
   push(text: string): void {
-    this.#text += text;
-    if (this.#text.length > this.#limit * 2) this.#text = this.#text.slice(-this.#limit);
+    const size = this.#ring.length;
+    // Only the last `size` bytes can matter; cut in characters first so the write stays bounded.
+    if (text.length > size) text = text.slice(-size);
+    let rest = text;
+    while (rest) {
+      const written = this.#ring.write(rest, this.#end, 'utf8');
+      this.#end += written;
+      if (written === Buffer.byteLength(rest)) break;
+      // What did not fit starts again at the front.
+      rest = Buffer.from(rest, 'utf8').subarray(written).toString('utf8');
+      this.#olderEnd = this.#end;
+      this.#end = 0;
+      this.#wrapped = true;
+    }
   }
 
   toString(): string {
-    return this.#text.slice(-this.#limit);
+    const bytes = this.#wrapped
+      ? Buffer.concat([
+          this.#ring.subarray(this.#end, Math.max(this.#end, this.#olderEnd)),
+          this.#ring.subarray(0, this.#end),
+        ])
+      : this.#ring.subarray(0, this.#end);
+    // A character cut at the start of the window is dropped, not shown as a replacement mark.
+    let start = 0;
+    while (this.#wrapped && start < bytes.length && ((bytes[start] ?? 0) & 0xc0) === 0x80) start++;
+    return bytes.subarray(start).toString('utf8');
   }
 }
 
@@ -124,7 +152,12 @@ export async function runProcess(argv: readonly string[], options: ProcessOption
   const limits = options.limits;
   const cgroup = limits ? await RunCgroup.create(limits.support, limits.name, limits.values) : undefined;
   try {
-    return await runLimited(cgroup ? cgroup.wrap(argv, options.user) : argv, { ...options, cgroup });
+    const limited = cgroup
+      ? cgroup.wrap(argv, options.user)
+      : limits
+        ? rlimitArgv(limits.support, argv, limits.values)
+        : argv;
+    return await runLimited(limited, { ...options, cgroup });
   } finally {
     await cgroup?.remove();
   }
@@ -184,6 +217,10 @@ async function runLimited(
         if (pid !== undefined && !isRunning(pid)) void options.cgroup?.killAll();
       }, LIMIT_POLL_MS)
     : undefined;
+  const growth =
+    options.limits && Number.isFinite(options.limits.values.worktreeBytes)
+      ? new WorktreeGrowth(options.cwd, options.limits.values.worktreeBytes, () => stopAt('worktree'))
+      : undefined;
   subprocess.all?.setEncoding('utf8');
   subprocess.all?.on('data', (chunk: string) => {
     printed += Buffer.byteLength(chunk);
@@ -201,6 +238,7 @@ async function runLimited(
   });
   const result = await subprocess.finally(() => {
     watch?.stop();
+    growth?.stop();
     progress.stop();
     if (poll) clearInterval(poll);
   });

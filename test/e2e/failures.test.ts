@@ -39,6 +39,15 @@ describe('failures and hostile input', () => {
           env: {},
           limits: { memory: 128 * 1024 ** 2 },
         },
+        // Fills its worktree, 2 MiB at a time, until it is stopped.
+        filler: {
+          kind: 'command',
+          command: ['sh', '-c', 'i=0; while :; do head -c 2097152 /dev/urandom > "fill-$i.bin"; i=$((i + 1)); done'],
+          timeout: 60_000,
+          passEnv: [],
+          env: {},
+          limits: { worktree: 16 * 1024 ** 2 },
+        },
         // Files the size GitHub refuses (over 100 MiB) and warns about (over 50 MiB), written sparse.
         big: {
           kind: 'command',
@@ -160,11 +169,24 @@ describe('failures and hostile input', () => {
   it('stops an agent past its memory limit, says which limit, and keeps its work', async () => {
     const issue = await openIssue(stack, 'Hold all the memory', 'Go.');
     await addLabel(stack, issue, 'agent:hog');
-    const status = await statusShowing(stack, issue, 'Failed', 60_000);
+    const status = await statusShowing(stack, issue, 'Stopped at a limit', 60_000);
     expect(status).toMatch(
       /Stopped after \d+\.\d s: the agent used more than its 128 MiB of memory \(`limits.memory`\)/,
     );
     expect(status).toContain('Work kept on branch');
+  });
+
+  it('stops an agent that fills its worktree, says which limit, and pushes none of it', async () => {
+    const issue = await openIssue(stack, 'Fill the disk', 'Go.');
+    await addLabel(stack, issue, 'agent:filler');
+    const status = await statusShowing(stack, issue, 'Stopped at a limit', 60_000);
+    expect(status).toMatch(
+      /Stopped after \d+\.\d s: the agent wrote more than its 16 MiB to its worktree \(`limits.worktree`\)\. Its files were not committed\./,
+    );
+    expect(status).not.toContain('Work kept on branch');
+    const run = await lastRun(stack, issue);
+    expect(run?.state).toBe('over_limit');
+    expect(run?.pullRequestNumber ?? undefined).toBeUndefined();
   });
 
   it("leaves files GitHub would refuse out of the commit, names them with GitHub's advice, and warns of large ones", async () => {

@@ -197,16 +197,20 @@ export function statusShowing(
   text: string | RegExp,
   timeoutMs = 45_000,
 ): Promise<string> {
+  let seen: string | undefined;
   return eventually(
     async () => {
-      const body = await statusComment(stack, issueNumber);
+      const body = (seen = await statusComment(stack, issueNumber));
       return body !== undefined && (typeof text === 'string' ? body.includes(text) : text.test(body))
         ? body
         : undefined;
     },
     timeoutMs,
     `status comment on #${issueNumber} showing ${String(text)}`,
-  );
+  ).catch((error: unknown) => {
+    // What it showed instead is what tells a flake from a bug.
+    throw new Error(`${(error as Error).message}; it shows:\n${seen ?? '(no status comment)'}`);
+  });
 }
 
 /** Comments on an issue other than the status comment. */

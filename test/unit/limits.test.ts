@@ -8,12 +8,16 @@ const command = { kind: 'command', command: ['my-agent'] } as const;
 
 describe('agent limits', () => {
   it('takes sizes as text or bytes, and keeps the defaults for the rest', () => {
-    const agent = agentDefinition.parse({ ...command, limits: { memory: '2GiB', output: '50 MiB', processes: 64 } });
+    const agent = agentDefinition.parse({
+      ...command,
+      limits: { memory: '2GiB', output: '50 MiB', processes: 64, worktree: '500MB' },
+    });
     expect(limitsOf(agent)).toEqual({
       memoryBytes: 2 * 1024 ** 3,
       outputBytes: 50 * 1024 ** 2,
       processes: 64,
       cpus: 2,
+      worktreeBytes: 500 * 1024 ** 2,
     });
     expect(limitsOf(agentDefinition.parse(command))).toEqual(DEFAULT_LIMITS);
   });
@@ -35,7 +39,10 @@ describe('agent limits', () => {
 
   it('says which limits hold on a machine without cgroups', () => {
     expect(describeSupport({ kind: 'none', why: 'no writable cgroup' })).toBe(
-      'memory, process and CPU limits are not enforced: no writable cgroup; output limits hold',
+      'memory, process and CPU limits are not enforced: no writable cgroup, and no prlimit; output and worktree limits hold',
+    );
+    expect(describeSupport({ kind: 'none', why: 'no writable cgroup', prlimit: '/usr/bin/prlimit' })).toContain(
+      'memory is limited per process (RLIMIT_DATA), processes per agent account across its runs (RLIMIT_NPROC, not for root)',
     );
     expect(describeSupport({ kind: 'v1', controllers: { memory: 'm', pids: 'p' } })).toBe(
       'memory, processes and output limited per run (cgroup v1)',

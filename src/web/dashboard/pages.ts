@@ -20,6 +20,7 @@ const COLOURS: Record<RunState, string> = {
   failed: '#cf222e',
   timed_out: '#bc4c00',
   stalled: '#8250df',
+  over_limit: '#cf222e',
   cancelled: '#57606a',
 };
 
