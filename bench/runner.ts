@@ -18,6 +18,7 @@ import { Runner } from '../src/runner/execute.ts';
 import { authorizationHeader } from '../src/runner/git.ts';
 import { RepoCache } from '../src/runner/repo-cache.ts';
 import type { RepoRef } from '../src/domain/run.ts';
+import { RUN_STEPS, type StepTimings } from '../src/domain/steps.ts';
 import { GitHubTwin } from '@switchyard/github-twin';
 
 const FILES = Number(process.env.BENCH_FILES ?? 20_000);
@@ -164,6 +165,7 @@ try {
   });
   const overhead: number[] = [];
   const overheadReuse: number[] = [];
+  const stepsReuse: StepTimings[] = [];
   for (const [poolSize, into] of [
     [0, overhead],
     [1, overheadReuse],
@@ -187,6 +189,7 @@ try {
         log: pino({ level: 'silent' }),
       });
       into.push(performance.now() - started - outcome.agentMs);
+      if (poolSize === 1) stepsReuse.push(outcome.steps);
     }
   }
 
@@ -204,6 +207,14 @@ try {
     overhead_reuse_p50_ms: percentile(overheadReuse, 50),
     reuse_vs_clone: Number((percentile(reuse, 50) / percentile(clone, 50)).toFixed(3)),
     fresh_add_vs_clone: Number((percentile(fresh, 50) / percentile(clone, 50)).toFixed(3)),
+    fresh_add_vs_clone_local: Number((percentile(fresh, 50) / percentile(cloneLocal, 50)).toFixed(3)),
+    // Where a reused worktree's no-op run spends its time, step by step.
+    steps_reuse_p50_ms: Object.fromEntries(
+      RUN_STEPS.flatMap((step) => {
+        const times = stepsReuse.flatMap((steps) => (steps[step] === undefined ? [] : [steps[step]]));
+        return times.length > 0 ? [[step, percentile(times, 50)]] : [];
+      }),
+    ),
   };
   console.log(
     `fresh add p50 ${figures.fresh_add_p50_ms} ms · reuse p50 ${figures.reuse_p50_ms} ms · clone --local p50 ${figures.clone_local_p50_ms} ms · clone p50 ${figures.clone_p50_ms} ms · runner overhead p50 ${figures.overhead_p50_ms} ms (reuse ${figures.overhead_reuse_p50_ms} ms)`,

@@ -3,6 +3,7 @@
  * with issues whose bodies carry diffs, `agent:patch` on each, live progress, and the figures.
  * The last line of output is one JSON object.
  */
+import { RUN_STEPS, type StepTimings } from '../domain/steps.ts';
 import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Listr } from 'listr2';
@@ -38,6 +39,8 @@ export interface DemoFigures {
   wall_s: number;
   sum_run_s: number;
   overhead_p50_ms: number;
+  /** Each step's p50 over the batch's runs: where the overhead goes. */
+  steps_p50_ms: StepTimings;
   repo_files: number;
   repo_kb: number;
 }
@@ -177,6 +180,12 @@ function summarize(runs: RunRecord[], labelledAt: number, files: Record<string, 
     wall_s: Number(((lastFinish - labelledAt) / 1000).toFixed(2)),
     sum_run_s: Number((durations.reduce((a, b) => a + b, 0) / 1000).toFixed(2)),
     overhead_p50_ms: Math.round(median(overheads)),
+    steps_p50_ms: Object.fromEntries(
+      RUN_STEPS.flatMap((step) => {
+        const times = runs.flatMap((r) => (r.steps?.[step] === undefined ? [] : [r.steps[step]]));
+        return times.length > 0 ? [[step, Math.round(median(times))]] : [];
+      }),
+    ),
     repo_files: Object.keys(files).length,
     repo_kb: Math.round(bytes / 1024),
   };
@@ -193,6 +202,8 @@ function printSummary(runs: RunRecord[], figures: DemoFigures): void {
     `\nBatch of ${figures.issues}: wall ${figures.wall_s} s from labelling to the last pull request, ` +
       `against ${figures.sum_run_s} s of runs added up; overhead per run (all but the agent) p50 ${figures.overhead_p50_ms} ms.`,
   );
+  const steps = Object.entries(figures.steps_p50_ms).map(([step, ms]) => `${step} ${ms}`);
+  console.log(`Per step, p50 ms: ${steps.join(' · ')}`);
 }
 
 /**

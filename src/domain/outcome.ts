@@ -1,5 +1,6 @@
 /** What the runner hands back when a run's agent, checks, commit and push are over. */
 import type { AgentUsage, CheckResult, DiffStat, TerminalState } from './run.ts';
+import type { StepTimings } from './steps.ts';
 
 export interface RunOutcome {
   state: TerminalState;
@@ -26,6 +27,8 @@ export interface RunOutcome {
   blocked: string[];
   /** Tokens, turns and cost, where the agent reports them. */
   usage?: AgentUsage | undefined;
+  /** How long each step of the run took. */
+  steps: StepTimings;
 }
 
 /** An outcome that records nothing but a failure and its reason; the runner fills in the rest. */
@@ -45,5 +48,6 @@ export function failedOutcome(reason: string | undefined): RunOutcome {
     summary: undefined,
     refused: [],
     blocked: [],
+    steps: {},
   };
 }

@@ -1,5 +1,6 @@
 /** The run record: what a run is, as the rest of Switchyard sees it (its row is the store's). */
 import type { Mergeability } from './mergeability.ts';
+import type { StepTimings } from './steps.ts';
 
 /** Tokens, turns and cost, as an agent reported them. */
 export interface AgentUsage {
@@ -155,6 +156,8 @@ export interface RunRecord {
   repairs: number;
   /** The pull request against its base, as Switchyard last checked it. */
   mergeability: Mergeability | null;
+  /** How long each step of the run took, once it ended. */
+  steps: StepTimings | null;
 }
 
 export interface RunOutcomeFields {
@@ -172,4 +175,6 @@ export interface RunOutcomeFields {
   keptBranch?: boolean;
   usage?: AgentUsage | null;
   summary?: string | null;
+  /** How long each step of the run took. */
+  steps?: StepTimings | null;
 }

@@ -7,6 +7,7 @@ import type { RepoConfig } from '../config/repo.ts';
 import { finalState, wantsPullRequest, type Meanwhile, type PullRequestResult } from '../domain/final-state.ts';
 import type { RunOutcome } from '../domain/outcome.ts';
 import type { RunOutcomeFields, RunRecord } from '../domain/run.ts';
+import { StepClock } from '../domain/steps.ts';
 import type { GitHubClient } from '../github/client.ts';
 import type { Queryable } from '../store/db.ts';
 import { repoParams } from '../github/client.ts';
@@ -22,10 +23,12 @@ export async function finish(
   octokit: GitHubClient,
   ctx: JobContext,
 ): Promise<RunRecord> {
+  const clock = new StepClock();
+  clock.merge(outcome.steps);
   const pullRequest = wantsPullRequest(outcome)
-    ? await pullRequestOf(run, outcome, config, meanwhile.elapsedMs, octokit, ctx)
+    ? await clock.time('pullRequest', () => pullRequestOf(run, outcome, config, meanwhile.elapsedMs, octokit, ctx))
     : undefined;
-  return endRun(run, finalState(outcome, meanwhile, pullRequest, run.branch), ctx);
+  return endRun(run, { ...finalState(outcome, meanwhile, pullRequest, run.branch), steps: clock.timings }, ctx);
 }
 
 /**

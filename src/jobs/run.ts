@@ -9,6 +9,7 @@ import type { Meanwhile } from '../domain/final-state.ts';
 import type { RunJob } from '../domain/jobs.ts';
 import { failedOutcome, type RunOutcome } from '../domain/outcome.ts';
 import type { RunRecord } from '../domain/run.ts';
+import { StepClock } from '../domain/steps.ts';
 import type { GitHubClient, RunToken } from '../github/client.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Delivery } from '../queue/engine.ts';
@@ -119,6 +120,7 @@ async function execute(
 ): Promise<{ outcome: RunOutcome; config: RepoConfig | undefined; signal: AbortSignal }> {
   // Watched for cancels before the issue shows it running: a cancel seen there always reaches it.
   const controller = worker.runs.register(run.id);
+  const clock = new StepClock();
   let runToken: RunToken | undefined;
   let config: RepoConfig | undefined;
   const progress = reportProgress(ctx, run, log);
@@ -128,9 +130,9 @@ async function execute(
   try {
     await ctx.attempts.start(run.id, run.attempt, WORKER_ID);
     await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber });
-    const prepared = await runRequestOf(run, octokit, ctx);
+    const prepared = await clock.time('request', () => runRequestOf(run, octokit, ctx));
     config = prepared.config;
-    runToken = await ctx.tokenFor(run.installationId, run.trigger.repo.name);
+    runToken = await clock.time('token', () => ctx.tokenFor(run.installationId, run.trigger.repo.name));
     ctx.redactor.add(runToken.token);
     log.info('run started');
     const outcome = await worker.runner.execute({
@@ -141,10 +143,11 @@ async function execute(
       signal: controller.signal,
       log,
     });
-    return { outcome, config, signal: controller.signal };
+    clock.merge(outcome.steps);
+    return { outcome: { ...outcome, steps: clock.timings }, config, signal: controller.signal };
   } catch (error) {
     log.error({ err: error }, 'run crashed');
-    return { outcome: crashOutcome(error), config, signal: controller.signal };
+    return { outcome: { ...crashOutcome(error), steps: clock.timings }, config, signal: controller.signal };
   } finally {
     progress.stop();
     await shipper.close();

@@ -3,6 +3,7 @@
  * The runner knows nothing about webhooks or comments; it returns an outcome.
  */
 import { DEFAULT_LIMITS } from '../domain/limits.ts';
+import { StepClock } from '../domain/steps.ts';
 import type { CgroupSupport } from './limits.ts';
 import { randomUUID } from 'node:crypto';
 import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -63,6 +64,7 @@ export class Runner {
   async execute(request: RunRequest): Promise<RunOutcome> {
     const { log } = request;
     const outcome = failedOutcome(undefined);
+    const clock = new StepClock();
     let worktree: PreparedWorktree | undefined;
     let proxy: EgressProxy | undefined;
     let egress: Egress | undefined;
@@ -83,14 +85,17 @@ export class Runner {
           branch: request.branch,
           base: request.base,
           poolSize: request.poolSize,
+          clock,
         });
       } catch (error) {
         outcome.reason = `Could not prepare a worktree of ${request.repo.fullName}: ${firstLine(error)}`;
         return outcome;
       }
-      outcome.baseSha = worktree.baseSha;
-      log.info({ worktree: worktree.path, base: worktree.baseSha }, 'worktree ready');
+      const ready = worktree;
+      outcome.baseSha = ready.baseSha;
+      log.info({ worktree: ready.path, base: ready.baseSha }, 'worktree ready');
 
+      const setupStarted = performance.now();
       const home = join(privateDir, 'home');
       await mkdir(home, { recursive: true });
       const paths = {
@@ -112,10 +117,14 @@ export class Runner {
         await writeFile(join(home, relative), text);
       }
       await grantPaths(this.#sandbox, paths);
+      if (this.#sandboxUser()) await this.#cache.refreshTrustedIndex(request.repo, ready);
       runLog.note(`agent ${request.agentName}, attempt ${request.attempt}`);
       const reader = reportReader(launch.output);
       const overBudget = new AbortController();
-      const agentResult = await this.#runAgent(request, worktree, context, launch, wrap, runLog, reader, overBudget);
+      clock.add('setup', performance.now() - setupStarted);
+      const agentResult = await clock.time('agent', () =>
+        this.#runAgent(request, ready, context, launch, wrap, runLog, reader, overBudget),
+      );
       const report = reader.report(agentResult.stdoutTail);
       outcome.usage = report?.usage;
       outcome.summary = await this.#summary(launch, agentResult, report);
@@ -132,18 +141,24 @@ export class Runner {
       log.info({ state: outcome.state, agentMs: outcome.agentMs, exitCode: agentResult.exitCode }, 'agent finished');
 
       if (outcome.state === 'succeeded' && request.checks.commands.length > 0) {
-        outcome.checks = await runChecks(request.checks.commands, {
-          cwd: worktree.path,
-          env: launch.env,
-          timeoutMs: request.checks.timeoutMs,
-          graceMs: this.#graceMs,
-          wrap,
-          user: this.#sandboxUser(),
-          limits: { values: request.limits ?? DEFAULT_LIMITS, support: this.#cgroups, name: `${request.runId}-check` },
-          onOutput: (text) => runLog.write(text),
-          onStart: (command) => runLog.note(`check: ${command}`),
-          ...(request.signal ? { signal: request.signal } : {}),
-        });
+        outcome.checks = await clock.time('checks', () =>
+          runChecks(request.checks.commands, {
+            cwd: ready.path,
+            env: launch.env,
+            timeoutMs: request.checks.timeoutMs,
+            graceMs: this.#graceMs,
+            wrap,
+            user: this.#sandboxUser(),
+            limits: {
+              values: request.limits ?? DEFAULT_LIMITS,
+              support: this.#cgroups,
+              name: `${request.runId}-check`,
+            },
+            onOutput: (text) => runLog.write(text),
+            onStart: (command) => runLog.note(`check: ${command}`),
+            ...(request.signal ? { signal: request.signal } : {}),
+          }),
+        );
         if (request.signal?.aborted)
           Object.assign(outcome, { state: 'cancelled', reason: 'The run was cancelled while its checks ran.' });
       }
@@ -163,6 +178,7 @@ export class Runner {
           worktree,
           privateDir,
           outcome,
+          clock,
         );
       if (outcome.state === 'succeeded' && !outcome.changed)
         outcome.reason = 'The agent finished without changing any file.';
@@ -170,10 +186,13 @@ export class Runner {
     } finally {
       await proxy?.close();
       runLog.close();
-      if (worktree)
-        await this.#cache
-          .release(request.repo, worktree, request.keep)
+      if (worktree) {
+        const given = worktree;
+        await clock
+          .time('release', () => this.#cache.release(request.repo, given, request.keep))
           .catch((error: unknown) => log.error({ err: error }, 'could not release worktree'));
+      }
+      outcome.steps = clock.timings;
       await rm(privateDir, { recursive: true, force: true });
       forgetOwner(privateDir);
     }

@@ -38,6 +38,9 @@ export const TRUSTED_CONFIG: ReadonlyArray<readonly [string, string]> = [
   ['core.hooksPath', '/dev/null'],
   ['core.fsmonitor', 'false'],
   ['core.untrackedCache', 'false'],
+  // A kept index is trusted for its stat data: the ctime and inode an agent cannot forge are compared.
+  ['core.trustctime', 'true'],
+  ['core.checkStat', 'default'],
   ['core.sshCommand', 'false'],
   ['core.askPass', 'false'],
   ['credential.helper', ''],

@@ -1,6 +1,7 @@
 /** The end of a run's git work: its files committed from the trusted side, then pushed. */
 import { join } from 'node:path';
 import type { RunOutcome } from '../domain/outcome.ts';
+import type { StepClock } from '../domain/steps.ts';
 import type { Redactor } from '../log/redact.ts';
 import { commitMessage, diffStat } from './commit.ts';
 import type { RunRequest } from './request.ts';
@@ -19,15 +20,18 @@ export async function commitAndPush(
   worktree: PreparedWorktree,
   privateDir: string,
   outcome: RunOutcome,
+  clock: StepClock,
 ): Promise<void> {
   const mirror = trusted.cache.mirrorDir(request.repo);
   // Outside the sandbox the agent could have written the mirror's config (a clean filter, say).
   await trusted.cache.seal(request.repo);
+  const snapshotStarted = performance.now();
   const result = await snapshot({
     mirror,
     worktree: worktree.path,
     indexFile: join(privateDir, 'index'),
     baseSha: worktree.baseSha,
+    trustedIndex: worktree.trustedIndex,
     identity: trusted.identity,
     message: commitMessage(request, outcome.state),
   });
@@ -41,12 +45,15 @@ export async function commitAndPush(
     const said = largeFilesMessage(result.tooLarge, result.large, !result.commitSha);
     outcome.reason = [outcome.reason, said].filter(Boolean).join(' ');
   }
-  if (!result.commitSha) return;
+  if (!result.commitSha) return clock.add('snapshot', performance.now() - snapshotStarted);
   outcome.changed = true;
-  outcome.commitSha = result.commitSha;
+  const commitSha = (outcome.commitSha = result.commitSha);
   const git = trusted.cache.mirrorGit(request.repo);
-  outcome.diffStat = await diffStat(git, worktree.baseSha, result.commitSha);
-  const leaked = await pathHoldingSecret(mirror, worktree.baseSha, result.commitSha, trusted.redactor);
+  outcome.diffStat = await diffStat(git, worktree.baseSha, commitSha);
+  clock.add('snapshot', performance.now() - snapshotStarted);
+  const leaked = await clock.time('secretGuard', () =>
+    pathHoldingSecret(mirror, worktree.baseSha, commitSha, trusted.redactor),
+  );
   if (leaked) {
     outcome.state = 'failed';
     outcome.reason = `Switchyard did not push ${worktree.branch}: \`${trusted.redactor.redact(leaked)}\` holds one of Switchyard's own secrets (its private key, webhook secret, database password or an installation token). The work was not kept.`;
@@ -54,7 +61,7 @@ export async function commitAndPush(
     return;
   }
   try {
-    await trusted.cache.push(request.repo, request.token, result.commitSha, worktree.branch);
+    await clock.time('push', () => trusted.cache.push(request.repo, request.token, commitSha, worktree.branch));
     outcome.pushed = true;
   } catch (error) {
     outcome.state = 'failed';

@@ -13,9 +13,11 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { RepoRef } from '../domain/run.ts';
+import { StepClock } from '../domain/steps.ts';
 import { trustedGit } from './git.ts';
 import type { MirrorGit } from './mergeability.ts';
 import { adminDirOf, deleteIfEmpty, rescue, resetWorktree, sealMirror, worktreeGit } from './worktree-git.ts';
+import { keepTrustedIndex } from './trusted-index.ts';
 
 export { SWITCHYARD_DIR } from './worktree-git.ts';
 
@@ -27,6 +29,8 @@ export interface PreparedWorktree {
   gitDir: string;
   /** Taken from the warm pool, and returned to it afterwards. */
   pooled: boolean;
+  /** The index Switchyard kept right after checking out `baseSha`, outside every sandbox. */
+  trustedIndex: string;
 }
 
 export interface PrepareOptions {
@@ -37,6 +41,8 @@ export interface PrepareOptions {
   base: string;
   /** Reuse up to this many clean worktrees (0: a fresh worktree per run). */
   poolSize?: number;
+  /** Times the wait for the repository's lock, the fetch and the checkout. */
+  clock?: StepClock;
 }
 
 const LOCK_PREFIX = 'switchyard pid=';
@@ -80,6 +86,11 @@ export class RepoCache {
     return join(this.root, 'pool', repo.owner, repo.name);
   }
 
+  /** Where a worktree's trusted index is kept: in the data directory, which every sandbox covers. */
+  trustedIndexOf(repo: Pick<RepoRef, 'owner' | 'name'>, worktree: string): string {
+    return join(this.root, 'private', repo.owner, repo.name, 'index', basename(worktree));
+  }
+
   /** Runs `work` while holding this repository's lock. */
   exclusive<T>(repo: Pick<RepoRef, 'fullName'>, work: () => Promise<T>): Promise<T> {
     let limit = this.#locks.get(repo.fullName);
@@ -92,46 +103,72 @@ export class RepoCache {
 
   /** Brings the mirror up to date (creating it on first use) and provides a worktree for a run. */
   async prepare(options: PrepareOptions): Promise<PreparedWorktree> {
-    const { repo, token, branch } = options;
-    return this.exclusive(repo, async () => {
-      const mirror = await this.#refresh(repo, token);
-      const git = trustedGit({ gitDir: mirror, token });
-      const baseSha = (await git.raw(['rev-parse', '--verify', `refs/remotes/origin/${options.base}^{commit}`])).trim();
-      await git.raw(['worktree', 'prune']);
-
-      const poolSize = options.poolSize ?? 0;
-      const free = this.#free.get(repo.fullName) ?? [];
-      const reused = poolSize > 0 ? free.pop() : undefined;
-      if (reused) {
-        // A pooled worktree is already clean (reset when returned); move it to the new base.
-        const gitDir = adminDirOf(mirror, reused);
-        await worktreeGit(mirror, reused).then((wt) =>
-          wt.raw(['checkout', '--quiet', '--force', '-B', branch, baseSha]),
-        );
-        return { path: reused, branch, baseSha, gitDir, pooled: true };
-      }
-      const pooled = poolSize > 0 && (await this.#poolCount(repo)) < poolSize;
-      const path = pooled ? join(this.poolDir(repo), `slot-${options.runId}`) : this.worktreeDir(repo, options.runId);
-      await mkdir(dirname(path), { recursive: true });
-      // -B: a branch left by an earlier attempt of the same issue is reset to the new base.
-      await git.raw([
-        'worktree',
-        'add',
-        '--quiet',
-        '--lock',
-        '--reason',
-        `${LOCK_PREFIX}${process.pid} run=${options.runId}`,
-        '--no-track',
-        '-B',
-        branch,
-        path,
-        baseSha,
-      ]);
-      const gitDir = adminDirOf(mirror, path);
-      const pointer = (await readFile(join(path, '.git'), 'utf8')).replace(/^gitdir:\s*/, '').trim();
-      if (pointer !== gitDir) throw new Error(`git put the worktree's folder at ${pointer}, not ${gitDir}`);
-      return { path, branch, baseSha, gitDir, pooled };
+    const clock = options.clock ?? new StepClock();
+    const asked = performance.now();
+    return this.exclusive(options.repo, async () => {
+      clock.add('lock', performance.now() - asked);
+      const mirror = await clock.time('fetch', () => this.#refresh(options.repo, options.token));
+      return clock.time('worktree', () => this.#checkOut(options, mirror));
     });
+  }
+
+  /** A worktree at the base for the run: a pooled one moved there, or a new one. Hold the lock. */
+  async #checkOut(options: PrepareOptions, mirror: string): Promise<PreparedWorktree> {
+    const { repo, token, branch } = options;
+    const git = trustedGit({ gitDir: mirror, token });
+    const baseSha = (await git.raw(['rev-parse', '--verify', `refs/remotes/origin/${options.base}^{commit}`])).trim();
+    await git.raw(['worktree', 'prune']);
+
+    const poolSize = options.poolSize ?? 0;
+    const free = this.#free.get(repo.fullName) ?? [];
+    const reused = poolSize > 0 ? free.pop() : undefined;
+    if (reused) {
+      // A pooled worktree is already clean (reset when returned); move it to the new base.
+      const gitDir = adminDirOf(mirror, reused);
+      await worktreeGit(mirror, reused).then((wt) => wt.raw(['checkout', '--quiet', '--force', '-B', branch, baseSha]));
+      const trustedIndex = this.trustedIndexOf(repo, reused);
+      await keepTrustedIndex(gitDir, trustedIndex);
+      return { path: reused, branch, baseSha, gitDir, pooled: true, trustedIndex };
+    }
+    const pooled = poolSize > 0 && (await this.#poolCount(repo)) < poolSize;
+    const path = pooled ? join(this.poolDir(repo), `slot-${options.runId}`) : this.worktreeDir(repo, options.runId);
+    await mkdir(dirname(path), { recursive: true });
+    // -B: a branch left by an earlier attempt of the same issue is reset to the new base.
+    await git.raw([
+      'worktree',
+      'add',
+      '--quiet',
+      '--lock',
+      '--reason',
+      `${LOCK_PREFIX}${process.pid} run=${options.runId}`,
+      '--no-track',
+      '-B',
+      branch,
+      path,
+      baseSha,
+    ]);
+    const gitDir = adminDirOf(mirror, path);
+    const pointer = (await readFile(join(path, '.git'), 'utf8')).replace(/^gitdir:\s*/, '').trim();
+    if (pointer !== gitDir) throw new Error(`git put the worktree's folder at ${pointer}, not ${gitDir}`);
+    const trustedIndex = this.trustedIndexOf(repo, path);
+    await keepTrustedIndex(gitDir, trustedIndex);
+    return { path, branch, baseSha, gitDir, pooled, trustedIndex };
+  }
+
+  /**
+   * Brings the kept index's stat data up to date after Switchyard itself handed the worktree's
+   * files to the sandbox account (a chown changes their ctime), before the agent starts: only
+   * the files whose owner changed are read again.
+   */
+  async refreshTrustedIndex(repo: Pick<RepoRef, 'owner' | 'name'>, worktree: PreparedWorktree): Promise<void> {
+    const git = trustedGit({
+      gitDir: worktree.gitDir,
+      commonDir: this.mirrorDir(repo),
+      workTree: worktree.path,
+      indexFile: worktree.trustedIndex,
+    });
+    // Nothing is modified yet, so nothing "needs update"; a refresh that fails leaves more to hash later.
+    await git.raw(['update-index', '-q', '--refresh']).catch(() => undefined);
   }
 
   /**
@@ -198,7 +235,7 @@ export class RepoCache {
    */
   async release(
     repo: RepoRef,
-    worktree: Pick<PreparedWorktree, 'path' | 'branch' | 'pooled' | 'baseSha'>,
+    worktree: Pick<PreparedWorktree, 'path' | 'branch' | 'pooled' | 'baseSha' | 'trustedIndex'>,
     keep: readonly string[] = [],
   ): Promise<void> {
     await this.exclusive(repo, async () => {
@@ -206,7 +243,7 @@ export class RepoCache {
       const git = trustedGit({ gitDir: mirror });
       if (worktree.pooled && existsSync(worktree.path)) {
         try {
-          await resetWorktree(mirror, worktree.path, worktree.baseSha, keep);
+          await resetWorktree(mirror, worktree.path, worktree.baseSha, keep, worktree.trustedIndex);
           await git.raw(['branch', '-D', worktree.branch]).catch(() => undefined);
           this.#free.set(repo.fullName, [...(this.#free.get(repo.fullName) ?? []), worktree.path]);
           return;
@@ -215,6 +252,7 @@ export class RepoCache {
         }
       }
       await this.#remove(git, worktree.path);
+      await rm(worktree.trustedIndex, { force: true });
       await git.raw(['branch', '-D', worktree.branch]).catch(() => undefined);
     });
   }
@@ -263,6 +301,8 @@ export class RepoCache {
               const base = (
                 await git.raw(['rev-parse', `refs/heads/${worktree.branch ?? 'HEAD'}^{commit}`]).catch(() => '')
               ).trim();
+              // After a crash the index kept for the run's base may not be this one's: checked out anew.
+              await rm(this.trustedIndexOf(repo, worktree.path), { force: true });
               await resetWorktree(mirror, worktree.path, base || 'HEAD', keep).catch(() => undefined);
               await git
                 .raw(['worktree', 'lock', '--reason', `${LOCK_PREFIX}${process.pid} pool`, worktree.path])
@@ -275,6 +315,7 @@ export class RepoCache {
               this.#free.set(repo.fullName, [...(this.#free.get(repo.fullName) ?? []), worktree.path]);
             } else {
               await this.#remove(git, worktree.path);
+              await rm(this.trustedIndexOf(repo, worktree.path), { force: true });
             }
             if (worktree.branch) await deleteIfEmpty(git, worktree.branch);
             pruned.push({ path: worktree.path, repo, branch: worktree.branch, rescuedSha });

@@ -130,11 +130,37 @@ export async function grantPaths(spec: SandboxSpec, paths: RunPaths): Promise<vo
   }
 }
 
-/** Makes `paths` (recursively) the sandbox account's, where agents run as one: files Switchyard wrote for the agent to use. */
+/**
+ * Makes `paths` (recursively) the sandbox account's, where agents run as one: files Switchyard
+ * wrote for the agent to use. Only what is not the account's yet is changed: a chown updates a
+ * file's ctime even when the owner stays the same, and a pooled worktree's untouched files
+ * keep theirs, so git's stat check (and the kept index) still holds for them. Links are changed
+ * themselves, never followed.
+ */
 export async function handOver(spec: SandboxSpec, paths: readonly string[]): Promise<void> {
   if (spec.kind === 'none' || !spec.user) return;
   const existing = paths.filter((path) => existsSync(path));
-  if (existing.length > 0) await execa('chown', ['-R', `${spec.user.uid}:${spec.user.gid}`, ...existing]);
+  if (existing.length === 0) return;
+  const { uid, gid } = spec.user;
+  await execa('find', [
+    // Absolute paths Switchyard made: never read as an option of find's.
+    ...existing,
+    '(',
+    '!',
+    '-uid',
+    String(uid),
+    '-o',
+    '!',
+    '-gid',
+    String(gid),
+    ')',
+    '-exec',
+    'chown',
+    '-h',
+    `${uid}:${gid}`,
+    '{}',
+    '+',
+  ]);
 }
 
 /** Every folder on the way is searchable and the file readable for an account that owns none of them. */

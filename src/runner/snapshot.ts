@@ -9,6 +9,7 @@ import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GitIdentity } from './git.ts';
 import { trustedGit } from './git.ts';
+import { restoreTrustedIndex } from './trusted-index.ts';
 
 /**
  * Files a GitHub App can push only with the `workflows` permission, which Switchyard does not
@@ -28,6 +29,11 @@ export interface SnapshotOptions {
   baseSha: string;
   identity: GitIdentity;
   message: string;
+  /**
+   * The index Switchyard kept when it checked out `baseSha` (see `keepTrustedIndex`): git then
+   * hashes only the files whose stat changed. Without one, every file is read and hashed.
+   */
+  trustedIndex?: string | undefined;
 }
 
 export interface Snapshot {
@@ -52,7 +58,8 @@ export async function snapshot(options: SnapshotOptions): Promise<Snapshot> {
   });
   await rm(options.indexFile, { force: true });
   try {
-    await git.raw(['read-tree', options.baseSha]);
+    if (!(await restoreTrustedIndex(options.trustedIndex, options.indexFile)))
+      await git.raw(['read-tree', options.baseSha]);
     // Sized before git reads them: a file GitHub would refuse is never hashed into the mirror.
     const { tooLarge, large } = await sizeUp(git, options.worktree);
     const excluded = tooLarge.map((file) => `:(exclude,literal)${file.path}`);

@@ -8,6 +8,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { trustedGit, type GitIdentity } from './git.ts';
 import { snapshot } from './snapshot.ts';
+import { keepTrustedIndex, restoreTrustedIndex } from './trusted-index.ts';
 
 /** Files Switchyard writes into a worktree for the agent; never committed. */
 export const SWITCHYARD_DIR = '.switchyard';
@@ -94,19 +95,29 @@ export async function rescue(
   }
 }
 
-/** Everything back to `base`: tracked changes undone, untracked and ignored files gone but the keep-list. */
+/**
+ * Everything back to `base`: tracked changes undone, untracked and ignored files gone but the
+ * keep-list. With `trusted` (the index kept when `base` was checked out), only the files the
+ * agent touched are written again; the agent's own index is never read either way.
+ */
 export async function resetWorktree(
   mirror: string,
   path: string,
   base: string,
   keep: readonly string[],
-): Promise<void> {
-  await rm(join(adminDirOf(mirror, path), 'index'), { force: true });
+  trusted?: string,
+): Promise<boolean> {
+  const index = join(adminDirOf(mirror, path), 'index');
+  await rm(index, { force: true });
   const git = await worktreeGit(mirror, path);
+  const restored = await restoreTrustedIndex(trusted, index);
   await git.raw(['checkout', '--quiet', '--force', '--detach', base]);
   await git.raw(['reset', '--quiet', '--hard', base]);
   await git.raw(['clean', '-ffdxq', ...keep.flatMap((k) => ['-e', k])]);
   await rm(join(path, SWITCHYARD_DIR), { recursive: true, force: true });
+  // Whether or not it began from one, the index is now Switchyard's own, written by this checkout.
+  if (trusted) await keepTrustedIndex(adminDirOf(mirror, path), trusted);
+  return restored;
 }
 
 /** Deletes a local branch that holds no commit beyond what the remote already has. */

@@ -186,6 +186,11 @@ const MIGRATIONS: Migration[] = [
       `alter table switchyard_runs add column head_sha text, add column repairs integer not null default 0, add column mergeability jsonb`,
     ],
   },
+  {
+    version: 11,
+    name: 'how long each step of a run took',
+    sql: [`alter table switchyard_runs add column steps jsonb`],
+  },
 ];
 
 const LOCK_KEY = 7_311_964_201;

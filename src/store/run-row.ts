@@ -1,5 +1,6 @@
 /** A run's row in `switchyard_runs`, and the run record it stands for. */
 import type { Mergeability } from '../domain/mergeability.ts';
+import type { StepTimings } from '../domain/steps.ts';
 import type {
   AgentUsage,
   CheckRecord,
@@ -51,6 +52,7 @@ export interface RunRow {
   head_sha: string | null;
   repairs: number | null;
   mergeability: Mergeability | null;
+  steps: StepTimings | null;
 }
 
 export function toRun(row: RunRow): RunRecord {
@@ -94,5 +96,6 @@ export function toRun(row: RunRow): RunRecord {
     headSha: row.head_sha ?? null,
     repairs: row.repairs ?? 0,
     mergeability: row.mergeability ?? null,
+    steps: row.steps ?? null,
   };
 }

@@ -212,7 +212,8 @@ export class Store extends RunReads {
     const rows = await this.db.query<RunRow>(
       `update switchyard_runs set state = $2, reason = $3, log_tail = $4, diff_stat = $5, agent_ms = $6,
               pull_request_number = $7, pull_request_url = $8, kept_branch = $9, usage = $10, summary = $11, head_sha = $12,
-              pull_request_state = case when $7::integer is null then null else coalesce($13, 'open') end, finished_at = now()
+              pull_request_state = case when $7::integer is null then null else coalesce($13, 'open') end, steps = $14,
+              finished_at = now()
        where id = $1 returning *`,
       [
         id,
@@ -228,6 +229,7 @@ export class Store extends RunReads {
         outcome.summary ?? null,
         outcome.headSha ?? null,
         outcome.pullRequestState ?? null,
+        outcome.steps ? JSON.stringify(outcome.steps) : null,
       ],
     );
     if (!rows[0]) throw new Error(`run ${id} does not exist`);

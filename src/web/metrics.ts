@@ -1,11 +1,12 @@
 /**
  * Prometheus metrics (prom-client), served at `/metrics` by the web role and by a worker's own
  * server: runs by state and agent, run and queue-wait durations, busy slots, webhook
- * acknowledgement latency, GitHub requests and the rate limit left, and the agents' tokens and
+ * acknowledgement latency, the steps of runs, GitHub requests and the rate limit left, and the agents' tokens and
  * cost. Counters count what this process did; gauges read the database at scrape time.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AgentUsage } from '../domain/run.ts';
+import { RUN_STEPS } from '../domain/steps.ts';
 import type { Store } from '../store/runs.ts';
 import type { RunRecord } from '../domain/run.ts';
 
@@ -13,6 +14,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly #runsFinished: Counter;
   readonly #runSeconds: Histogram;
+  readonly #stepSeconds: Histogram;
   readonly #queueWaitSeconds: Histogram;
   readonly #webhookAckSeconds: Histogram;
   readonly #githubRequests: Counter;
@@ -34,6 +36,13 @@ export class Metrics {
       help: 'From start to end of a run, by agent and final state.',
       labelNames: ['agent', 'state'],
       buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+      registers,
+    });
+    this.#stepSeconds = new Histogram({
+      name: 'switchyard_run_step_seconds',
+      help: 'How long each step of a run took (token, fetch, worktree, agent, checks, snapshot, push, pull request…), by step.',
+      labelNames: ['step'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
       registers,
     });
     this.#queueWaitSeconds = new Histogram({
@@ -103,6 +112,10 @@ export class Metrics {
   runFinished(run: RunRecord, durationMs: number, usage: AgentUsage | undefined): void {
     this.#runsFinished.inc({ state: run.state, agent: run.agent });
     this.#runSeconds.observe({ agent: run.agent, state: run.state }, durationMs / 1000);
+    for (const step of RUN_STEPS) {
+      const ms = run.steps?.[step];
+      if (ms !== undefined) this.#stepSeconds.observe({ step }, ms / 1000);
+    }
     if (usage) {
       this.#tokens.inc({ agent: run.agent, direction: 'input' }, usage.inputTokens);
       this.#tokens.inc({ agent: run.agent, direction: 'output' }, usage.outputTokens);

@@ -125,6 +125,10 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
         { timeout: 10_000 },
       )
       .toContain('succeeded');
+    // Where the time went: the agent's ten steps of work stand out against Switchyard's own.
+    const steps = (await page.locator('#steps').textContent()) ?? '';
+    for (const step of ['fetch', 'worktree', 'agent', 'snapshot', 'push', 'besides the agent'])
+      expect(steps).toContain(step);
     await shot('run-finished');
   });
 

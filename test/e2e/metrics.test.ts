@@ -40,5 +40,31 @@ describe.skipIf(TEST_MODE === 'postgres')('metrics', () => {
     expect(text).toMatch(/switchyard_runs\{state="running"\} 0/);
     expect(text).toMatch(/switchyard_slot_utilisation 0/);
     expect(text).toContain('switchyard_process_resident_memory_bytes');
+    for (const step of ['request', 'token', 'fetch', 'worktree', 'agent', 'snapshot', 'push', 'pullRequest'])
+      expect(text).toMatch(new RegExp(`switchyard_run_step_seconds_count\\{step="${step}"\\} 1`));
+  });
+
+  it('stores where the run spent its time, step by step, and shows it on the run page', async () => {
+    const run = (await stack.store.listRuns())[0];
+    const steps = run?.steps ?? {};
+    for (const step of [
+      'request',
+      'token',
+      'lock',
+      'fetch',
+      'worktree',
+      'setup',
+      'agent',
+      'snapshot',
+      'push',
+      'release',
+    ])
+      expect(steps, step).toHaveProperty(step);
+    expect(steps.pullRequest).toBeGreaterThan(0);
+    // The steps lie inside the run: their sum is not more than the run took.
+    const took = (run?.finishedAt?.getTime() ?? 0) - (run?.startedAt?.getTime() ?? 0);
+    const sum = Object.values(steps).reduce((a, b) => a + b, 0);
+    expect(sum).toBeLessThanOrEqual(took + 50);
+    expect(sum).toBeGreaterThan(took * 0.5);
   });
 });

@@ -222,6 +222,36 @@ describe('a hostile agent', () => {
       expect(captured).toEqual([]);
     });
 
+    it('cannot hide a change from the kept index by restoring the size and mtime, nor by forging the index', async () => {
+      // A run that changes nothing, so that the kept index is written over a second after the files
+      // were: git then trusts their stat data (entries of the same second are always hashed again).
+      await attack(kind, 'sleep 1.2', { poolSize: 1 });
+      // Same size, same mtime as checked out: only the ctime (which no agent can set) gives it away.
+      const script = [
+        'old=$(stat -c %y src/a.txt)',
+        'printf "b\\n" > src/a.txt',
+        'touch -d "$old" src/a.txt',
+        // An index of its own that says the worktree is clean at something else entirely.
+        'git rm -q --cached src/a.txt',
+        'echo planted > planted.txt',
+        'git add planted.txt',
+      ].join('; ');
+      const { outcome, request } = await attack(kind, `${script}; true`, { poolSize: 1 });
+      expect(outcome).toMatchObject({ state: 'succeeded', pushed: true });
+      expect(await pushed(request.branch, 'src/a.txt')).toBe('b');
+      expect(await pushed(request.branch, 'planted.txt')).toBe('planted');
+      // The pooled worktree came back to the base: the next run sees the file as it was.
+      const next = await attack(kind, 'cat src/a.txt > seen.txt; git status --porcelain > status.txt', {
+        poolSize: 1,
+      });
+      expect(next.outcome).toMatchObject({ state: 'succeeded', pushed: true });
+      expect(await pushed(next.request.branch, 'seen.txt')).toBe('a');
+      const status = await pushed(next.request.branch, 'status.txt');
+      expect(status).not.toContain('src/a.txt');
+      expect(status).not.toContain('planted');
+      expect((await remote('ls-tree', '--name-only', next.request.branch)).stdout).not.toContain('planted.txt');
+    });
+
     it("never sees the run's token: not in its environment, its files or its processes", async () => {
       const script =
         'env > env.txt; cat /proc/*/environ 2>/dev/null | tr "\\0" "\\n" > environ.txt; grep -r "extraHeader\\|x-access-token" "$(git rev-parse --git-common-dir)" > git-config.txt 2>&1; true';
