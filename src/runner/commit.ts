@@ -14,8 +14,15 @@ export function commitMessage(
   return `${subject}\n${status}\nCloses #${request.issue.number}\n\nSwitchyard-Run: ${request.runId}\nSwitchyard-Agent: ${request.agentName}\n`;
 }
 
+/** The diff stat of a change, from one `git diff --stat`: its text, and the counts of its summary line. */
 export async function diffStat(git: SimpleGit, baseSha: string, headSha: string): Promise<DiffStat> {
-  const summary = await git.diffSummary([baseSha, headSha]);
-  const text = (await git.raw(['diff', '--stat=72', baseSha, headSha])).trimEnd();
-  return { files: summary.files.length, insertions: summary.insertions, deletions: summary.deletions, text };
+  const text = (await git.raw(['diff', '--no-ext-diff', '--no-color', '--stat=72', baseSha, headSha])).trimEnd();
+  const summary = text.split('\n').at(-1) ?? '';
+  const count = (pattern: RegExp) => Number(pattern.exec(summary)?.[1] ?? 0);
+  return {
+    files: count(/(\d+) files? changed/),
+    insertions: count(/(\d+) insertions?\(\+\)/),
+    deletions: count(/(\d+) deletions?\(-\)/),
+    text,
+  };
 }

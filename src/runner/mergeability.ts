@@ -145,6 +145,15 @@ async function attributesFileFor(mirror: MirrorGit, paths: readonly string[]): P
   return file;
 }
 
+/** How many pairs of heads {@link collisions} remembers. */
+const REMEMBERED_PAIRS = 20_000;
+/**
+ * What merging two commits conflicts in never changes: remembered by the pair (and the union
+ * paths), so a pass checks only the pairs with a head that moved since the last one, not every
+ * pair of a batch again on every push.
+ */
+const pairConflicts = new Map<string, string[]>();
+
 /**
  * Pairs of heads that conflict with each other, even with the union merges a replay would use:
  * the conflict that the next merge of either would leave to an agent.
@@ -158,7 +167,13 @@ export async function collisions(
   const found: Array<{ a: number; b: number; files: string[] }> = [];
   for (const [i, a] of heads.entries()) {
     for (const b of heads.slice(i + 1)) {
-      const { conflicts } = await mergeTrees(mirror, a.sha, b.sha, attributes);
+      const key = `${[a.sha, b.sha].sort().join(':')}:${attributes ?? ''}`;
+      let conflicts = pairConflicts.get(key);
+      if (!conflicts) {
+        conflicts = (await mergeTrees(mirror, a.sha, b.sha, attributes)).conflicts;
+        if (pairConflicts.size >= REMEMBERED_PAIRS) pairConflicts.delete(pairConflicts.keys().next().value ?? '');
+        pairConflicts.set(key, conflicts);
+      }
       if (conflicts.length > 0) found.push({ a: a.number, b: b.number, files: conflicts });
     }
   }

@@ -1,7 +1,8 @@
 /**
- * One bare mirror per repository, and the worktrees of runs made from it. Fetch, `worktree add`,
- * `remove`, `prune` and pool resets are serialized per repository (git does not lock them
- * against each other); everything a run does inside its own worktree runs in parallel.
+ * One bare mirror per repository, and the worktrees of runs made from it. Fetch, `worktree add`
+ * and `prune` are serialized per repository (git does not lock them against each other), and
+ * runs that wait for that lock together share one fetch; what a run does with its own worktree
+ * (reset, removal, its branch) and its push run in parallel.
  *
  * The mirror keeps the remote's branches under `refs/remotes/origin/*`, so a fetch with `--prune`
  * can never delete or move a branch that a live worktree has checked out. Every worktree is
@@ -69,6 +70,8 @@ export class RepoCache {
   readonly #locks = new Map<string, LimitFunction>();
   /** Free pooled worktrees per repository. */
   readonly #free = new Map<string, string[]>();
+  /** When the last fetch that succeeded began, per repository (`performance.now()`). */
+  readonly #fetchStarted = new Map<string, number>();
 
   constructor(root: string) {
     this.root = root;
@@ -107,7 +110,12 @@ export class RepoCache {
     const asked = performance.now();
     return this.exclusive(options.repo, async () => {
       clock.add('lock', performance.now() - asked);
-      const mirror = await clock.time('fetch', () => this.#refresh(options.repo, options.token));
+      // A fetch that began after this run asked holds all it would fetch itself: runs of a batch
+      // that wait for the lock together share one fetch.
+      const fresh = (this.#fetchStarted.get(options.repo.fullName) ?? -Infinity) > asked;
+      const mirror = fresh
+        ? await sealMirror(this.mirrorDir(options.repo)).then(() => this.mirrorDir(options.repo))
+        : await clock.time('fetch', () => this.#refresh(options.repo, options.token));
       return clock.time('worktree', () => this.#checkOut(options, mirror));
     });
   }
@@ -116,8 +124,9 @@ export class RepoCache {
   async #checkOut(options: PrepareOptions, mirror: string): Promise<PreparedWorktree> {
     const { repo, token, branch } = options;
     const git = trustedGit({ gitDir: mirror, token });
+    // No `worktree prune` per run: every worktree has a name of its own, and stale ones are
+    // pruned at start-up (`pruneOrphans`).
     const baseSha = (await git.raw(['rev-parse', '--verify', `refs/remotes/origin/${options.base}^{commit}`])).trim();
-    await git.raw(['worktree', 'prune']);
 
     const poolSize = options.poolSize ?? 0;
     const free = this.#free.get(repo.fullName) ?? [];
@@ -220,7 +229,8 @@ export class RepoCache {
 
   /** Puts the mirror's config back as Switchyard writes it: before git reads the work of an agent that could write it. */
   async seal(repo: Pick<RepoRef, 'owner' | 'name' | 'fullName'>): Promise<void> {
-    await this.exclusive(repo, () => sealMirror(this.mirrorDir(repo)));
+    // No lock: each file is replaced whole by a rename, so a git process reading it meanwhile sees one whole file.
+    await sealMirror(this.mirrorDir(repo));
   }
 
   /** A trusted git client on the mirror, for reading commits. */
@@ -238,7 +248,9 @@ export class RepoCache {
     worktree: Pick<PreparedWorktree, 'path' | 'branch' | 'pooled' | 'baseSha' | 'trustedIndex'>,
     keep: readonly string[] = [],
   ): Promise<void> {
-    await this.exclusive(repo, async () => {
+    // No lock: a worktree's own files, index and HEAD are its own, and deleting its (loose) branch
+    // takes git's own lock on that one ref; the mirror's other worktrees are never touched.
+    {
       const mirror = this.mirrorDir(repo);
       const git = trustedGit({ gitDir: mirror });
       if (worktree.pooled && existsSync(worktree.path)) {
@@ -254,7 +266,7 @@ export class RepoCache {
       await this.#remove(git, worktree.path);
       await rm(worktree.trustedIndex, { force: true });
       await git.raw(['branch', '-D', worktree.branch]).catch(() => undefined);
-    });
+    }
   }
 
   /** Paths of the worktrees git knows for a repository's mirror, pooled ones included. */
@@ -364,6 +376,7 @@ export class RepoCache {
     const mirror = this.mirrorDir(repo);
     if (!existsSync(join(mirror, 'HEAD'))) await this.#createMirror(repo);
     await sealMirror(mirror);
+    const started = performance.now();
     await trustedGit({ gitDir: mirror, token }).raw([
       'fetch',
       '--prune',
@@ -372,6 +385,7 @@ export class RepoCache {
       repo.cloneUrl,
       '+refs/heads/*:refs/remotes/origin/*',
     ]);
+    this.#fetchStarted.set(repo.fullName, started);
     return mirror;
   }
 

@@ -3,6 +3,7 @@
  * Switchyard writes it, each worktree's git files written again before use (an agent controls its
  * worktree, \`.git\` included), the work a dead run left rescued, and a pooled worktree reset.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -27,7 +28,8 @@ const RESCUER: GitIdentity = { name: 'switchyard[bot]', email: 'switchyard[bot]@
 export async function sealMirror(mirror: string): Promise<void> {
   const replace = async (path: string, text: string) => {
     await mkdir(dirname(path), { recursive: true });
-    const temporary = `${path}.switchyard-${process.pid}`;
+    // A name of its own per write: several runs of one process seal the same mirror at once.
+    const temporary = `${path}.switchyard-${process.pid}-${randomUUID()}`;
     await writeFile(temporary, text);
     await rename(temporary, path);
   };
@@ -111,8 +113,8 @@ export async function resetWorktree(
   await rm(index, { force: true });
   const git = await worktreeGit(mirror, path);
   const restored = await restoreTrustedIndex(trusted, index);
+  // --force throws away every change to tracked files (what `reset --hard` would do as well).
   await git.raw(['checkout', '--quiet', '--force', '--detach', base]);
-  await git.raw(['reset', '--quiet', '--hard', base]);
   await git.raw(['clean', '-ffdxq', ...keep.flatMap((k) => ['-e', k])]);
   await rm(join(path, SWITCHYARD_DIR), { recursive: true, force: true });
   // Whether or not it began from one, the index is now Switchyard's own, written by this checkout.

@@ -43,7 +43,7 @@ describe('Runner', () => {
     const outcomes = await Promise.all(
       [1, 2, 3, 4].map((n) => runner.execute(request(n, ['sh', '-c', `sleep 0.3; echo ${n} > file-${n}.txt`]))),
     );
-    expect(outcomes.map((o) => o.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(outcomes.map((o) => o.reason ?? o.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     expect(outcomes.every((o) => o.pushed && o.diffStat?.files === 1)).toBe(true);
     const { stdout } = await execa('git', [
       '--git-dir',
