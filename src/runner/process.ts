@@ -5,7 +5,8 @@
  */
 import { execa } from 'execa';
 import type { LimitHit, ResourceLimits } from '../domain/limits.ts';
-import { RunCgroup, WorktreeGrowth, rlimitArgv, type CgroupSupport } from './limits.ts';
+import { RunCgroup, rlimitArgv, type CgroupSupport } from './limits.ts';
+import { WorktreeGrowth } from './worktree-growth.ts';
 import { StallWatch } from './stall.ts';
 
 export interface ProcessOptions {

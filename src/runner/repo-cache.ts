@@ -17,7 +17,16 @@ import type { RepoRef } from '../domain/run.ts';
 import { StepClock } from '../domain/steps.ts';
 import { trustedGit } from './git.ts';
 import type { MirrorGit } from './mergeability.ts';
-import { adminDirOf, deleteIfEmpty, rescue, resetWorktree, sealMirror, worktreeGit } from './worktree-git.ts';
+import {
+  adminDirOf,
+  deleteIfEmpty,
+  listWorktrees,
+  removeWorktree,
+  rescue,
+  resetWorktree,
+  sealMirror,
+  worktreeGit,
+} from './worktree-git.ts';
 import { keepTrustedIndex } from './trusted-index.ts';
 
 export { SWITCHYARD_DIR } from './worktree-git.ts';
@@ -263,7 +272,7 @@ export class RepoCache {
           // A worktree that cannot be cleaned is not reused.
         }
       }
-      await this.#remove(git, worktree.path);
+      await removeWorktree(git, worktree.path);
       await rm(worktree.trustedIndex, { force: true });
       await git.raw(['branch', '-D', worktree.branch]).catch(() => undefined);
     }
@@ -271,7 +280,7 @@ export class RepoCache {
 
   /** Paths of the worktrees git knows for a repository's mirror, pooled ones included. */
   async worktrees(repo: Pick<RepoRef, 'owner' | 'name'>): Promise<string[]> {
-    return (await this.#listWorktrees(this.mirrorDir(repo))).map((w) => w.path);
+    return (await listWorktrees(this.mirrorDir(repo))).map((w) => w.path);
   }
 
   /**
@@ -302,7 +311,7 @@ export class RepoCache {
             join(this.root, 'worktrees', repo.owner, repo.name),
             join(this.root, 'pool', repo.owner, repo.name),
           ].map((dir) => `${dir}${sep}`);
-          for (const worktree of await this.#listWorktrees(mirror)) {
+          for (const worktree of await listWorktrees(mirror)) {
             if (!ours.some((prefix) => worktree.path.startsWith(prefix))) continue;
             const pid = Number(/pid=(\d+)/.exec(worktree.lock ?? '')?.[1]);
             if (pid && isAlive(pid) && pid !== process.pid) continue;
@@ -326,7 +335,7 @@ export class RepoCache {
                 });
               this.#free.set(repo.fullName, [...(this.#free.get(repo.fullName) ?? []), worktree.path]);
             } else {
-              await this.#remove(git, worktree.path);
+              await removeWorktree(git, worktree.path);
               await rm(this.trustedIndexOf(repo, worktree.path), { force: true });
             }
             if (worktree.branch) await deleteIfEmpty(git, worktree.branch);
@@ -339,36 +348,9 @@ export class RepoCache {
     return pruned;
   }
 
-  async #remove(git: ReturnType<typeof trustedGit>, path: string): Promise<void> {
-    await git.raw(['worktree', 'unlock', path]).catch(() => undefined);
-    try {
-      await git.raw(['worktree', 'remove', '--force', '--force', path]);
-    } catch {
-      await rm(path, { recursive: true, force: true });
-      await git.raw(['worktree', 'prune']);
-    }
-  }
-
   async #poolCount(repo: RepoRef): Promise<number> {
     const dir = this.poolDir(repo);
     return existsSync(dir) ? (await readdir(dir)).length : 0;
-  }
-
-  async #listWorktrees(
-    mirror: string,
-  ): Promise<Array<{ path: string; branch: string | undefined; lock: string | undefined }>> {
-    if (!existsSync(join(mirror, 'HEAD'))) return [];
-    const out = await trustedGit({ gitDir: mirror }).raw(['worktree', 'list', '--porcelain']);
-    return out
-      .split('\n\n')
-      .map((block) => {
-        const lines = block.split('\n');
-        const path = lines.find((l) => l.startsWith('worktree '))?.slice('worktree '.length) ?? '';
-        const branch = lines.find((l) => l.startsWith('branch '))?.slice('branch refs/heads/'.length);
-        const lockLine = lines.find((l) => l === 'locked' || l.startsWith('locked '));
-        return { path, branch, lock: lockLine === undefined ? undefined : lockLine.slice('locked'.length).trim() };
-      })
-      .filter((w) => w.path && w.path !== mirror && basename(w.path) !== basename(mirror));
   }
 
   /** The mirror, created on first use, sealed and fetched; hold the repository's lock. */

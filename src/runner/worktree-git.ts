@@ -129,3 +129,32 @@ export async function deleteIfEmpty(git: ReturnType<typeof trustedGit>, branch: 
     .catch(() => '0');
   if (Number(ahead.trim()) === 0) await git.raw(['branch', '-D', branch]).catch(() => undefined);
 }
+
+/** Removes a worktree and git's record of it; a worktree git cannot remove is deleted and pruned. */
+export async function removeWorktree(git: ReturnType<typeof trustedGit>, path: string): Promise<void> {
+  await git.raw(['worktree', 'unlock', path]).catch(() => undefined);
+  try {
+    await git.raw(['worktree', 'remove', '--force', '--force', path]);
+  } catch {
+    await rm(path, { recursive: true, force: true });
+    await git.raw(['worktree', 'prune']);
+  }
+}
+
+/** The worktrees git knows for `mirror`, with their branch and lock reason. */
+export async function listWorktrees(
+  mirror: string,
+): Promise<Array<{ path: string; branch: string | undefined; lock: string | undefined }>> {
+  if (!existsSync(join(mirror, 'HEAD'))) return [];
+  const out = await trustedGit({ gitDir: mirror }).raw(['worktree', 'list', '--porcelain']);
+  return out
+    .split('\n\n')
+    .map((block) => {
+      const lines = block.split('\n');
+      const path = lines.find((l) => l.startsWith('worktree '))?.slice('worktree '.length) ?? '';
+      const branch = lines.find((l) => l.startsWith('branch '))?.slice('branch refs/heads/'.length);
+      const lockLine = lines.find((l) => l === 'locked' || l.startsWith('locked '));
+      return { path, branch, lock: lockLine === undefined ? undefined : lockLine.slice('locked'.length).trim() };
+    })
+    .filter((w) => w.path && w.path !== mirror && basename(w.path) !== basename(mirror));
+}
