@@ -32,6 +32,11 @@ export function mergeabilityLines(mergeability: Mergeability): string[] {
 }
 
 /** The pull request's body with its mergeability section put in (or replaced), at the end. */
+/** Whether a pull request's body has Switchyard's mergeability section yet. */
+export function hasMergeabilitySection(body: string): boolean {
+  return body.includes(START) && body.indexOf(END) > body.indexOf(START);
+}
+
 export function withMergeabilitySection(body: string, mergeability: Mergeability): string {
   const section = [START, '### Mergeability', '', ...mergeabilityLines(mergeability), END].join('\n');
   const start = body.indexOf(START);

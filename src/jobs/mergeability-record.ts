@@ -1,7 +1,7 @@
 /** The last step of a mergeability pass: what it found, kept with the run and shown on GitHub. */
 import type { Mergeability } from '../domain/mergeability.ts';
 import { repoParams } from '../github/client.ts';
-import { fileList, withMergeabilitySection } from '../github/mergeability.ts';
+import { fileList, hasMergeabilitySection, withMergeabilitySection } from '../github/mergeability.ts';
 import type { OpenPull, Scope } from './mergeability-scope.ts';
 
 /** What a check found, kept with the run and shown: written (with a report) only when it says something new. */
@@ -27,8 +27,17 @@ export async function record(pull: OpenPull, found: Mergeability | undefined, sc
       said: `The agent resolved the conflict with \`${found.base}\` in ${fileList(before.files)} (repair ${pull.run.repairs} of ${pull.config.pullRequest.maxRepairs}); mergeable again.`,
     };
   }
+  // A pull request that merges (if behind its base, as GitHub shows too) and collides with nothing
+  // is not worth a word, nor two requests, until something has been said of it.
+  const unremarkable = (m: Mergeability | null | undefined) =>
+    !m ||
+    (m.action === 'none' &&
+      (m.state === 'clean' || m.state === 'behind') &&
+      m.collidesWith.length === 0 &&
+      !m.repaired);
+  const quiet = unremarkable(found) && unremarkable(before);
   const body = withMergeabilitySection(pull.body, found);
-  if (body !== pull.body)
+  if (body !== pull.body && !(quiet && !hasMergeabilitySection(pull.body)))
     await scope.octokit.rest.pulls.update({ ...repoParams(pull.run.trigger.repo), pull_number: pull.number, body });
   // A repair's mergeability is the repair run's, written as it was started.
   if (found.action === 'repairing') return;
@@ -39,5 +48,5 @@ export async function record(pull: OpenPull, found: Mergeability | undefined, sc
     JSON.stringify(before.collidesWith) === JSON.stringify(found.collidesWith);
   if (same) return;
   await scope.ctx.store.setMergeability(pull.run.id, found);
-  await scope.ctx.send.report({ repo: pull.run.repo, issueNumber: pull.run.issueNumber });
+  if (!(quiet && !before)) await scope.ctx.send.report({ repo: pull.run.repo, issueNumber: pull.run.issueNumber });
 }

@@ -76,12 +76,26 @@ export async function keepMergeable(job: MergeabilityJob, ctx: JobContext): Prom
 /** Step 1: the open pull requests as GitHub has them; a merged or closed one is recorded so and left. */
 async function readOpenPulls(runs: RunRecord[], octokit: GitHubClient, ctx: JobContext): Promise<OpenPull[]> {
   const open: OpenPull[] = [];
+  // One list for all of them; only a pull request no longer open is read on its own (merged or closed?).
+  const [first] = runs;
+  const listed = first
+    ? await octokit.paginate(octokit.rest.pulls.list, {
+        ...repoParams(first.trigger.repo),
+        state: 'open',
+        per_page: 100,
+      })
+    : [];
+  const byNumber = new Map(listed.map((pull) => [pull.number, pull]));
   for (const run of runs) {
     const number = run.pullRequestNumber;
     if (number === null) continue;
-    const { data } = await octokit.rest.pulls.get({ ...repoParams(run.trigger.repo), pull_number: number });
+    const data =
+      byNumber.get(number) ??
+      (await octokit.rest.pulls.get({ ...repoParams(run.trigger.repo), pull_number: number })).data;
     if (data.state !== 'open') {
-      await ctx.store.setPullRequestState(run.repo, number, data.merged ? 'merged' : 'closed');
+      // Only a pull request read on its own gets here: the list holds open ones alone.
+      const merged = 'merged' in data && data.merged;
+      await ctx.store.setPullRequestState(run.repo, number, merged ? 'merged' : 'closed');
       continue;
     }
     const loaded = storedConfigOf(run);

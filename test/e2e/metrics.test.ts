@@ -1,7 +1,16 @@
 /** `/metrics` after a run: what a Prometheus scrape of the web role sees. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newFileDiff } from '../support/git.ts';
-import { addLabel, eventually, openIssue, startStack, statusShowing, TEST_MODE, type Stack } from '../support/stack.ts';
+import {
+  addLabel,
+  eventually,
+  openIssue,
+  startStack,
+  statusComment,
+  statusShowing,
+  TEST_MODE,
+  type Stack,
+} from '../support/stack.ts';
 
 describe.skipIf(TEST_MODE === 'postgres')('metrics', () => {
   let stack: Stack;
@@ -66,5 +75,24 @@ describe.skipIf(TEST_MODE === 'postgres')('metrics', () => {
     const sum = Object.values(steps).reduce((a, b) => a + b, 0);
     expect(sum).toBeLessThanOrEqual(took + 50);
     expect(sum).toBeGreaterThan(took * 0.5);
+  });
+
+  it('says nothing of a pull request that merges and collides with nothing, yet checks it', async () => {
+    const checked = await eventually(
+      async () => {
+        const run = (await stack.store.listRuns())[0];
+        return run?.mergeability ? run : undefined;
+      },
+      30_000,
+      'the mergeability check of the pull request',
+    );
+    expect(checked.mergeability).toMatchObject({ state: 'clean', action: 'none', collidesWith: [] });
+    const { data: pull } = await stack.gh.rest.pulls.get({
+      owner: stack.owner,
+      repo: stack.repo,
+      pull_number: checked.pullRequestNumber ?? 0,
+    });
+    expect(pull.body).not.toContain('Mergeability');
+    expect(await statusComment(stack, checked.issueNumber)).not.toContain('Mergeable');
   });
 });
