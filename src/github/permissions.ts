@@ -31,6 +31,31 @@ export async function fetchPermission(
   }
 }
 
+/** How long a person's write access, once seen, is taken as given for their next labels. */
+export const PERMISSION_REMEMBERED_MS = 60_000;
+const remembered = new Map<string, number>();
+
+/**
+ * `fetchPermission` for a trigger, remembering briefly who may trigger: a batch labelled by one
+ * maintainer asks GitHub once, not once per issue. Only a permission that allows is remembered,
+ * so access a person is given counts at once; access taken away counts within a minute.
+ */
+export async function triggerPermission(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  username: string,
+  now = Date.now(),
+): Promise<PermissionDecision> {
+  const key = `${repo.fullName}\u0000${username}`;
+  if ((remembered.get(key) ?? 0) > now) return { allowed: true };
+  const decision = await fetchPermission(octokit, repo, username);
+  if (decision.allowed) {
+    remembered.set(key, now + PERMISSION_REMEMBERED_MS);
+    if (remembered.size > 10_000) remembered.delete(remembered.keys().next().value ?? '');
+  } else remembered.delete(key);
+  return decision;
+}
+
 /** What `username` may do in a repository named `owner/name`, as GitHub tells the installation. */
 export async function accessTo(
   octokit: GitHubClient,

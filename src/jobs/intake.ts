@@ -10,7 +10,7 @@ import { repoParams } from '../github/client.ts';
 import { readIssueComments } from '../github/comments.ts';
 import { ensureLabels, labelSpecs } from '../github/labels.ts';
 import { refusalMessage, unknownAgentMessage, unmappedAgentMessage } from '../github/messages.ts';
-import { fetchPermission } from '../github/permissions.ts';
+import { triggerPermission } from '../github/permissions.ts';
 import { DEFAULT_PRIORITY } from '../scheduler/schedule.ts';
 import type { Store } from '../store/runs.ts';
 import type { JobContext } from './context.ts';
@@ -53,7 +53,7 @@ export async function intake(
   // A continuation comes from a command whose sender was checked a moment ago.
   const decision = continuation
     ? { allowed: true as const }
-    : await fetchPermission(octokit, trigger.repo, trigger.sender);
+    : await triggerPermission(octokit, trigger.repo, trigger.sender);
   if (!decision.allowed) {
     log.info({ sender: trigger.sender, permission: decision.permission }, 'sender may not trigger');
     await octokit.rest.issues.createComment({
