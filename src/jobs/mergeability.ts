@@ -13,11 +13,8 @@
  *
  * A pull request a person pushed to, closed or merged is never touched; a hand-off is said once.
  */
-import { storedConfigOf } from '../config/repo.ts';
 import type { MergeabilityJob } from '../domain/jobs.ts';
 import { afterConflict, firstStep, listOfPulls, type Mergeability } from '../domain/mergeability.ts';
-import type { RunRecord } from '../domain/run.ts';
-import type { GitHubClient } from '../github/client.ts';
 import { repoParams } from '../github/client.ts';
 import { fileList, steadySaying, unionHint } from '../github/mergeability.ts';
 import {
@@ -33,7 +30,7 @@ import type { JobContext } from './context.ts';
 import { olderCollidingSibling, predictCollisions } from './mergeability-collisions.ts';
 import { record } from './mergeability-record.ts';
 import { budgetSpent, repairContext, startRepair } from './mergeability-repair.ts';
-import type { OpenPull, Scope } from './mergeability-scope.ts';
+import { readOpenPulls, type OpenPull, type Scope } from './mergeability-scope.ts';
 
 export async function keepMergeable(job: MergeabilityJob, ctx: JobContext): Promise<void> {
   const cache = ctx.worker?.cache;
@@ -71,45 +68,6 @@ export async function keepMergeable(job: MergeabilityJob, ctx: JobContext): Prom
   if (!scope) return;
   for (const start of scope.repairs) await start();
   for (const pull of pulls) await record(pull, scope.results.get(pull.number), scope);
-}
-
-/** Step 1: the open pull requests as GitHub has them; a merged or closed one is recorded so and left. */
-async function readOpenPulls(runs: RunRecord[], octokit: GitHubClient, ctx: JobContext): Promise<OpenPull[]> {
-  const open: OpenPull[] = [];
-  // One list for all of them; only a pull request no longer open is read on its own (merged or closed?).
-  const [first] = runs;
-  const listed = first
-    ? await octokit.paginate(octokit.rest.pulls.list, {
-        ...repoParams(first.trigger.repo),
-        state: 'open',
-        per_page: 100,
-      })
-    : [];
-  const byNumber = new Map(listed.map((pull) => [pull.number, pull]));
-  for (const run of runs) {
-    const number = run.pullRequestNumber;
-    if (number === null) continue;
-    const data =
-      byNumber.get(number) ??
-      (await octokit.rest.pulls.get({ ...repoParams(run.trigger.repo), pull_number: number })).data;
-    if (data.state !== 'open') {
-      // Only a pull request read on its own gets here: the list holds open ones alone.
-      const merged = 'merged' in data && data.merged;
-      await ctx.store.setPullRequestState(run.repo, number, merged ? 'merged' : 'closed');
-      continue;
-    }
-    const loaded = storedConfigOf(run);
-    if (!loaded.ok) continue;
-    open.push({
-      run,
-      config: loaded.config,
-      number,
-      headSha: data.head.sha,
-      base: data.base.ref,
-      body: data.body ?? '',
-    });
-  }
-  return open;
 }
 
 /** Stacked pull requests after the ones they build on, so a child moves onto its parent's new head. */

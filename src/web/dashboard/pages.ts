@@ -5,7 +5,7 @@
 import { describeUsage } from '../../agents/report.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { LIVE_STATES, type RunRecord, type RunState } from '../../domain/run.ts';
-import { RUN_STEPS, overheadMs, type StepTimings } from '../../domain/steps.ts';
+import { stepsSection } from './steps.ts';
 import type { WorkerRecord } from '../../store/observability.ts';
 import { assignLanes, layoutGraph } from './layout.ts';
 
@@ -288,18 +288,4 @@ source.addEventListener('end', () => { source.close(); if (${live ? 'true' : 'fa
     `<section id="run"><h2>Run ${escapeHtml(run.id)}</h2>${factTable}${actions}</section>${summary}<section id="attempts"><h2>Attempts</h2><table><tr><th>attempt</th><th>worker</th><th>outcome</th></tr>${attemptRows}</table></section>${checks ? `<section id="checks"><h2>Checks</h2><table>${checks}</table></section>` : ''}${steps}<section id="log-section"><h2>Log</h2><pre id="log" aria-label="run log"></pre></section>${script}`,
     { viewer },
   );
-}
-
-/** Where a run's time went, step by step, with each step's share of the whole. */
-function stepsSection(steps: StepTimings | null): string {
-  if (!steps) return '';
-  const total = RUN_STEPS.reduce((sum, step) => sum + (steps[step] ?? 0), 0);
-  const rows = RUN_STEPS.filter((step) => steps[step] !== undefined)
-    .map((step) => {
-      const ms = steps[step] ?? 0;
-      const share = total > 0 ? Math.round((ms / total) * 100) : 0;
-      return `<tr><td>${step}</td><td>${ms} ms</td><td>${share}%</td></tr>`;
-    })
-    .join('');
-  return `<section id="steps"><h2>Where the time went</h2><table><tr><th>step</th><th>time</th><th>share</th></tr>${rows}<tr><th>besides the agent</th><td>${overheadMs(steps)} ms</td><td></td></tr></table></section>`;
 }
