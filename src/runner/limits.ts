@@ -111,7 +111,7 @@ export function describeSupport(support: CgroupSupport): string {
   if (support.kind === 'none')
     return `memory, process and CPU limits are not enforced: ${support.why}, and no prlimit; output and worktree limits hold`;
   const cpu = support.kind === 'v2' || support.controllers.cpu ? ', CPU' : '';
-  return `memory, processes${cpu} and output limited per run (cgroup ${support.kind})`;
+  return `memory, processes${cpu}, output and worktree limited per run (cgroup ${support.kind})`;
 }
 
 /** `4 GiB`, `512 MiB`. */

@@ -45,7 +45,7 @@ describe('agent limits', () => {
       'memory is limited per process (RLIMIT_DATA), processes per agent account across its runs (RLIMIT_NPROC, not for root)',
     );
     expect(describeSupport({ kind: 'v1', controllers: { memory: 'm', pids: 'p' } })).toBe(
-      'memory, processes and output limited per run (cgroup v1)',
+      'memory, processes, output and worktree limited per run (cgroup v1)',
     );
   });
 });
