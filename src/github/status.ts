@@ -56,11 +56,25 @@ export async function writeStatus(
   octokit: GitHubClient,
   run: RunRecord,
   row: StatusRow,
-  options: { labels: StatusLabelNames | null | undefined; now: number; publicUrl: string | undefined },
+  options: {
+    labels: StatusLabelNames | null | undefined;
+    now: number;
+    publicUrl: string | undefined;
+    /**
+     * Records, before a comment is created, that one may be: a process killed between GitHub's
+     * answer and the record of the comment's id must not make the next one create a second.
+     */
+    beforeCreate?: (() => Promise<void>) | undefined;
+  },
 ): Promise<StatusWrite> {
   const { body, hash } = statusBody(run, row, options.now, options.publicUrl);
   let commentId = row.commentId;
-  if (hash !== row.bodyHash || commentId === undefined) commentId = await writeComment(octokit, run, commentId, body);
+  if (hash !== row.bodyHash || commentId === undefined) {
+    // Nothing was ever written for the issue, and it had no comments when the trigger came: no
+    // status comment can exist, so none is looked for.
+    const mayExist = row.bodyHash !== undefined || run.trigger.issue.comments !== 0;
+    commentId = await writeComment(octokit, run, commentId, body, mayExist, options.beforeCreate);
+  }
   const wanted = options.labels ? statusLabelOf(run, options.labels) : undefined;
   let label = row.label;
   if (options.labels !== undefined && wanted !== label) {
@@ -83,11 +97,12 @@ async function writeComment(
   run: RunRecord,
   known: number | undefined,
   body: string,
+  mayExist: boolean,
+  beforeCreate: (() => Promise<void>) | undefined,
 ): Promise<number> {
   const repo = repoParams(run.trigger.repo);
   const params = { ...repo, issue_number: run.issueNumber };
-  // An issue without comments when the trigger came cannot hold a status comment: no need to look.
-  const id = known ?? (run.trigger.issue.comments === 0 ? undefined : await findStatusComment(octokit, params));
+  const id = known ?? (mayExist ? await findStatusComment(octokit, params) : undefined);
   if (id !== undefined) {
     try {
       await octokit.rest.issues.updateComment({ ...repo, comment_id: id, body });
@@ -97,6 +112,7 @@ async function writeComment(
       if (statusOf(error) !== 404 && statusOf(error) !== 403) throw error;
     }
   }
+  await beforeCreate?.();
   const { data } = await octokit.rest.issues.createComment({ ...params, body });
   return data.id;
 }

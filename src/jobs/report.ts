@@ -11,6 +11,9 @@ import type { ReportJob } from '../domain/jobs.ts';
 import { writeStatus } from '../github/status.ts';
 import type { JobContext } from './context.ts';
 
+/** The body hash recorded while a status comment is being created: one may exist from then on. */
+const CREATING = 'creating';
+
 export async function report(job: ReportJob, ctx: JobContext): Promise<void> {
   const run = await ctx.store.latestRunFor(job.repo, job.issueNumber);
   if (!run) return;
@@ -22,6 +25,12 @@ export async function report(job: ReportJob, ctx: JobContext): Promise<void> {
     labels: urgent ? undefined : config.ok ? config.config.statusLabels : null,
     now: Date.now(),
     publicUrl: ctx.settings.publicUrl,
+    beforeCreate: () =>
+      ctx.records.saveStatus(job.repo, job.issueNumber, {
+        commentId: undefined,
+        bodyHash: CREATING,
+        label: row.label,
+      }),
   });
   await ctx.records.saveStatus(job.repo, job.issueNumber, written);
   if (urgent) await ctx.send.report({ repo: job.repo, issueNumber: job.issueNumber });
