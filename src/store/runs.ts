@@ -212,7 +212,13 @@ export class Store extends RunReads {
     const rows = await this.db.query<RunRow>(
       `update switchyard_runs set state = $2, reason = $3, log_tail = $4, diff_stat = $5, agent_ms = $6,
               pull_request_number = $7, pull_request_url = $8, kept_branch = $9, usage = $10, summary = $11, head_sha = $12,
-              pull_request_state = case when $7::integer is null then null else coalesce($13, 'open') end, steps = $14,
+              pull_request_state = case when $7::integer is null then null else coalesce(
+                $13,
+                -- Merged while this run (a repair) ran: the webhook marked the run that had the number then.
+                (select merged.pull_request_state from switchyard_runs merged
+                  where merged.repo = switchyard_runs.repo and merged.pull_request_number = $7
+                    and merged.id <> $1 and merged.pull_request_state = 'merged' limit 1),
+                'open') end, steps = $14,
               finished_at = now()
        where id = $1 returning *`,
       [
