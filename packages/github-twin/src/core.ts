@@ -44,7 +44,7 @@ export interface HandlerResult {
 export type Handler = (core: TwinCore, input: HandlerInput) => Promise<HandlerResult> | HandlerResult;
 
 /** What an installation of this app may do, from app.yml's `default_permissions`. */
-export type AppScope = 'issues' | 'pull_requests' | 'contents' | 'metadata' | 'administration';
+export type AppScope = 'issues' | 'pull_requests' | 'contents' | 'metadata' | 'administration' | 'checks' | 'statuses';
 
 export class TwinCore {
   readonly state: TwinState;
@@ -89,7 +89,8 @@ export class TwinCore {
       if (need !== 'read' && scope === 'metadata') {
         throw new TwinError(403, 'Resource not accessible by integration');
       }
-      const granted = actor.scope.permissions ? actor.scope.permissions[scope] : 'write';
+      // A token minted without permissions has the installation's: what the app asked for.
+      const granted = (actor.scope.permissions ?? (actor.app ?? this.app).permissions)[scope];
       if (scope !== 'metadata' && (!granted || (need !== 'read' && granted !== 'write'))) {
         throw new TwinError(403, 'Resource not accessible by integration');
       }

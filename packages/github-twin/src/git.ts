@@ -201,6 +201,31 @@ export class GitHost {
       });
   }
 
+  /**
+   * The commit a ref names, as GitHub's `{ref}` parameters take it: a commit SHA, a branch or a
+   * tag name (`heads/…` and `tags/…` too); `undefined` when it names no commit.
+   */
+  async commitOf(owner: string, name: string, ref: string): Promise<string | undefined> {
+    if (!/^[\w.][\w./-]*$/.test(ref)) return undefined;
+    const candidates = /^[0-9a-f]{40}$/.test(ref)
+      ? [ref]
+      : [`refs/heads/${ref.replace(/^heads\//, '')}`, `refs/tags/${ref.replace(/^tags\//, '')}`];
+    for (const candidate of candidates) {
+      try {
+        return await git(this.gitDir(owner, name), ['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]);
+      } catch {
+        // not this one
+      }
+    }
+    return undefined;
+  }
+
+  /** A commit's parents. */
+  async parentsOf(owner: string, name: string, sha: string): Promise<string[]> {
+    const out = await git(this.gitDir(owner, name), ['rev-list', '--parents', '-n', '1', sha]);
+    return out.split(' ').slice(1).filter(Boolean);
+  }
+
   /** Whether `ancestor` is reachable from `descendant`: a push that is not a force push. */
   async isAncestor(owner: string, name: string, ancestor: string, descendant: string): Promise<boolean> {
     const result = await execa(

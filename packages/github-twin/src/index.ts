@@ -22,10 +22,19 @@ import { issueHandlers } from './handlers/issues.ts';
 import { pullHandlers, renderPull } from './handlers/pulls.ts';
 import { branchesMoved, branchesMovedBy } from './branches.ts';
 import { contentHandlers } from './handlers/contents.ts';
+import { checkHandlers } from './handlers/checks.ts';
 import { repoHandlers } from './handlers/repos.ts';
 import { RestDescription } from './openapi.ts';
 import { userJson } from './payloads.ts';
-import { PERMISSION_RANK, TwinState, type Actor, type Permission, type TwinApp, type TwinUser } from './state.ts';
+import {
+  PERMISSION_RANK,
+  TwinState,
+  type Actor,
+  type Permission,
+  type TwinApp,
+  type TwinAppIdentity,
+  type TwinUser,
+} from './state.ts';
 import { WebhookSender } from './webhooks.ts';
 
 export { sign } from './webhooks.ts';
@@ -40,6 +49,7 @@ const HANDLERS: Record<string, Handler> = {
   ...issueHandlers,
   ...pullHandlers,
   ...contentHandlers,
+  ...checkHandlers,
 };
 const API_PREFIX = '/api/v3';
 
@@ -83,6 +93,7 @@ export class GitHubTwin {
     dataDir: string,
     ownsDataDir: boolean,
     events: string[],
+    permissions: Record<string, string>,
     webhookUrl: string | undefined,
     identity: TwinOptions['app'] = {},
   ) {
@@ -105,6 +116,7 @@ export class GitHubTwin {
       webhookSecret: githubToken('ghs').replace('ghs_', 'whsec_'),
       webhookUrl,
       events,
+      permissions,
       clientId: TWIN_OAUTH_CLIENT.id,
       clientSecret: TWIN_OAUTH_CLIENT.secret,
     };
@@ -120,11 +132,15 @@ export class GitHubTwin {
   static async start(options: TwinOptions = {}): Promise<GitHubTwin> {
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'switchyard-twin-')));
     const manifestPath = options.manifestPath ?? findManifest();
-    const manifest = parseYaml(await readFile(manifestPath, 'utf8')) as { default_events?: string[] };
+    const manifest = parseYaml(await readFile(manifestPath, 'utf8')) as {
+      default_events?: string[];
+      default_permissions?: Record<string, string>;
+    };
     const twin = new GitHubTwin(
       dataDir,
       options.dataDir === undefined,
       manifest.default_events ?? [],
+      manifest.default_permissions ?? {},
       options.webhookUrl,
       options.app,
     );
@@ -209,6 +225,36 @@ export class GitHubTwin {
     found.collaborators.set(login, permission);
   }
 
+  /**
+   * Installs another GitHub App on every repository of `account` (a CI that reports check runs,
+   * say) and returns an installation token of it: what it makes is shown as that app's, and the
+   * token reaches only what its permissions allow.
+   */
+  installOtherApp(
+    account: string,
+    options: { slug: string; name?: string; permissions?: Record<string, string> },
+  ): { app: TwinAppIdentity; token: string; octokit: Octokit } {
+    const owner = this.state.addUser(account);
+    const app: TwinAppIdentity = {
+      id: this.state.nextId(),
+      slug: options.slug,
+      name: options.name ?? options.slug,
+      owner,
+      bot: this.state.addUser(`${options.slug}[bot]`, 'Bot'),
+      permissions: options.permissions ?? { checks: 'write', statuses: 'write', contents: 'read', metadata: 'read' },
+      events: [],
+    };
+    const installation = { id: this.state.nextId(), account: owner };
+    const token = githubToken('ghs');
+    this.state.installationTokens.set(token, {
+      installation,
+      expiresAt: new Date(Date.now() + 24 * 60 * 60 * 1000),
+      scope: {},
+      app,
+    });
+    return { app, token, octokit: this.octokitWithToken(token) };
+  }
+
   /** Installs the app on every repository of `account`, announcing it with `installation.created`. */
   install(account: string): number {
     const owner = this.state.addUser(account);
@@ -275,7 +321,13 @@ export class GitHubTwin {
     if (token.startsWith('ghs_')) {
       const found = this.state.installationTokens.get(token);
       if (!found || found.expiresAt.getTime() < Date.now()) return undefined;
-      return { kind: 'installation', installation: found.installation, user: this.app.bot, scope: found.scope };
+      return {
+        kind: 'installation',
+        installation: found.installation,
+        user: found.app?.bot ?? this.app.bot,
+        scope: found.scope,
+        app: found.app,
+      };
     }
     if (token.split('.').length === 3 && !checkAppJwt(token, this.app.publicKey, this.app.id)) return { kind: 'app' };
     return undefined;

@@ -102,6 +102,83 @@ export interface TwinRepo {
   nextNumber: number;
   /** The setting "Automatically delete head branches" (off by default, as on GitHub). */
   deleteBranchOnMerge: boolean;
+  /** Check suites, one per app and commit, as GitHub makes them when an app creates a check run. */
+  checkSuites: TwinCheckSuite[];
+  checkRuns: TwinCheckRun[];
+  /** Commit statuses, newest last; a commit's status per context is its newest. */
+  statuses: TwinStatus[];
+}
+
+/** Who made something an app made (a check run): Switchyard itself or another app, such as a CI. */
+export interface TwinAppIdentity {
+  id: number;
+  slug: string;
+  name: string;
+  owner: TwinUser;
+  bot: TwinUser;
+  permissions: Record<string, string>;
+  events: string[];
+}
+
+export type CheckStatus = 'queued' | 'in_progress' | 'completed';
+export type CheckConclusion =
+  | 'success'
+  | 'failure'
+  | 'neutral'
+  | 'cancelled'
+  | 'skipped'
+  | 'timed_out'
+  | 'action_required'
+  | 'stale'
+  | 'startup_failure';
+
+export interface TwinCheckSuite {
+  id: number;
+  app: TwinAppIdentity;
+  headSha: string;
+  /** The branch the commit was pushed to when the suite was made (GitHub's `head_branch`). */
+  headBranch: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface TwinAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  start_column?: number | undefined;
+  end_column?: number | undefined;
+  annotation_level: 'notice' | 'warning' | 'failure';
+  message: string;
+  title?: string | undefined;
+  raw_details?: string | undefined;
+}
+
+export interface TwinCheckRun {
+  id: number;
+  suiteId: number;
+  app: TwinAppIdentity;
+  name: string;
+  headSha: string;
+  status: CheckStatus;
+  conclusion: CheckConclusion | null;
+  startedAt: Date;
+  completedAt: Date | null;
+  detailsUrl: string | null;
+  externalId: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  annotations: TwinAnnotation[];
+}
+
+export interface TwinStatus {
+  id: number;
+  sha: string;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  context: string;
+  description: string | null;
+  targetUrl: string | null;
+  creator: TwinUser;
+  createdAt: Date;
 }
 
 export interface TwinInstallation {
@@ -120,6 +197,8 @@ export interface TwinApp {
   webhookSecret: string;
   webhookUrl: string | undefined;
   events: string[];
+  /** What an installation of the app may do: app.yml's \`default_permissions\`. */
+  permissions: Record<string, string>;
   /** The app's OAuth client: signing people in with GitHub. */
   clientId: string;
   clientSecret: string;
@@ -137,7 +216,14 @@ export interface TokenScope {
 /** Who made a request: a user with a personal token, an installation, or the app itself (JWT). */
 export type Actor =
   | { kind: 'user'; user: TwinUser }
-  | { kind: 'installation'; installation: TwinInstallation; user: TwinUser; scope: TokenScope }
+  | {
+      kind: 'installation';
+      installation: TwinInstallation;
+      user: TwinUser;
+      scope: TokenScope;
+      /** The app the installation belongs to, when it is not Switchyard (a CI app of a test). */
+      app?: TwinAppIdentity | undefined;
+    }
   | { kind: 'app' };
 
 export class TwinState {
@@ -145,7 +231,7 @@ export class TwinState {
   readonly userTokens = new Map<string, TwinUser>();
   readonly installationTokens = new Map<
     string,
-    { installation: TwinInstallation; expiresAt: Date; scope: TokenScope }
+    { installation: TwinInstallation; expiresAt: Date; scope: TokenScope; app?: TwinAppIdentity | undefined }
   >();
   readonly repos = new Map<string, TwinRepo>();
   readonly installations = new Map<number, TwinInstallation>();
@@ -186,6 +272,9 @@ export class TwinState {
       comments: new Map(),
       nextNumber: 1,
       deleteBranchOnMerge: false,
+      checkSuites: [],
+      checkRuns: [],
+      statuses: [],
     };
     this.repos.set(`${owner.login}/${name}`.toLowerCase(), repo);
     return repo;

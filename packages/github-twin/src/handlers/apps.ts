@@ -22,7 +22,7 @@ export function installationJson(core: TwinCore, installation: TwinInstallation)
     app_slug: core.app.slug,
     target_id: installation.account.id,
     target_type: installation.account.type === 'Organization' ? 'Organization' : 'User',
-    permissions: { issues: 'write', pull_requests: 'write', contents: 'write', metadata: 'read' },
+    permissions: core.app.permissions,
     events: core.app.events,
     created_at: new Date().toISOString(),
     updated_at: new Date().toISOString(),
@@ -49,7 +49,7 @@ export const appHandlers: Record<string, Handler> = {
         name: core.app.name,
         owner: userJson(core.app.owner, core.urls),
         events: core.app.events,
-        permissions: { issues: 'write', pull_requests: 'write', contents: 'write', metadata: 'read' },
+        permissions: core.app.permissions,
       },
     };
   },
@@ -79,7 +79,7 @@ export const appHandlers: Record<string, Handler> = {
         422,
         'There is at least one repository that does not exist or is not accessible to the parent installation.',
       );
-    const granted = installationJson(core, installation).permissions as Record<string, string>;
+    const granted = installationJson(core, installation).permissions;
     const asked = input.body.permissions as Record<string, string> | undefined;
     for (const [name, level] of Object.entries(asked ?? {})) {
       if (!granted[name] || (level === 'write' && granted[name] !== 'write'))
@@ -127,7 +127,7 @@ export const appHandlers: Record<string, Handler> = {
         html_url: `${core.urls.web}/apps/${core.app.slug}`,
         created_at: now,
         updated_at: now,
-        permissions: { issues: 'write', pull_requests: 'write', contents: 'write', metadata: 'read' },
+        permissions: core.app.permissions,
         events: core.app.events,
         client_id: core.app.clientId,
         client_secret: core.app.clientSecret,

@@ -5,6 +5,7 @@ import type { TwinIssue, TwinPull, TwinRepo, TwinReviewComment } from '../state.
 import { noreplyEmail, userJson } from '../payloads.ts';
 import { branchesMoved, retarget } from '../branches.ts';
 import { closeIssue } from './issues.ts';
+import { ciOf } from '../checks.ts';
 
 export async function renderPull(core: TwinCore, repo: TwinRepo, issue: TwinIssue): Promise<Record<string, unknown>> {
   const pull = issue.pullRequest;
@@ -34,7 +35,8 @@ export async function renderPull(core: TwinCore, repo: TwinRepo, issue: TwinIssu
 /**
  * \`mergeable\` and \`mergeable_state\` as GitHub computes them: lazily. The first read after the base
  * or the head moved starts a background check and answers \`null\` / \`unknown\`; later reads answer
- * what it found: \`dirty\` (conflicts), \`behind\` (clean, but the base moved on), or \`clean\`.
+ * what it found: \`dirty\` (conflicts), \`behind\` (clean, but the base moved on), \`unstable\`
+ * (mergeable, with a check that fails or still runs on the head) or \`clean\`.
  */
 function mergeabilityOf(core: TwinCore, repo: TwinRepo, pull: TwinPull, baseSha: string, headSha: string) {
   const key = `${baseSha}..${headSha}`;
@@ -47,7 +49,10 @@ function mergeabilityOf(core: TwinCore, repo: TwinRepo, pull: TwinPull, baseSha:
   }
   const result = pull.mergeability.result;
   if (!result) return { mergeable: null, mergeable_state: 'unknown' };
-  return { mergeable: result.clean, mergeable_state: !result.clean ? 'dirty' : result.behind ? 'behind' : 'clean' };
+  if (!result.clean) return { mergeable: false, mergeable_state: 'dirty' };
+  if (result.behind) return { mergeable: true, mergeable_state: 'behind' };
+  // No check is required (the twin has no branch protection): a failing or running one leaves it mergeable, "unstable".
+  return { mergeable: true, mergeable_state: ciOf(repo, headSha) === 'passing' ? 'clean' : 'unstable' };
 }
 
 function pullFor(core: TwinCore, repo: TwinRepo, input: HandlerInput): TwinIssue {
