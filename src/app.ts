@@ -9,11 +9,12 @@ import {
   onIssueComment,
   onIssueLabeled,
   onPullRequestFate,
+  onCiResult,
   onPush,
   type WebhookDeps,
 } from './github/webhooks.ts';
 
-type Checked = 'issues' | 'issue_comment' | 'pull_request' | 'push';
+type Checked = 'issues' | 'issue_comment' | 'pull_request' | 'push' | 'check_suite' | 'check_run' | 'status';
 
 /** A handler that first checks the fields it reads: a malformed payload is answered 400, not a TypeError's 500. */
 function checked<E extends Context>(handler: (context: E) => Promise<void>): (context: E) => Promise<void> {
@@ -69,6 +70,21 @@ export function switchyardApp(deps: WebhookDeps): ApplicationFunction {
     app.on(
       'push',
       checked((context) => onPush(context.payload, context.id, deps)),
+    );
+    // CI finished on a commit: a Switchyard pull request's checks may have failed (`pullRequest.fixFailingChecks`).
+    app.on(
+      'check_suite.completed',
+      checked((context) => onCiResult(context.payload, context.payload.check_suite.head_sha, deps)),
+    );
+    app.on(
+      'check_run.completed',
+      checked((context) => onCiResult(context.payload, context.payload.check_run.head_sha, deps)),
+    );
+    app.on(
+      'status',
+      checked(async (context) => {
+        if (context.payload.state !== 'pending') await onCiResult(context.payload, context.payload.sha, deps);
+      }),
     );
     app.on(['installation.created', 'installation_repositories.added'], (context) =>
       onInstalled(context.payload, deps),

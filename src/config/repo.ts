@@ -140,6 +140,11 @@ export const repoConfigSchema = z
         maxRepairs: z.number().int().min(0).max(10).default(2),
         /** Files merged with git's union driver (both sides' lines kept), such as a changelog. */
         unionMerge: z.array(unionPath).max(50).default([]),
+        /**
+         * Rounds of agent fixes a pull request may get when a check of its head fails on the
+         * repository's CI (0: Switchyard does not watch its CI).
+         */
+        fixFailingChecks: z.number().int().min(0).max(10).default(0),
       })
       .strict()
       .default({
@@ -150,6 +155,7 @@ export const repoConfigSchema = z
         update: 'conflicting',
         maxRepairs: 2,
         unionMerge: [],
+        fixFailingChecks: 0,
       }),
     /** Status labels that follow the run: `false` turns them off; names can be changed. */
     statusLabels: z

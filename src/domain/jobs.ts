@@ -62,6 +62,13 @@ export interface ReportJob {
 }
 
 /** Check the repository's open Switchyard pull requests against their bases, and repair those that no longer merge. */
+/** A CI result on a commit: a check suite or run completed, or a status was set. */
+export interface CiResultJob {
+  installationId: number;
+  repo: RepoRef;
+  sha: string;
+}
+
 export interface MergeabilityJob {
   repo: RepoRef;
   installationId: number;

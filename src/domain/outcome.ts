@@ -13,6 +13,8 @@ export interface RunOutcome {
   baseSha: string | undefined;
   commitSha: string | undefined;
   diffStat: DiffStat | undefined;
+  /** What this run's own commit changed, when it built on the pull request's head (a round of fixes). */
+  ownDiffStat?: DiffStat | undefined;
   agentMs: number;
   /** The last lines of the agent's output, redacted. */
   logTail: string;

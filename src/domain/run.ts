@@ -1,4 +1,5 @@
 /** The run record: what a run is, as the rest of Switchyard sees it (its row is the store's). */
+import type { CiChecks } from './ci-checks.ts';
 import type { Mergeability } from './mergeability.ts';
 import type { StepTimings } from './steps.ts';
 
@@ -87,9 +88,10 @@ export interface RunTrigger {
   /**
    * `label`: an `agent:*` label; `retry`: an `/agent retry` comment, which may open a new pull
    * request where an earlier one was closed without merging; `repair`: Switchyard itself, to
-   * resolve a conflict of the issue's open pull request with its base.
+   * resolve a conflict of the issue's open pull request with its base; `checks`: Switchyard itself,
+   * to fix the checks that failed on the head of the issue's open pull request.
    */
-  kind?: 'label' | 'retry' | 'repair' | undefined;
+  kind?: 'label' | 'retry' | 'repair' | 'checks' | undefined;
 }
 
 export interface DiffStat {
@@ -158,6 +160,12 @@ export interface RunRecord {
   mergeability: Mergeability | null;
   /** How long each step of the run took, once it ended. */
   steps: StepTimings | null;
+  /** Rounds of fixes spent on failing checks of the issue's pull request, this one included. */
+  checkRounds: number;
+  /** The pull request's CI as Switchyard last read it, and the rounds of fixes so far. */
+  ciChecks: CiChecks | null;
+  /** The commit the run starts from instead of its base: the pull request's head, for a round of fixes. */
+  startFrom: string | null;
 }
 
 export interface RunOutcomeFields {

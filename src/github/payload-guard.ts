@@ -49,6 +49,25 @@ const SCHEMAS = {
       sender: account,
     })
     .passthrough(),
+  check_suite: z
+    .object({
+      check_suite: z.object({ head_sha: z.string().regex(/^[0-9a-f]{40}$/) }).passthrough(),
+      repository: repository.extend({ clone_url: z.string(), default_branch: z.string() }),
+    })
+    .passthrough(),
+  check_run: z
+    .object({
+      check_run: z.object({ head_sha: z.string().regex(/^[0-9a-f]{40}$/) }).passthrough(),
+      repository: repository.extend({ clone_url: z.string(), default_branch: z.string() }),
+    })
+    .passthrough(),
+  status: z
+    .object({
+      sha: z.string().regex(/^[0-9a-f]{40}$/),
+      state: z.string(),
+      repository: repository.extend({ clone_url: z.string(), default_branch: z.string() }),
+    })
+    .passthrough(),
 } as const;
 
 /** Throws a `MalformedPayloadError` (HTTP 400) when `payload` lacks what the handlers of `event` read. */

@@ -4,6 +4,8 @@
  */
 import type { Mergeability } from '../domain/mergeability.ts';
 import { mergeabilityLines } from './mergeability.ts';
+import { ciLines } from './ci-checks.ts';
+import type { CiChecks } from '../domain/ci-checks.ts';
 import type { CheckRecord } from '../domain/run.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { describeUsage } from '../agents/report.ts';
@@ -54,6 +56,8 @@ export interface StatusView {
   summary?: string | undefined;
   /** The pull request against its base, while it is open (or being repaired). */
   mergeability?: Mergeability | undefined;
+  /** The pull request's CI and the rounds of fixes for its failing checks, while it is open. */
+  ci?: CiChecks | undefined;
 }
 
 export type CheckView = CheckRecord;
@@ -141,6 +145,7 @@ export function renderStatus(view: StatusView): string {
   }
   lines.push(headline);
   if (view.mergeability) lines.push('', ...mergeabilityLines(view.mergeability));
+  if (view.ci) lines.push('', ...ciLines(view.ci));
   if (view.reason) lines.push('', view.reason);
   if (view.state === 'running' && view.progress) lines.push('', `Last output: ${codeSpan(view.progress)}`);
   if (view.pullRequestState === 'closed')
@@ -222,6 +227,8 @@ export function statusViewOf(run: RunRecord, note: string | undefined, now: numb
       run.pullRequestState === 'merged' || run.pullRequestState === 'closed'
         ? undefined
         : (run.mergeability ?? undefined),
+    ci:
+      run.pullRequestState === 'merged' || run.pullRequestState === 'closed' ? undefined : (run.ciChecks ?? undefined),
     runUrl: runPageUrl(publicUrl, run.id),
   };
 }

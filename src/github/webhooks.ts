@@ -6,6 +6,7 @@ import type { Context } from 'probot';
 import type { Logger } from '../log/logger.ts';
 import type {
   CancelJob,
+  CiResultJob,
   CommandJob,
   IntakeJob,
   MergeabilityJob,
@@ -32,6 +33,8 @@ export interface WebhookDeps {
   enqueueReport: (job: ReportJob) => Promise<void>;
   /** Asks for the repository's open pull requests to be checked against their bases. */
   enqueueMergeability: (job: MergeabilityJob) => Promise<void>;
+  /** Asks for a commit's CI results to be read: one of Switchyard's pull requests may have failing checks. */
+  enqueueCiResult: (job: CiResultJob) => Promise<void>;
   log: Logger;
 }
 
@@ -158,6 +161,21 @@ export async function onPush(payload: PushPayload, deliveryId: string, deps: Web
   if (!(await deps.store.hasOpenPullRequests(repository.full_name))) return;
   deps.log.debug({ delivery: deliveryId, repo: repository.full_name, ref: payload.ref }, 'push: checking mergeability');
   await deps.enqueueMergeability({ installationId: payload.installation.id, repo: repoRefOf(repository) });
+}
+
+/**
+ * CI finished something on a commit (a check suite or run completed, a status was set): when the
+ * repository has open Switchyard pull requests, the commit's results are read (debounced per commit:
+ * a suite's runs and its own completion come together). Pending statuses are not a result yet.
+ */
+export async function onCiResult(
+  payload: { repository: PushPayload['repository']; installation?: { id: number } | undefined },
+  sha: string,
+  deps: WebhookDeps,
+): Promise<void> {
+  if (!payload.installation) return;
+  if (!(await deps.store.hasOpenPullRequests(payload.repository.full_name))) return;
+  await deps.enqueueCiResult({ installationId: payload.installation.id, repo: repoRefOf(payload.repository), sha });
 }
 
 function repoRefOf(repository: PushPayload['repository']): RepoRef {

@@ -10,6 +10,7 @@ import type {
   DashboardJob,
   IntakeJob,
   MergeabilityJob,
+  CiResultJob,
   PlanJob,
   ReportJob,
   RunJob,
@@ -45,6 +46,8 @@ export interface Send {
   dashboard: (job: DashboardJob) => Promise<void>;
   /** A check of the repository's open pull requests against their bases (one per burst). */
   mergeability: (job: MergeabilityJob, within?: Queryable) => Promise<void>;
+  /** A read of a commit's CI results (one per commit and burst of events). */
+  ciResult: (job: CiResultJob) => Promise<void>;
 }
 
 /** The settings jobs read. */

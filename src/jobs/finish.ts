@@ -12,6 +12,9 @@ import type { GitHubClient } from '../github/client.ts';
 import type { Queryable } from '../store/db.ts';
 import { repoParams } from '../github/client.ts';
 import { publishPullRequest } from '../github/publish.ts';
+import { ciSaying } from '../github/ci-checks.ts';
+import { describeDiff } from '../github/status-comment.ts';
+import type { CiChecks } from '../domain/ci-checks.ts';
 import type { JobContext } from './context.ts';
 
 /** Opens the run's pull request where its outcome asks for one, and ends the run. */
@@ -28,6 +31,8 @@ export async function finish(
   const pullRequest = wantsPullRequest(outcome)
     ? await clock.time('pullRequest', () => pullRequestOf(run, outcome, config, meanwhile.elapsedMs, octokit, ctx))
     : undefined;
+  if (run.trigger.kind === 'checks' && run.ciChecks)
+    await ctx.store.setCiChecks(run.id, roundPushed(run.ciChecks, outcome, run.state));
   return endRun(run, { ...finalState(outcome, meanwhile, pullRequest, run.branch), steps: clock.timings }, ctx);
 }
 
@@ -78,8 +83,11 @@ async function pullRequestOf(
   octokit: GitHubClient,
   ctx: JobContext,
 ): Promise<PullRequestResult> {
-  const repaired = run.trigger.kind === 'repair' ? await repairedPullRequest(run, octokit, ctx) : undefined;
+  const continues = run.trigger.kind === 'repair' || run.trigger.kind === 'checks';
+  const repaired = continues ? await repairedPullRequest(run, octokit, ctx) : undefined;
   if (repaired?.kind === 'gone-meanwhile') return repaired;
+  // A round of fixes adds a commit to the pull request; its body still describes the change (and shows the rounds).
+  if (run.trigger.kind === 'checks' && repaired) return { kind: 'opened', number: repaired.number, url: repaired.url };
   if (run.trigger.kind !== 'retry') {
     const previous = await ctx.store.lastRunWithPullRequest(run.repo, run.issueNumber, run.id);
     if (previous?.pullRequestState === 'closed') return { kind: 'closed-earlier', number: previous.pullRequestNumber };
@@ -99,6 +107,24 @@ async function pullRequestOf(
   }
 }
 
+/** A round's record once its run ended: the head it pushed and what it changed, or that it pushed nothing. */
+function roundPushed(ci: CiChecks, outcome: RunOutcome, state: RunRecord['state']): CiChecks {
+  const rounds = [...ci.rounds];
+  const last = rounds.at(-1);
+  if (!last) return ci;
+  const own = outcome.ownDiffStat ?? outcome.diffStat;
+  if (outcome.pushed && outcome.commitSha) {
+    rounds[rounds.length - 1] = {
+      ...last,
+      head: outcome.commitSha,
+      changed: own ? describeDiff(own) : undefined,
+    };
+    return { ...ci, rounds, said: ciSaying.pushed(last.round, outcome.commitSha) };
+  }
+  rounds[rounds.length - 1] = { ...last, result: 'no-change' };
+  return { ...ci, rounds, action: 'none', said: ciSaying.noChange(last.round, last.fixing, state) };
+}
+
 /**
  * The pull request a repair repairs: it is updated, never replaced. A repair pushes to it, and a
  * maintainer may merge it right then, before the run ends: that pull request then stands for
@@ -108,11 +134,13 @@ async function repairedPullRequest(
   run: RunRecord,
   octokit: GitHubClient,
   ctx: JobContext,
-): Promise<{ kind: 'open'; number: number } | (PullRequestResult & { kind: 'gone-meanwhile' }) | undefined> {
+): Promise<
+  { kind: 'open'; number: number; url: string } | (PullRequestResult & { kind: 'gone-meanwhile' }) | undefined
+> {
   const previous = await ctx.store.lastRunWithPullRequest(run.repo, run.issueNumber, run.id);
   const number = previous?.pullRequestNumber;
   if (!previous || number === null || number === undefined) return undefined;
   const { data } = await octokit.rest.pulls.get({ ...repoParams(run.trigger.repo), pull_number: number });
-  if (data.state === 'open') return { kind: 'open', number };
+  if (data.state === 'open') return { kind: 'open', number, url: data.html_url };
   return { kind: 'gone-meanwhile', number, url: data.html_url, state: data.merged ? 'merged' : 'closed' };
 }

@@ -4,13 +4,15 @@
  * travels to a pull request:
  *
  *   setup → intake → plan → run (→ finish) → report → dashboard;  command and cancel beside them;
- *   mergeability after every push to a repository with open Switchyard pull requests.
+ *   mergeability after every push to a repository with open Switchyard pull requests;
+ *   ci-result after CI finished on one of their heads (a round of fixes for failing checks).
  *
  * Two more steps run on timers, not queues: the sweep (every process, every 5 s: `sweep.ts`)
  * and the rescue (a worker's start: `rescue.ts`).
  */
 import type {
   CancelJob,
+  CiResultJob,
   CommandJob,
   DashboardJob,
   IntakeJob,
@@ -22,6 +24,7 @@ import type {
 } from '../domain/jobs.ts';
 import type { Delivery, JobEngine, QueueSpec, WorkSpec } from '../queue/engine.ts';
 import { cancel } from './cancel.ts';
+import { actOnCiResult } from './ci-result.ts';
 import { command } from './command.ts';
 import type { JobContext, Send } from './context.ts';
 import { writeDashboard } from './dashboard.ts';
@@ -122,6 +125,17 @@ export const JOBS = {
     work: () => ({ batchSize: 4, groupConcurrency: 1, pollSeconds: 0.5 }),
     handle: data<MergeabilityJob>(keepMergeable),
   },
+  /**
+   * CI finished on the head of a Switchyard pull request: its failing checks get a round of fixes
+   * (`pullRequest.fixFailingChecks`), one commit at a time per repository.
+   */
+  ciResult: {
+    queue: 'switchyard-ci-result',
+    role: 'web',
+    options: { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 300 },
+    work: () => ({ batchSize: 4, groupConcurrency: 1, pollSeconds: 1 }),
+    handle: data<CiResultJob>(actOnCiResult),
+  },
   /** A removed label or a closed issue stops the issue's live run. */
   cancel: {
     queue: 'switchyard-cancel',
@@ -139,6 +153,7 @@ export const JOBS = {
   report: JobDefinition<ReportJob>;
   dashboard: JobDefinition<DashboardJob>;
   mergeability: JobDefinition<MergeabilityJob>;
+  ciResult: JobDefinition<CiResultJob>;
   cancel: JobDefinition<CancelJob>;
 };
 
@@ -190,6 +205,11 @@ export function sender(engine: JobEngine, statusIntervalMs: number): Send {
       engine.sendDebounced(JOBS.mergeability.queue, job, job.repo.fullName, 1, {
         group: { id: job.repo.fullName },
         within,
+      }),
+    // A suite's runs complete together, each with its event, and the suite's own after them: one read.
+    ciResult: async (job) =>
+      engine.sendDebounced(JOBS.ciResult.queue, job, `${job.repo.fullName}@${job.sha}`, 2, {
+        group: { id: job.repo.fullName },
       }),
   };
 }

@@ -24,6 +24,10 @@ export interface Continuation {
   comments?: PromptComment[] | undefined;
   /** Agent repairs of the issue's pull request spent so far, this run included (a repair run). */
   repairs?: number | undefined;
+  /** Rounds of fixes for failing checks spent so far, this run included (a round's run). */
+  checkRounds?: number | undefined;
+  /** The commit to start from instead of the base: the pull request's head, for a round of fixes. */
+  startFrom?: string | undefined;
 }
 
 /** The branch and attempt number a new trigger continues from, when the issue had runs before. */
@@ -120,6 +124,8 @@ export async function intake(
     attempt: previous?.attempt ?? 1,
     comments: [...comments.forPrompt, ...(continuation?.comments ?? [])],
     repairs: continuation?.repairs ?? 0,
+    checkRounds: continuation?.checkRounds ?? 0,
+    startFrom: continuation?.startFrom,
   });
   if (!run) {
     const live = await ctx.store.liveRunFor(trigger.repo.fullName, trigger.issue.number);

@@ -12,7 +12,10 @@ import { intake } from './intake.ts';
 import type { OpenPull, Scope } from './mergeability-scope.ts';
 
 /** Why a repair may not spend more today, when the repository's or the agent's daily budget is spent. */
-export async function budgetSpent(pull: OpenPull, ctx: JobContext): Promise<string | undefined> {
+export async function budgetSpent(
+  pull: Pick<OpenPull, 'run' | 'config'>,
+  ctx: JobContext,
+): Promise<string | undefined> {
   const today = startOfUtcDay(new Date());
   const repoLimit = pull.config.limits.maxCostPerDay;
   if (repoLimit !== null && (await ctx.store.spentSince(today, { repo: pull.run.repo })) >= repoLimit)

@@ -46,6 +46,7 @@ export async function runRequestOf(
     agent,
     branch: run.branch,
     base: run.baseBranch ?? run.trigger.repo.defaultBranch,
+    startFrom: run.startFrom ?? undefined,
     attempt: run.attempt,
     timeoutMs: Math.min(agent.timeout, config.runner.timeout ?? Infinity),
     stallMs: agent.stallTimeout ?? DEFAULT_STALL_TIMEOUT,

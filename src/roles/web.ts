@@ -56,6 +56,7 @@ export async function startWeb(options: WebOptions): Promise<WebRole> {
       enqueueSetup: send.setup,
       enqueueReport: (job) => send.report(job),
       enqueueMergeability: (job) => send.mergeability(job),
+      enqueueCiResult: (job) => send.ciResult(job),
       log,
     }),
     webhookPath: settings.webhookPath,

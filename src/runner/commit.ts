@@ -4,11 +4,14 @@ import type { SimpleGit } from 'simple-git';
 
 /** A Conventional Commit subject for the issue, with the issue reference and the run in the body. */
 export function commitMessage(
-  request: { issue: IssueSnapshot; agentName: string; runId: string },
+  request: { issue: IssueSnapshot; agentName: string; runId: string; startFrom?: string | undefined },
   state: TerminalState,
 ): string {
-  const type = request.issue.labels.some((l) => /^(bug|type:\s*bug|kind\/bug)$/i.test(l)) ? 'fix' : 'feat';
-  const title = request.issue.title.replace(/\s+/g, ' ').trim();
+  const bug = request.issue.labels.some((l) => /^(bug|type:\s*bug|kind\/bug)$/i.test(l));
+  // A round that builds on the pull request's head fixes its checks.
+  const type = bug || request.startFrom ? 'fix' : 'feat';
+  const issueTitle = request.issue.title.replace(/\s+/g, ' ').trim();
+  const title = request.startFrom ? `failing checks of ${issueTitle}` : issueTitle;
   const subject = `${type}: ${title.length > 60 ? `${title.slice(0, 59).trimEnd()}…` : title} (#${request.issue.number})`;
   const status = state === 'succeeded' ? '' : `\nWork in progress: the run ended ${state.replace('_', ' ')}.\n`;
   return `${subject}\n${status}\nCloses #${request.issue.number}\n\nSwitchyard-Run: ${request.runId}\nSwitchyard-Agent: ${request.agentName}\n`;

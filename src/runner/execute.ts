@@ -84,6 +84,7 @@ export class Runner {
           runId: request.runId,
           branch: request.branch,
           base: request.base,
+          startFrom: request.startFrom,
           poolSize: request.poolSize,
           clock,
         });

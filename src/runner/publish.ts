@@ -50,6 +50,14 @@ export async function commitAndPush(
   const commitSha = (outcome.commitSha = result.commitSha);
   const git = trusted.cache.mirrorGit(request.repo);
   outcome.diffStat = await diffStat(git, worktree.baseSha, commitSha);
+  if (request.startFrom) {
+    // The pull request's change as a whole is what its status shows; the round's own commit is kept apart.
+    outcome.ownDiffStat = outcome.diffStat;
+    const base = (
+      await git.raw(['merge-base', `refs/remotes/origin/${request.base}`, commitSha]).catch(() => '')
+    ).trim();
+    if (base) outcome.diffStat = await diffStat(git, base, commitSha);
+  }
   clock.add('snapshot', performance.now() - snapshotStarted);
   const leaked = await clock.time('secretGuard', () =>
     pathHoldingSecret(mirror, worktree.baseSha, commitSha, trusted.redactor),
@@ -61,7 +69,9 @@ export async function commitAndPush(
     return;
   }
   try {
-    await clock.time('push', () => trusted.cache.push(request.repo, request.token, commitSha, worktree.branch));
+    await clock.time('push', () =>
+      trusted.cache.push(request.repo, request.token, commitSha, worktree.branch, request.startFrom),
+    );
     outcome.pushed = true;
   } catch (error) {
     outcome.state = 'failed';

@@ -49,6 +49,8 @@ export interface PrepareOptions {
   runId: string;
   branch: string;
   base: string;
+  /** A commit to check out instead of the base's tip (a pull request's head, which the run builds on). */
+  startFrom?: string | undefined;
   /** Reuse up to this many clean worktrees (0: a fresh worktree per run). */
   poolSize?: number;
   /** Times the wait for the repository's lock, the fetch and the checkout. */
@@ -135,7 +137,8 @@ export class RepoCache {
     const git = trustedGit({ gitDir: mirror, token });
     // No `worktree prune` per run: every worktree has a name of its own, and stale ones are
     // pruned at start-up (`pruneOrphans`).
-    const baseSha = (await git.raw(['rev-parse', '--verify', `refs/remotes/origin/${options.base}^{commit}`])).trim();
+    const start = options.startFrom ?? `refs/remotes/origin/${options.base}`;
+    const baseSha = (await git.raw(['rev-parse', '--verify', '--end-of-options', `${start}^{commit}`])).trim();
 
     const poolSize = options.poolSize ?? 0;
     const free = this.#free.get(repo.fullName) ?? [];
@@ -193,12 +196,13 @@ export class RepoCache {
    * Pushes one commit to one branch of the repository, by URL and full refspec, from the mirror
    * with Switchyard's own config: whatever an agent planted is never read.
    */
-  async push(repo: RepoRef, token: string, sha: string, branch: string): Promise<void> {
+  async push(repo: RepoRef, token: string, sha: string, branch: string, expected?: string): Promise<void> {
     const mirror = this.mirrorDir(repo);
     await this.seal(repo);
     await trustedGit({ gitDir: mirror, token }).raw([
       'push',
-      '--force',
+      // A run that builds on the branch's head pushes only while the head is still that one: a person's push wins.
+      expected ? `--force-with-lease=refs/heads/${branch}:${expected}` : '--force',
       '--quiet',
       '--no-verify',
       repo.cloneUrl,

@@ -14,6 +14,12 @@ export interface RunRequest {
   branch: string;
   /** The branch to start from: the default branch, or a dependency's branch for a stacked run. */
   base: string;
+  /**
+   * A commit to build on instead of the base's tip: the head of the issue's pull request, for a
+   * round that fixes its failing checks. The run's commit follows it, and is pushed only while
+   * the branch is still there.
+   */
+  startFrom?: string | undefined;
   /** Installation token for fetch and push: only Switchyard's own git processes get it, never while the agent runs. */
   token: string;
   attempt: number;

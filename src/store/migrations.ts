@@ -191,6 +191,13 @@ const MIGRATIONS: Migration[] = [
     name: 'how long each step of a run took',
     sql: [`alter table switchyard_runs add column steps jsonb`],
   },
+  {
+    version: 12,
+    name: "the rounds of fixes for a pull request's failing checks, its CI as last read, and the commit a round starts from",
+    sql: [
+      `alter table switchyard_runs add column check_rounds integer not null default 0, add column ci_checks jsonb, add column start_from text`,
+    ],
+  },
 ];
 
 const LOCK_KEY = 7_311_964_201;

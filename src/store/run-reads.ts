@@ -1,4 +1,4 @@
-/** Reads of \`switchyard_runs\`: what the jobs, the dashboard and the metrics ask of the runs. */
+/** Reads of `switchyard_runs`: what the jobs, the dashboard and the metrics ask of the runs. */
 import { LIVE_STATES, type RunRecord } from '../domain/run.ts';
 import type { Database, Queryable } from './db.ts';
 import { toRun, type RunRow } from './run-row.ts';
@@ -174,6 +174,33 @@ export class RunReads {
       [repo],
     );
     return rows.map(toRun);
+  }
+
+  /**
+   * The run that pushed `sha` as the head of its issue's open pull request, when it is still the
+   * issue's newest run: the one whose CI results are Switchyard's to act on.
+   */
+  async runOfOpenHead(repo: string, sha: string): Promise<RunRecord | undefined> {
+    const rows = await this.db.query<RunRow>(
+      `select * from (
+         select distinct on (issue_number) * from switchyard_runs where repo = $1 order by issue_number, created_at desc
+       ) newest
+       where head_sha = $2 and pull_request_number is not null and coalesce(pull_request_state, 'open') = 'open'`,
+      [repo, sha],
+    );
+    return rows[0] ? toRun(rows[0]) : undefined;
+  }
+
+  /** Rounds of fixes for failing checks, by how each ended (`running` while under way): for the metrics and the dashboard. */
+  async checkRoundOutcomes(): Promise<Record<string, number>> {
+    const rows = await this.db.query<{ outcome: string | null; count: string | number }>(
+      `select ci_checks->'rounds'->(check_rounds - 1)->>'result' as outcome, count(*) as count from switchyard_runs
+       where trigger->>'kind' = 'checks' group by 1`,
+    );
+    const counts: Record<string, number> = {};
+    for (const row of rows)
+      counts[row.outcome ?? 'running'] = (counts[row.outcome ?? 'running'] ?? 0) + Number(row.count);
+    return counts;
   }
 
   /** Whether any Switchyard pull request of the repository is open: a push there may concern one. */

@@ -1,4 +1,5 @@
 /** A run's row in `switchyard_runs`, and the run record it stands for. */
+import type { CiChecks } from '../domain/ci-checks.ts';
 import type { Mergeability } from '../domain/mergeability.ts';
 import type { StepTimings } from '../domain/steps.ts';
 import type {
@@ -53,6 +54,9 @@ export interface RunRow {
   repairs: number | null;
   mergeability: Mergeability | null;
   steps: StepTimings | null;
+  check_rounds: number | null;
+  ci_checks: CiChecks | null;
+  start_from: string | null;
 }
 
 export function toRun(row: RunRow): RunRecord {
@@ -97,5 +101,8 @@ export function toRun(row: RunRow): RunRecord {
     repairs: row.repairs ?? 0,
     mergeability: row.mergeability ?? null,
     steps: row.steps ?? null,
+    checkRounds: row.check_rounds ?? 0,
+    ciChecks: row.ci_checks ?? null,
+    startFrom: row.start_from ?? null,
   };
 }

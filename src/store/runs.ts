@@ -2,6 +2,7 @@
  * \`switchyard_runs\`: a run's record and every change of its state. The database enforces one
  * live run per issue, so the decisions here hold across processes.
  */
+import type { CiChecks } from '../domain/ci-checks.ts';
 import type { Mergeability } from '../domain/mergeability.ts';
 import type { PromptComment, PullRequestState, RunOutcomeFields, RunRecord, RunTrigger } from '../domain/run.ts';
 import { AttemptStore } from './attempts.ts';
@@ -34,11 +35,13 @@ export class Store extends RunReads {
       attempt?: number;
       comments?: readonly PromptComment[];
       repairs?: number;
+      checkRounds?: number;
+      startFrom?: string | undefined;
     },
   ): Promise<RunRecord | undefined> {
     const rows = await this.db.query<RunRow>(
-      `insert into switchyard_runs (repo, issue_number, installation_id, agent, state, branch, trigger, batch_id, priority, config, attempt, comments, repairs)
-       values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11, $12)
+      `insert into switchyard_runs (repo, issue_number, installation_id, agent, state, branch, trigger, batch_id, priority, config, attempt, comments, repairs, check_rounds, start_from)
+       values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        on conflict do nothing
        returning *`,
       [
@@ -54,6 +57,8 @@ export class Store extends RunReads {
         plan.attempt ?? 1,
         JSON.stringify(plan.comments ?? []),
         plan.repairs ?? 0,
+        plan.checkRounds ?? 0,
+        plan.startFrom ?? null,
       ],
     );
     return rows[0] ? toRun(rows[0]) : undefined;
@@ -182,6 +187,14 @@ export class Store extends RunReads {
   }
 
   /** What Switchyard last found and did about the run's pull request and its base. */
+  /** Keeps what Switchyard last read of a pull request's CI, with the run that stands for it. */
+  async setCiChecks(id: string, ci: CiChecks | null): Promise<void> {
+    await this.db.query('update switchyard_runs set ci_checks = $2 where id = $1', [
+      id,
+      ci ? JSON.stringify(ci) : null,
+    ]);
+  }
+
   async setMergeability(id: string, mergeability: Mergeability | null): Promise<void> {
     await this.db.query('update switchyard_runs set mergeability = $2 where id = $1', [
       id,

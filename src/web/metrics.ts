@@ -95,6 +95,16 @@ export class Metrics {
       },
     });
     new Gauge({
+      name: 'switchyard_check_fix_rounds',
+      help: 'Rounds of agent fixes for failing checks of pull requests, by outcome (passed, failed, no-change, running).',
+      labelNames: ['outcome'],
+      registers,
+      async collect() {
+        const counts = await store.checkRoundOutcomes();
+        for (const outcome of ['passed', 'failed', 'no-change', 'running']) this.set({ outcome }, counts[outcome] ?? 0);
+      },
+    });
+    new Gauge({
       name: 'switchyard_slot_utilisation',
       help: 'Busy run slots (dispatched and running runs) over the global concurrency.',
       registers,

@@ -6,6 +6,7 @@ import { describeUsage } from '../../agents/report.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { LIVE_STATES, type RunRecord, type RunState } from '../../domain/run.ts';
 import { stepsSection } from './steps.ts';
+import { roundsOverviewSection, roundsRunSection } from './check-rounds.ts';
 import type { WorkerRecord } from '../../store/observability.ts';
 import { assignLanes, layoutGraph } from './layout.ts';
 
@@ -198,6 +199,7 @@ export function overviewPage(data: {
       graphSection(data.runs),
       timelineSection(data.runs, data.now),
       recentSection(data.runs),
+      roundsOverviewSection(data.runs),
     ].join(''),
     { refreshSeconds: 5, viewer: data.viewer },
   );
@@ -285,7 +287,7 @@ source.addEventListener('end', () => { source.close(); if (${live ? 'true' : 'fa
 </script>`;
   return page(
     `${run.repo}#${run.issueNumber}`,
-    `<section id="run"><h2>Run ${escapeHtml(run.id)}</h2>${factTable}${actions}</section>${summary}<section id="attempts"><h2>Attempts</h2><table><tr><th>attempt</th><th>worker</th><th>outcome</th></tr>${attemptRows}</table></section>${checks ? `<section id="checks"><h2>Checks</h2><table>${checks}</table></section>` : ''}${steps}<section id="log-section"><h2>Log</h2><pre id="log" aria-label="run log"></pre></section>${script}`,
+    `<section id="run"><h2>Run ${escapeHtml(run.id)}</h2>${factTable}${actions}</section>${summary}<section id="attempts"><h2>Attempts</h2><table><tr><th>attempt</th><th>worker</th><th>outcome</th></tr>${attemptRows}</table></section>${checks ? `<section id="checks"><h2>Checks</h2><table>${checks}</table></section>` : ''}${roundsRunSection(run)}${steps}<section id="log-section"><h2>Log</h2><pre id="log" aria-label="run log"></pre></section>${script}`,
     { viewer },
   );
 }
