@@ -82,7 +82,18 @@ describe('repository config', () => {
       update: 'conflicting',
       maxRepairs: 2,
       unionMerge: [],
+      fixFailingChecks: 0,
     });
+  });
+
+  it('takes the rounds of fixes for failing checks, from 0 to 10', () => {
+    expect(parseRepoConfig({ pullRequest: { fixFailingChecks: 3 } })).toMatchObject({
+      ok: true,
+      config: { pullRequest: { fixFailingChecks: 3 } },
+    });
+    const bad = parseRepoConfig({ pullRequest: { fixFailingChecks: 11 } });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.problems.join('\n')).toContain('pullRequest.fixFailingChecks');
   });
 
   it('takes the ways a pull request is kept mergeable, and refuses a union path that is not one line of attributes', () => {
