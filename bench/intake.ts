@@ -65,7 +65,11 @@ async function measure(mode: 'embedded' | 'postgres') {
     databaseUrl: database?.url,
     agents: {},
     concurrency: 2,
-    env: { LOG_LEVEL: 'info' },
+    // BENCH_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=…" profiles the web process.
+    env: {
+      LOG_LEVEL: 'info',
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+    },
   });
   const web = await processes.start('web', 'web');
   const url = await processes.webhookUrl();
@@ -129,6 +133,8 @@ async function measure(mode: 'embedded' | 'postgres') {
   const rss = await peakRssMb(web.subprocess.pid);
   const slowest = twin.countRequests();
   console.log(`${mode}: twin requests by operation: ${JSON.stringify(slowest)}`);
+  // A profiled process writes its profile as it exits: it is stopped, not killed.
+  if (process.env.BENCH_NODE_OPTIONS) await processes.kill('web', 'SIGTERM');
   await processes.stop();
   await twin.stop();
   await database?.drop();

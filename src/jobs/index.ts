@@ -176,16 +176,20 @@ export async function workJobs(engine: JobEngine, ctx: JobContext, roles: { web:
 /** How the flow's jobs are sent: the singleton keys, groups and paces of each queue. */
 export function sender(engine: JobEngine, statusIntervalMs: number): Send {
   const seconds = statusIntervalMs / 1000;
+  // Triggers come in bursts, each webhook answered once its intake job exists: one insert for those of a moment.
+  const sendIntake = engine.batchedSender(JOBS.intake.queue);
   return {
-    intake: async (job) => void (await engine.send(JOBS.intake.queue, job, { singletonKey: job.trigger.deliveryId })),
+    intake: (job) => sendIntake(job, job.trigger.deliveryId),
     command: async (job) => void (await engine.send(JOBS.command.queue, job, { singletonKey: job.deliveryId })),
     setup: async (job) => void (await engine.send(JOBS.setup.queue, job)),
     cancel: async (job) => void (await engine.send(JOBS.cancel.queue, job)),
     // Delayed and immediate plans are deduplicated apart: a plan for later never holds back one needed now.
+    // An immediate one is debounced to one pass a second: each trigger of a burst asks for a plan,
+    // and a pass reads every live run of the repository.
     plan: async (job, delayMs = 0) => {
       const startAfter = Math.ceil(delayMs / 1000);
-      const key = startAfter > 0 ? `${job.repo}@later` : job.repo;
-      await engine.send(JOBS.plan.queue, job, { singletonKey: key, ...(startAfter > 0 ? { startAfter } : {}) });
+      if (startAfter > 0) await engine.send(JOBS.plan.queue, job, { singletonKey: `${job.repo}@later`, startAfter });
+      else await engine.sendDebounced(JOBS.plan.queue, job, job.repo, 1);
     },
     run: async (job, repo, issueNumber) =>
       (await engine.send(JOBS.run.queue, job, { singletonKey: `${repo}#${issueNumber}`, group: { id: repo } })) !==

@@ -148,6 +148,14 @@ export async function plan(job: PlanJob, ctx: JobContext): Promise<void> {
   });
 
   const byId = new Map(runs.map((r) => [r.id, r]));
+  // Holds are written together, and only where the reason is news: a plan runs on every trigger of a burst.
+  const holds = result.decisions.flatMap((d) => {
+    const run = byId.get(d.runId);
+    return d.kind === 'wait' && run && !(run.state === 'waiting' && run.waitingReason === d.reason)
+      ? [{ id: d.runId, reason: d.reason }]
+      : [];
+  });
+  const held = await ctx.store.holdRuns(holds);
   for (const decision of result.decisions) {
     const run = byId.get(decision.runId) as RunRecord;
     if (decision.kind === 'start') {
@@ -159,8 +167,7 @@ export async function plan(job: PlanJob, ctx: JobContext): Promise<void> {
       if (run.state === 'waiting') await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber });
       log.info({ run: run.id, issue: run.issueNumber, base: decision.base }, 'run dispatched');
     } else if (decision.kind === 'wait') {
-      const changed = await ctx.store.holdRun(run.id, decision.reason);
-      if (changed && !(decision.slotOnly && run.state === 'queued')) {
+      if (held.has(run.id) && !(decision.slotOnly && run.state === 'queued')) {
         // Why a run waits is news that lasts only as long as the wait: it is written at once.
         await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber, urgent: true });
         log.info({ run: run.id, issue: run.issueNumber, reason: decision.reason }, 'run waits');
@@ -173,7 +180,11 @@ export async function plan(job: PlanJob, ctx: JobContext): Promise<void> {
   // Limits clear with time (runs per hour) or elsewhere (other repositories' runs): look again later.
   if (result.decisions.some((d) => d.kind === 'wait' && d.cause === 'limit'))
     await ctx.send.plan(job, LIMIT_RECHECK_MS);
-  await closeFinishedBatches(ctx, runs, config.concurrency ?? ctx.settings.concurrency);
+  // Every run planned here was live: only those this pass ended (a cycle) can finish a batch. The
+  // others' batches close as their runs end (`afterRunEnded`); reading every batch on every pass
+  // cost a read of the whole batch per trigger of a burst.
+  const ended = result.decisions.flatMap((d) => (d.kind === 'cycle' ? [byId.get(d.runId) as RunRecord] : []));
+  if (ended.length > 0) await closeFinishedBatches(ctx, ended, config.concurrency ?? ctx.settings.concurrency);
 }
 
 /** How soon a run held by a limit is planned again when nothing else happens. */

@@ -47,7 +47,7 @@ export async function run(delivery: Delivery<RunJob>, ctx: JobContext): Promise<
   } catch (error) {
     log.error({ err: error }, 'no GitHub client for the installation');
     const reason = `Switchyard could not authenticate as the installation: ${(error as Error).message}`;
-    await endRun(started, { state: 'failed', reason }, ctx);
+    await afterRunEnded(await endRun(started, { state: 'failed', reason }, ctx), ctx);
     return;
   }
   const { outcome, config, signal } = await execute(started, octokit, worker, ctx, log);

@@ -3,6 +3,7 @@
  * jobs mean: `src/jobs/index.ts` says which queues exist, with which options and handlers.
  */
 import { randomUUID } from 'node:crypto';
+import DataLoader from 'dataloader';
 import { PgBoss, type Job, type JobResult, type JobWithMetadata, type QueueOptions, type SendOptions } from 'pg-boss';
 import type { Logger } from '../log/logger.ts';
 import type { Database, Queryable } from '../store/db.ts';
@@ -81,6 +82,23 @@ export class JobEngine {
       // behind the transaction for ever.
       await this.boss.findJobs(name, { id: randomUUID() });
     }
+  }
+
+  /**
+   * A send that joins the sends of the same moment into one insert: for a queue fed by bursts of
+   * webhooks, each answered only once its job exists. Jobs keep their singleton keys.
+   */
+  batchedSender(queue: string): (data: object, singletonKey: string) => Promise<void> {
+    const loader = new DataLoader<{ data: object; singletonKey: string }, null>(
+      async (jobs) => {
+        await this.boss.insert(queue, [...jobs]);
+        return jobs.map(() => null);
+      },
+      { cache: false, batchScheduleFn: (dispatch) => setImmediate(dispatch), maxBatchSize: 200 },
+    );
+    return async (data, singletonKey) => {
+      await loader.load({ data, singletonKey });
+    };
   }
 
   /** Sends a job; `null` when a singleton rule of the queue or the options folded it into another. */

@@ -143,14 +143,21 @@ export class Store extends RunReads {
     await this.db.query('update switchyard_runs set checks = $2 where id = $1', [id, JSON.stringify(checks)]);
   }
 
-  /** Holds a run with a reason; `true` when the reason changed (the comment needs an update). */
-  async holdRun(id: string, reason: string): Promise<boolean> {
-    const rows = await this.db.query(
-      `update switchyard_runs set state = 'waiting', waiting_reason = $2, dispatched_at = null
-       where id = $1 and state in ('queued', 'waiting') and dispatched_at is null and waiting_reason is distinct from $2 returning id`,
-      [id, reason],
+  /**
+   * Holds runs, each with its reason, in one statement (a plan of a thousand queued runs holds
+   * them all); returns the ids whose reason changed.
+   */
+  async holdRuns(holds: ReadonlyArray<{ id: string; reason: string }>): Promise<Set<string>> {
+    if (holds.length === 0) return new Set();
+    const rows = await this.db.query<{ id: string }>(
+      `update switchyard_runs r set state = 'waiting', waiting_reason = h.reason, dispatched_at = null
+       from unnest($1::uuid[], $2::text[]) as h(id, reason)
+       where r.id = h.id and r.state in ('queued', 'waiting') and r.dispatched_at is null
+         and r.waiting_reason is distinct from h.reason
+       returning r.id`,
+      [holds.map((h) => h.id), holds.map((h) => h.reason)],
     );
-    return rows.length === 1;
+    return new Set(rows.map((row) => row.id));
   }
 
   /** Hands a run to the queue: queued again, with the branch it starts from. */

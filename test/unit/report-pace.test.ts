@@ -13,6 +13,9 @@ function fakeEngine() {
     sendDebounced: async (queue: string, data: object, key: string, seconds: number, options: object = {}) => {
       sent.push({ how: 'debounced', queue, data, key, seconds, options });
     },
+    batchedSender: (queue: string) => async (data: object, key: string) => {
+      sent.push({ how: 'batched', queue, data, key, options: {} });
+    },
   } as unknown as JobEngine;
   return { engine, sent };
 }
