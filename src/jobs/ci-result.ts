@@ -103,14 +103,14 @@ export async function actOnCiResult(job: CiResultJob, ctx: JobContext): Promise<
         maxRounds: max,
         details,
       });
-      await show(octokit, run, pull.body ?? '', record, ctx, run.id);
+      await show(octokit, run, pull.body ?? '', record, ctx);
       await startRound(run, record, context, step.round, job.sha, ctx);
       return;
     }
   }
   if (sameAs(run.ciChecks, record)) return;
   // Step 4.
-  await show(octokit, run, pull.body ?? '', record, ctx, run.id);
+  await show(octokit, run, pull.body ?? '', record, ctx);
 }
 
 /** The rounds so far, the last one settled by what CI says of the head it pushed. */
@@ -148,9 +148,8 @@ async function show(
   body: string,
   record: CiChecks,
   ctx: JobContext,
-  runId: string,
 ): Promise<void> {
-  await ctx.store.setCiChecks(runId, record);
+  await ctx.store.setCiChecks(run.id, record);
   const updated = withChecksSection(body, record);
   if (updated !== body && run.pullRequestNumber !== null)
     await octokit.rest.pulls.update({
