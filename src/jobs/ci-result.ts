@@ -113,11 +113,14 @@ export async function actOnCiResult(job: CiResultJob, ctx: JobContext): Promise<
   await show(octokit, run, pull.body ?? '', record, ctx);
 }
 
-/** The rounds so far, the last one settled by what CI says of the head it pushed. */
+/**
+ * The rounds so far, the last one settled by what CI says of the head it pushed, or of the head
+ * that replaced it since (a replay onto a moved base keeps the round's change).
+ */
 function settledRounds(before: CiChecks | null, head: string, passing: boolean): CheckRound[] {
   const rounds = [...(before?.rounds ?? [])];
   const last = rounds.at(-1);
-  if (last && last.result === 'running' && last.head === head)
+  if (last && last.result === 'running' && last.head !== undefined)
     rounds[rounds.length - 1] = { ...last, result: passing ? 'passed' : 'failed' };
   return rounds;
 }
