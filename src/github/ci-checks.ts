@@ -5,6 +5,7 @@
  */
 import { isFailingConclusion, type CheckRound, type CiChecks, type FailingCheck } from '../domain/ci-checks.ts';
 import type { PromptComment, RepoRef } from '../domain/run.ts';
+import { withSection } from './body-section.ts';
 import { repoParams, type GitHubClient } from './client.ts';
 
 /** How much of one check's output the agent gets: its end, where test runners print failures. */
@@ -127,9 +128,6 @@ export function failureContext(input: {
   return { author: app ? `${app}[bot]` : 'ci', body: parts.join('\n') };
 }
 
-const START = '<!-- switchyard:checks -->';
-const END = '<!-- /switchyard:checks -->';
-
 const RESULT: Record<CheckRound['result'], string> = {
   running: '⏳ checks running',
   passed: '✅ checks pass',
@@ -156,11 +154,7 @@ export function ciLines(ci: CiChecks): string[] {
 
 /** The pull request's body with its checks section put in (or replaced), at the end. */
 export function withChecksSection(body: string, ci: CiChecks): string {
-  const section = [START, '### Failing checks', '', ...ciLines(ci), END].join('\n');
-  const start = body.indexOf(START);
-  const end = body.indexOf(END);
-  if (start !== -1 && end > start) return body.slice(0, start) + section + body.slice(end + END.length);
-  return `${body.trimEnd()}\n\n${section}\n`;
+  return withSection(body, 'checks', 'Failing checks', ciLines(ci));
 }
 
 /** The sentences of each decision. */

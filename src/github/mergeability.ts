@@ -4,9 +4,7 @@
  */
 import { listOfPulls, type MergeState, type Mergeability, type UpdatePolicy } from '../domain/mergeability.ts';
 import type { PromptComment } from '../domain/run.ts';
-
-const START = '<!-- switchyard:mergeability -->';
-const END = '<!-- /switchyard:mergeability -->';
+import { hasSection, withSection } from './body-section.ts';
 
 const ICON: Record<Mergeability['action'], string> = {
   none: '✔️',
@@ -31,18 +29,14 @@ export function mergeabilityLines(mergeability: Mergeability): string[] {
   return lines;
 }
 
-/** The pull request's body with its mergeability section put in (or replaced), at the end. */
 /** Whether a pull request's body has Switchyard's mergeability section yet. */
 export function hasMergeabilitySection(body: string): boolean {
-  return body.includes(START) && body.indexOf(END) > body.indexOf(START);
+  return hasSection(body, 'mergeability');
 }
 
+/** The pull request's body with its mergeability section put in (or replaced), at the end. */
 export function withMergeabilitySection(body: string, mergeability: Mergeability): string {
-  const section = [START, '### Mergeability', '', ...mergeabilityLines(mergeability), END].join('\n');
-  const start = body.indexOf(START);
-  const end = body.indexOf(END);
-  if (start !== -1 && end > start) return body.slice(0, start) + section + body.slice(end + END.length);
-  return `${body.trimEnd()}\n\n${section}\n`;
+  return withSection(body, 'mergeability', 'Mergeability', mergeabilityLines(mergeability));
 }
 
 export interface ConflictContext {

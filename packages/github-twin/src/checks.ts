@@ -140,8 +140,8 @@ async function headCommitOf(core: TwinCore, repo: TwinRepo, sha: string) {
   };
 }
 
-export async function suiteJson(core: TwinCore, repo: TwinRepo, suite: TwinCheckSuite) {
-  const repoUrl = `${core.urls.api}/repos/${repo.owner.login}/${repo.name}`;
+/** The fields of a suite that a check run carries too (its `check_suite`). */
+function suiteFields(core: TwinCore, repo: TwinRepo, suite: TwinCheckSuite, pulls: unknown[]) {
   return {
     id: suite.id,
     node_id: nodeId('CheckSuite', suite.id),
@@ -149,18 +149,24 @@ export async function suiteJson(core: TwinCore, repo: TwinRepo, suite: TwinCheck
     head_sha: suite.headSha,
     status: suiteStatus(repo, suite),
     conclusion: suiteConclusion(repo, suite),
-    url: `${repoUrl}/check-suites/${suite.id}`,
+    url: `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/check-suites/${suite.id}`,
     before: null,
     after: suite.headSha,
-    pull_requests: await pullsOf(core, repo, suite.headSha),
+    pull_requests: pulls,
     app: appJson(suite.app, core.urls),
-    repository: repoJson(repo, core.urls),
     created_at: iso(suite.createdAt),
     updated_at: iso(suite.updatedAt),
+  };
+}
+
+export async function suiteJson(core: TwinCore, repo: TwinRepo, suite: TwinCheckSuite) {
+  return {
+    ...suiteFields(core, repo, suite, await pullsOf(core, repo, suite.headSha)),
+    repository: repoJson(repo, core.urls),
     rerequestable: true,
     runs_rerequestable: true,
     latest_check_runs_count: suiteRuns(repo, suite).length,
-    check_runs_url: `${repoUrl}/check-suites/${suite.id}/check-runs`,
+    check_runs_url: `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/check-suites/${suite.id}/check-runs`,
     head_commit: await headCommitOf(core, repo, suite.headSha),
   };
 }
@@ -189,23 +195,7 @@ export async function checkRunJson(core: TwinCore, repo: TwinRepo, run: TwinChec
       annotations_url: `${repoUrl}/check-runs/${run.id}/annotations`,
     },
     name: run.name,
-    check_suite: suite
-      ? {
-          id: suite.id,
-          node_id: nodeId('CheckSuite', suite.id),
-          head_branch: suite.headBranch,
-          head_sha: suite.headSha,
-          status: suiteStatus(repo, suite),
-          conclusion: suiteConclusion(repo, suite),
-          url: `${repoUrl}/check-suites/${suite.id}`,
-          before: null,
-          after: suite.headSha,
-          pull_requests: pulls,
-          app: appJson(suite.app, core.urls),
-          created_at: iso(suite.createdAt),
-          updated_at: iso(suite.updatedAt),
-        }
-      : null,
+    check_suite: suite ? suiteFields(core, repo, suite, pulls) : null,
     app: appJson(run.app, core.urls),
     pull_requests: pulls,
   };
