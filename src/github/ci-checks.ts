@@ -132,7 +132,7 @@ const RESULT: Record<CheckRound['result'], string> = {
   running: '⏳ checks running',
   passed: '✅ checks pass',
   failed: '❌ still failing',
-  'no-change': '⚠️ the agent pushed no change',
+  'no-change': '⚠️ no fix pushed',
 };
 
 function names(list: readonly string[]): string {
@@ -172,7 +172,7 @@ export const ciSaying = {
   pushed: (round: number, head: string) =>
     `Round ${round} of fixes pushed ${head.slice(0, 7)}; Switchyard reads the checks on it once CI has run them.`,
   noChange: (round: number, fixing: readonly string[], state: string) =>
-    `Round ${round} of fixes for ${names(fixing)} pushed no change (the run ${state === 'succeeded' ? 'changed no file' : `ended ${state.replace('_', ' ')}`}), so Switchyard stops here. Comment \`/agent retry\` with what to change to have the agent try again.`,
+    `Round ${round} of fixes for ${names(fixing)} ${state === 'succeeded' ? 'changed no file' : `ended ${state.replace('_', ' ')}`}, so Switchyard stops here. Comment \`/agent retry\` with what to change to have the agent try again.`,
   budget: (checks: readonly FailingCheck[], reason: string) =>
     `${names(checks.map((c) => c.name))} failed, and Switchyard will not run the agent again: ${reason}. Comment \`/agent retry\` once it may.`,
 };

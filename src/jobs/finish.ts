@@ -32,7 +32,7 @@ export async function finish(
     ? await clock.time('pullRequest', () => pullRequestOf(run, outcome, config, meanwhile.elapsedMs, octokit, ctx))
     : undefined;
   if (run.trigger.kind === 'checks' && run.ciChecks)
-    await ctx.store.setCiChecks(run.id, roundPushed(run.ciChecks, outcome, run.state));
+    await ctx.store.setCiChecks(run.id, roundPushed(run.ciChecks, outcome));
   return endRun(run, { ...finalState(outcome, meanwhile, pullRequest, run.branch), steps: clock.timings }, ctx);
 }
 
@@ -107,13 +107,16 @@ async function pullRequestOf(
   }
 }
 
-/** A round's record once its run ended: the head it pushed and what it changed, or that it pushed nothing. */
-function roundPushed(ci: CiChecks, outcome: RunOutcome, state: RunRecord['state']): CiChecks {
+/**
+ * A round's record once its run ended: the head it pushed and what it changed, or that it ends
+ * the rounds (it changed nothing, or did not succeed: such a run opens no pull request to follow).
+ */
+function roundPushed(ci: CiChecks, outcome: RunOutcome): CiChecks {
   const rounds = [...ci.rounds];
   const last = rounds.at(-1);
   if (!last) return ci;
   const own = outcome.ownDiffStat ?? outcome.diffStat;
-  if (outcome.pushed && outcome.commitSha) {
+  if (outcome.state === 'succeeded' && outcome.pushed && outcome.commitSha) {
     rounds[rounds.length - 1] = {
       ...last,
       head: outcome.commitSha,
@@ -122,7 +125,7 @@ function roundPushed(ci: CiChecks, outcome: RunOutcome, state: RunRecord['state'
     return { ...ci, rounds, said: ciSaying.pushed(last.round, outcome.commitSha) };
   }
   rounds[rounds.length - 1] = { ...last, result: 'no-change' };
-  return { ...ci, rounds, action: 'none', said: ciSaying.noChange(last.round, last.fixing, state) };
+  return { ...ci, rounds, action: 'none', said: ciSaying.noChange(last.round, last.fixing, outcome.state) };
 }
 
 /**

@@ -7,7 +7,7 @@ const esc = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(
 const OUTCOME: Record<RoundResult, string> = {
   passed: 'checks pass after it',
   failed: 'still failing after it',
-  'no-change': 'pushed no change',
+  'no-change': 'no fix pushed',
   running: 'under way',
 };
 
