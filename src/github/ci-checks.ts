@@ -43,7 +43,8 @@ export async function readCommitCi(octokit: GitHubClient, repo: RepoRef, ref: st
       ci.failing.push({ name: run.name, kind: 'check-run', conclusion: run.conclusion ?? 'failure', summary });
       ci.runIds.set(run.name, run.id);
       if (run.app?.slug) ci.apps.set(run.name, run.app.slug);
-      if (run.details_url ?? run.html_url) ci.urls.set(run.name, (run.details_url ?? run.html_url) as string);
+      const url = run.details_url ?? run.html_url;
+      if (url) ci.urls.set(run.name, url);
     }
   }
   for (const status of combined.statuses) {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubTwin } from '@switchyard/github-twin';
 import { pushFiles } from '@switchyard/github-twin/seed';
+import { settledPull } from '../support/twin-pulls.ts';
 
 describe('twin checks and statuses', () => {
   let twin: GitHubTwin;
@@ -20,14 +21,7 @@ describe('twin checks and statuses', () => {
     await twin.stop();
   });
 
-  async function settled(number: number) {
-    const gh = twin.octokit('owner');
-    for (;;) {
-      const { data } = await gh.rest.pulls.get({ ...params, pull_number: number });
-      if (data.mergeable !== null) return data;
-      await twin.idle();
-    }
-  }
+  const settled = (number: number) => settledPull(twin, params, number);
 
   it('takes check runs from an app only, lists the newest per name, and sends their events', async () => {
     const gh = twin.octokit('owner');

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubTwin } from '@switchyard/github-twin';
 import { pushFiles } from '@switchyard/github-twin/seed';
+import { settledPull } from '../support/twin-pulls.ts';
 
 describe('twin mergeability', () => {
   let twin: GitHubTwin;
@@ -18,15 +19,7 @@ describe('twin mergeability', () => {
     await twin.stop();
   });
 
-  /** Reads the pull request until GitHub (the twin) has computed its mergeability. */
-  async function settled(number: number) {
-    const gh = twin.octokit('owner');
-    for (;;) {
-      const { data } = await gh.rest.pulls.get({ ...params, pull_number: number });
-      if (data.mergeable !== null) return data;
-      await twin.idle();
-    }
-  }
+  const settled = (number: number) => settledPull(twin, params, number);
 
   it('answers null first, then clean, behind or dirty as the base moves', async () => {
     const gh = twin.octokit('owner');

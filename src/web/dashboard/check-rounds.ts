@@ -1,8 +1,7 @@
 /** The dashboard's rounds of fixes for failing checks: counted by outcome on the overview, listed on a run's page. */
 import type { RoundResult } from '../../domain/ci-checks.ts';
 import type { RunRecord } from '../../domain/run.ts';
-
-const esc = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeHtml } from './html.ts';
 
 const OUTCOME: Record<RoundResult, string> = {
   passed: 'checks pass after it',
@@ -35,11 +34,11 @@ export function roundsRunSection(run: RunRecord): string {
   const rows = ci.rounds
     .map(
       (round) =>
-        `<tr><td>${round.round}</td><td>${esc(round.fixing.join(', '))}</td><td>${round.from.slice(0, 7)}</td><td>${round.head ? round.head.slice(0, 7) : ''}</td><td>${esc(round.changed ?? '')}</td><td>${OUTCOME[round.result]}</td></tr>`,
+        `<tr><td>${round.round}</td><td>${escapeHtml(round.fixing.join(', '))}</td><td>${round.from.slice(0, 7)}</td><td>${round.head ? round.head.slice(0, 7) : ''}</td><td>${escapeHtml(round.changed ?? '')}</td><td>${OUTCOME[round.result]}</td></tr>`,
     )
     .join('');
   const table = rows
     ? `<table><tr><th>round</th><th>fixing</th><th>on</th><th>pushed</th><th>changed</th><th>outcome</th></tr>${rows}</table>`
     : '';
-  return `<section id="ci"><h2>Pull request checks</h2><p>${esc(ci.said)}</p>${table}</section>`;
+  return `<section id="ci"><h2>Pull request checks</h2><p>${escapeHtml(ci.said)}</p>${table}</section>`;
 }

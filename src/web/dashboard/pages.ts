@@ -6,13 +6,10 @@ import { describeUsage } from '../../agents/report.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import { LIVE_STATES, type RunRecord, type RunState } from '../../domain/run.ts';
 import { stepsSection } from './steps.ts';
+import { escapeHtml } from './html.ts';
 import { roundsOverviewSection, roundsRunSection } from './check-rounds.ts';
 import type { WorkerRecord } from '../../store/observability.ts';
 import { assignLanes, layoutGraph } from './layout.ts';
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 const COLOURS: Record<RunState, string> = {
   queued: '#8c959f',

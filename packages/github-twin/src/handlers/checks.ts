@@ -37,15 +37,10 @@ function appOf(core: TwinCore, input: HandlerInput): TwinAppIdentity {
   return actor.app ?? core.app;
 }
 
-async function commitOrFail(core: TwinCore, repo: TwinRepo, ref: string): Promise<string> {
+/** The commit a ref names; GitHub answers 422 for a body's unknown SHA, 404 for a path's unknown ref. */
+async function commitOrFail(core: TwinCore, repo: TwinRepo, ref: string, status: 404 | 422 = 422): Promise<string> {
   const sha = await core.git.commitOf(repo.owner.login, repo.name, ref);
-  if (!sha) throw new TwinError(422, `No commit found for SHA: ${ref}`);
-  return sha;
-}
-
-async function refOrNotFound(core: TwinCore, repo: TwinRepo, ref: string): Promise<string> {
-  const sha = await core.git.commitOf(repo.owner.login, repo.name, ref);
-  if (!sha) throw new TwinError(404, `No commit found for SHA: ${ref}`);
+  if (!sha) throw new TwinError(status, `No commit found for SHA: ${ref}`);
   return sha;
 }
 
@@ -186,7 +181,7 @@ export const checkHandlers: Record<string, Handler> = {
 
   'checks/list-for-ref': async (core, input) => {
     const repo = core.repoFor(input, 'read', 'checks');
-    const sha = await refOrNotFound(core, repo, input.params.ref ?? '');
+    const sha = await commitOrFail(core, repo, input.params.ref ?? '', 404);
     const filter = input.query.get('filter') ?? 'latest';
     let runs = filter === 'all' ? repo.checkRuns.filter((r) => r.headSha === sha).reverse() : latestRuns(repo, sha);
     const name = input.query.get('check_name');
@@ -206,7 +201,7 @@ export const checkHandlers: Record<string, Handler> = {
 
   'checks/list-suites-for-ref': async (core, input) => {
     const repo = core.repoFor(input, 'read', 'checks');
-    const sha = await refOrNotFound(core, repo, input.params.ref ?? '');
+    const sha = await commitOrFail(core, repo, input.params.ref ?? '', 404);
     const suites = repo.checkSuites.filter((s) => s.headSha === sha);
     return {
       status: 200,
@@ -246,7 +241,7 @@ export const checkHandlers: Record<string, Handler> = {
 
   'repos/get-combined-status-for-ref': async (core, input) => {
     const repo = core.repoFor(input, 'read', 'statuses');
-    const sha = await refOrNotFound(core, repo, input.params.ref ?? '');
+    const sha = await commitOrFail(core, repo, input.params.ref ?? '', 404);
     const statuses = latestStatuses(repo, sha);
     const repoUrl = `${core.urls.api}/repos/${repo.owner.login}/${repo.name}`;
     return {
@@ -265,7 +260,7 @@ export const checkHandlers: Record<string, Handler> = {
 
   'repos/list-commit-statuses-for-ref': async (core, input) => {
     const repo = core.repoFor(input, 'read', 'statuses');
-    const sha = await refOrNotFound(core, repo, input.params.ref ?? '');
+    const sha = await commitOrFail(core, repo, input.params.ref ?? '', 404);
     const all = repo.statuses.filter((s) => s.sha === sha).reverse();
     const base = `${core.urls.api}/repos/${repo.owner.login}/${repo.name}/commits/${input.params.ref}/statuses`;
     return paginate(await Promise.all(all.map((s) => statusJson(core, repo, s))), input.query, base);
