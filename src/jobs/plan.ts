@@ -162,7 +162,12 @@ export async function plan(job: PlanJob, ctx: JobContext): Promise<void> {
       // The job first, then the mark: a crash in between leaves a job for a run still undispatched
       // (its worker starts it anyway), never a run marked dispatched that no job will ever start.
       await ctx.store.setBase(run.id, decision.base ?? null);
-      await ctx.send.run({ runId: run.id }, run.repo, run.issueNumber);
+      // A job of the issue still live (one that just held its run for disk space, and is ending) took
+      // this one's place: marked dispatched, the run would look orphaned once that job completes.
+      if (!(await ctx.send.run({ runId: run.id }, run.repo, run.issueNumber))) {
+        log.info({ run: run.id, issue: run.issueNumber }, 'run not dispatched: a job of the issue is still live');
+        continue;
+      }
       await ctx.store.dispatchRun(run.id, decision.base ?? null);
       if (run.state === 'waiting') await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber });
       log.info({ run: run.id, issue: run.issueNumber, base: decision.base }, 'run dispatched');
