@@ -1,7 +1,8 @@
 /**
  * Runner benchmark: on a generated repository (~20,000 files, ~200 MB of history) hosted by the
  * GitHub twin, the time to provision a run's worktree — a fresh `worktree add` from the mirror,
- * a reused worktree reset, `git clone --local` of the mirror, a plain `git clone` of the remote —
+ * a reused worktree reset, `git clone --local` of the mirror (with git's default checkout, and
+ * with the parallel one Switchyard's own git uses), a plain `git clone` of the remote —
  * each as a full cycle (provision, then give back), measured in one run; and the whole runner's
  * per-run overhead with a no-op agent. Last line: JSON.
  */
@@ -15,7 +16,7 @@ import { pino } from 'pino';
 import { agentDefinition } from '../src/config/agents.ts';
 import { Redactor } from '../src/log/redact.ts';
 import { Runner } from '../src/runner/execute.ts';
-import { authorizationHeader } from '../src/runner/git.ts';
+import { authorizationHeader, TRUSTED_CONFIG } from '../src/runner/git.ts';
 import { RepoCache } from '../src/runner/repo-cache.ts';
 import type { RepoRef } from '../src/domain/run.ts';
 import { RUN_STEPS, type StepTimings } from '../src/domain/steps.ts';
@@ -137,6 +138,8 @@ try {
     );
   }
   const cloneLocal: number[] = [];
+  const cloneLocalParallel: number[] = [];
+  const checkoutWorkers = TRUSTED_CONFIG.find(([key]) => key === 'checkout.workers')?.[1] ?? '1';
   const clone: number[] = [];
   for (let i = 0; i < Math.max(3, Math.ceil(SAMPLES / 2)); i++) {
     const localTarget = join(work, `local-${i}`);
@@ -146,6 +149,24 @@ try {
         await execa('git', ['clone', '--quiet', '--local', '--no-checkout', cache.mirrorDir(repo), localTarget]);
         await execa('git', ['-C', localTarget, 'checkout', '--quiet', '--detach', baseSha]);
         await rm(localTarget, { recursive: true, force: true });
+      }),
+    );
+    // The same with the parallel checkout Switchyard's own git uses, for a like-for-like ratio.
+    const parallelTarget = join(work, `local-parallel-${i}`);
+    cloneLocalParallel.push(
+      await timed(async () => {
+        await execa('git', ['clone', '--quiet', '--local', '--no-checkout', cache.mirrorDir(repo), parallelTarget]);
+        await execa('git', [
+          '-C',
+          parallelTarget,
+          '-c',
+          `checkout.workers=${checkoutWorkers}`,
+          'checkout',
+          '--quiet',
+          '--detach',
+          baseSha,
+        ]);
+        await rm(parallelTarget, { recursive: true, force: true });
       }),
     );
     const target = join(work, `clone-${i}`);
@@ -202,12 +223,14 @@ try {
     reuse_p50_ms: percentile(reuse, 50),
     reuse_p95_ms: percentile(reuse, 95),
     clone_local_p50_ms: percentile(cloneLocal, 50),
+    clone_local_parallel_p50_ms: percentile(cloneLocalParallel, 50),
     clone_p50_ms: percentile(clone, 50),
     overhead_p50_ms: percentile(overhead, 50),
     overhead_reuse_p50_ms: percentile(overheadReuse, 50),
     reuse_vs_clone: Number((percentile(reuse, 50) / percentile(clone, 50)).toFixed(3)),
     fresh_add_vs_clone: Number((percentile(fresh, 50) / percentile(clone, 50)).toFixed(3)),
     fresh_add_vs_clone_local: Number((percentile(fresh, 50) / percentile(cloneLocal, 50)).toFixed(3)),
+    fresh_add_vs_clone_local_parallel: Number((percentile(fresh, 50) / percentile(cloneLocalParallel, 50)).toFixed(3)),
     // Where a reused worktree's no-op run spends its time, step by step.
     steps_reuse_p50_ms: Object.fromEntries(
       RUN_STEPS.flatMap((step) => {
@@ -217,7 +240,7 @@ try {
     ),
   };
   console.log(
-    `fresh add p50 ${figures.fresh_add_p50_ms} ms · reuse p50 ${figures.reuse_p50_ms} ms · clone --local p50 ${figures.clone_local_p50_ms} ms · clone p50 ${figures.clone_p50_ms} ms · runner overhead p50 ${figures.overhead_p50_ms} ms (reuse ${figures.overhead_reuse_p50_ms} ms)`,
+    `fresh add p50 ${figures.fresh_add_p50_ms} ms · reuse p50 ${figures.reuse_p50_ms} ms · clone --local p50 ${figures.clone_local_p50_ms} ms (parallel checkout ${figures.clone_local_parallel_p50_ms} ms) · clone p50 ${figures.clone_p50_ms} ms · runner overhead p50 ${figures.overhead_p50_ms} ms (reuse ${figures.overhead_reuse_p50_ms} ms)`,
   );
   console.log(JSON.stringify(figures));
 } finally {

@@ -59,6 +59,11 @@ export interface ReportJob {
   issueNumber: number;
   /** The answer to a person (a trigger, a cancel, a command) or a run's end: written at once, the label later. */
   urgent?: boolean | undefined;
+  /**
+   * The write after an urgent one, which brings the label: one status interval later, so a state
+   * that passes within it (queued for a moment, then running) never wears and sheds its label.
+   */
+  settle?: boolean | undefined;
 }
 
 /** Check the repository's open Switchyard pull requests against their bases, and repair those that no longer merge. */

@@ -84,3 +84,65 @@ export function listOfPulls(numbers: readonly number[]): string {
   if (named.length <= 1) return named.join('');
   return `${named.slice(0, -1).join(', ')} and ${named.at(-1) ?? ''}`;
 }
+
+/** The newest push GitHub announced of a branch: `ref` is `refs/heads/…`. */
+export interface BranchPush {
+  ref: string;
+  sha: string;
+  seenAt: Date;
+}
+
+/** An open pull request's run, as far as {@link quietPass} reads it. */
+export interface PassCandidate {
+  branch: string;
+  headSha: string | null;
+  baseBranch: string | null;
+  createdAt: Date;
+  mergeability: Mergeability | null;
+  trigger: { kind?: string | undefined; repo: { defaultBranch: string } };
+}
+
+/**
+ * Pushes seen this long before a check still count as after it: the database's clock and a
+ * worker's may differ a little, and a pass that runs for nothing costs only requests.
+ */
+const CLOCK_MARGIN_MS = 2000;
+
+/**
+ * Whether a mergeability pass would find nothing new, read from what Switchyard already knows:
+ * no push reached the default branch since each pull request was last checked (or, never
+ * checked, since its run was created: the run started from the base after that), nobody else
+ * pushed to a pull request's branch, and each was last found mergeable with nothing to follow
+ * up (no collision, no repair, no wait, no hand-off, not stacked). `unchecked`: the pull requests
+ * never checked, still to be looked at against the base and each other (in the mirror, no
+ * request needed); `undefined`: only a full pass can tell.
+ */
+export function quietPass(
+  runs: readonly PassCandidate[],
+  pushes: readonly BranchPush[],
+): { unchecked: PassCandidate[] } | undefined {
+  const unchecked: PassCandidate[] = [];
+  const pushedAfter = (ref: string, since: Date, unless?: string) =>
+    pushes.some(
+      (push) => push.ref === ref && push.sha !== unless && push.seenAt.getTime() >= since.getTime() - CLOCK_MARGIN_MS,
+    );
+  for (const run of runs) {
+    const defaultBranch = run.trigger.repo.defaultBranch;
+    if (run.trigger.kind === 'repair' || run.baseBranch !== null || run.headSha === null) return undefined;
+    const last = run.mergeability;
+    if (last) {
+      const settled =
+        last.base === defaultBranch &&
+        last.head === run.headSha &&
+        (last.action === 'none' || last.action === 'replayed' || last.action === 'restacked') &&
+        (last.state === 'clean' || last.state === 'behind') &&
+        last.collidesWith.length === 0 &&
+        !last.repaired;
+      if (!settled) return undefined;
+    } else unchecked.push(run);
+    const since = last ? new Date(last.checkedAt) : run.createdAt;
+    if (pushedAfter(`refs/heads/${defaultBranch}`, since)) return undefined;
+    if (pushedAfter(`refs/heads/${run.branch}`, since, run.headSha)) return undefined;
+  }
+  return { unchecked };
+}

@@ -139,6 +139,8 @@ export async function onPullRequestFate(
 
 export interface PushPayload {
   ref: string;
+  /** Where the branch points now (all zeros when it was deleted). */
+  after: string;
   deleted?: boolean | undefined;
   repository: {
     name: string;
@@ -153,11 +155,16 @@ export interface PushPayload {
 /**
  * A branch moved (a merge, a push, a deletion): when the repository has open Switchyard pull
  * requests, they are checked against their bases. Pushes of tags, and repositories without open
- * pull requests, are ignored; a burst of pushes is checked once (the job is debounced).
+ * pull requests, are ignored; a burst of pushes is checked once (the job is debounced). The
+ * push is remembered: a pass with no push to read since its last asks GitHub nothing.
  */
 export async function onPush(payload: PushPayload, deliveryId: string, deps: WebhookDeps): Promise<void> {
   if (!payload.installation || !payload.ref.startsWith('refs/heads/')) return;
   const repository = payload.repository;
+  // Kept before the pass is asked for: a pass that began earlier left this push to the next one.
+  // Only the branches a pass reads: the default branch and Switchyard's own (the bases of stacks).
+  if (payload.ref === `refs/heads/${repository.default_branch}` || payload.ref.startsWith('refs/heads/agent/'))
+    await deps.store.recordPush(repository.full_name, payload.ref, payload.after);
   if (!(await deps.store.hasOpenPullRequests(repository.full_name))) return;
   deps.log.debug({ delivery: deliveryId, repo: repository.full_name, ref: payload.ref }, 'push: checking mergeability');
   await deps.enqueueMergeability({ installationId: payload.installation.id, repo: repoRefOf(repository) });

@@ -46,7 +46,8 @@ export async function record(pull: OpenPull, found: Mergeability | undefined, sc
     before.said === found.said &&
     before.head === found.head &&
     JSON.stringify(before.collidesWith) === JSON.stringify(found.collidesWith);
-  if (same) return;
+  // Kept even when nothing else changed: when it was last checked tells the next pass what is news.
   await scope.ctx.store.setMergeability(pull.run.id, found);
+  if (same) return;
   if (!(quiet && !before)) await scope.ctx.send.report({ repo: pull.run.repo, issueNumber: pull.run.issueNumber });
 }

@@ -25,6 +25,8 @@ export interface Scope {
   octokit: GitHubClient;
   cache: RepoCache;
   token: string;
+  /** When the pass began: what it finds is true as of then. */
+  checkedAt: string;
   mirror: MirrorGit;
   /** Branch → the open pull request on it, for stacks. */
   byBranch: Map<string, OpenPull>;

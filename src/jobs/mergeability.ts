@@ -12,6 +12,7 @@
  *      or hand it to a person.
  *
  * A pull request a person pushed to, closed or merged is never touched; a hand-off is said once.
+ * A pass that could find nothing new (no branch it reads moved) asks GitHub nothing at all.
  */
 import type { MergeabilityJob } from '../domain/jobs.ts';
 import { afterConflict, firstStep, listOfPulls, type Mergeability } from '../domain/mergeability.ts';
@@ -28,6 +29,7 @@ import {
 } from '../runner/mergeability.ts';
 import type { JobContext } from './context.ts';
 import { olderCollidingSibling, predictCollisions } from './mergeability-collisions.ts';
+import { nothingToFind } from './mergeability-quiet.ts';
 import { record } from './mergeability-record.ts';
 import { budgetSpent, repairContext, startRepair } from './mergeability-repair.ts';
 import { readOpenPulls, type OpenPull, type Scope } from './mergeability-scope.ts';
@@ -37,6 +39,9 @@ export async function keepMergeable(job: MergeabilityJob, ctx: JobContext): Prom
   if (!cache) throw new Error('the mergeability job needs a worker: its mirror is there');
   const runs = await ctx.store.openPullRequests(job.repo.fullName);
   if (runs.length === 0) return;
+  // Taken before anything is read: a push seen after it is news to the next pass.
+  const checkedAt = new Date().toISOString();
+  if (await nothingToFind(job, runs, cache, checkedAt, ctx)) return;
   const octokit = await ctx.clientFor(job.installationId);
   const pulls = await readOpenPulls(runs, octokit, ctx);
   if (pulls.length === 0) return;
@@ -51,6 +56,7 @@ export async function keepMergeable(job: MergeabilityJob, ctx: JobContext): Prom
         octokit,
         cache,
         token: token.token,
+        checkedAt,
         mirror,
         byBranch: new Map(pulls.map((pull) => [pull.run.branch, pull])),
         collisions: await predictCollisions(pulls, mirror),
@@ -88,13 +94,12 @@ async function keepOne(pull: OpenPull, scope: Scope): Promise<Mergeability | und
   const { run } = pull;
   // A run of the issue is under way (a retry, a repair): it will push the branch itself.
   if (await ctx.store.liveRunFor(run.repo, run.issueNumber)) return undefined;
-  const now = new Date().toISOString();
   const base = {
     files: [],
     after: [],
     collidesWith: scope.collisions.get(pull.number) ?? [],
     head: pull.headSha,
-    checkedAt: now,
+    checkedAt: scope.checkedAt,
   };
 
   // A branch pushed before Switchyard recorded its pushes is not known to be Switchyard's alone.

@@ -7,6 +7,7 @@
  * token reaches git as an HTTP header through `GIT_CONFIG_*` variables of that git process
  * only: never on a command line, in a remote URL, in a config file, or in an agent's environment.
  */
+import { availableParallelism } from 'node:os';
 import { simpleGit, type SimpleGit } from 'simple-git';
 
 export interface GitIdentity {
@@ -50,6 +51,9 @@ export const TRUSTED_CONFIG: ReadonlyArray<readonly [string, string]> = [
   ['safe.directory', '*'],
   ['gc.auto', '0'],
   ['maintenance.auto', 'false'],
+  // A checkout writes its files from several processes: on a disk where each new file waits on
+  // the device (a cloud VM's), one writer takes ~1 ms a file; four take a tenth of the time.
+  ['checkout.workers', String(Math.max(4, availableParallelism()))],
 ];
 
 const CONFIG_SLOTS = TRUSTED_CONFIG.length + 1;

@@ -222,6 +222,18 @@ export class RepoCache {
   }
 
   /**
+   * Runs `work` on the mirror as it is, under the repository's lock: for a look that needs
+   * nothing new from GitHub. Fails when there is no mirror yet.
+   */
+  async withMirror<T>(repo: RepoRef, work: (mirror: MirrorGit) => Promise<T>): Promise<T> {
+    return this.exclusive(repo, async () => {
+      const gitDir = this.mirrorDir(repo);
+      if (!existsSync(join(gitDir, 'HEAD'))) throw new Error(`no mirror of ${repo.fullName} here yet`);
+      return work({ gitDir, privateDir: join(this.root, 'private', repo.owner, repo.name) });
+    });
+  }
+
+  /**
    * Pushes `sha` to `branch` only while the branch is still at `expected` (a lease): a person's
    * push in between is never overwritten. Call it inside {@link withFreshMirror}'s work.
    */

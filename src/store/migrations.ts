@@ -198,6 +198,15 @@ const MIGRATIONS: Migration[] = [
       `alter table switchyard_runs add column check_rounds integer not null default 0, add column ci_checks jsonb, add column start_from text`,
     ],
   },
+  {
+    version: 13,
+    name: 'the newest push seen of each branch, so that a mergeability pass with nothing new to find asks GitHub nothing',
+    sql: [
+      `create table switchyard_branch_pushes (
+         repo text not null, ref text not null, sha text not null, seen_at timestamptz not null default now(),
+         primary key (repo, ref))`,
+    ],
+  },
 ];
 
 const LOCK_KEY = 7_311_964_201;

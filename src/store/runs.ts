@@ -3,7 +3,7 @@
  * live run per issue, so the decisions here hold across processes.
  */
 import type { CiChecks } from '../domain/ci-checks.ts';
-import type { Mergeability } from '../domain/mergeability.ts';
+import type { BranchPush, Mergeability } from '../domain/mergeability.ts';
 import type { PromptComment, PullRequestState, RunOutcomeFields, RunRecord, RunTrigger } from '../domain/run.ts';
 import { AttemptStore } from './attempts.ts';
 import type { Queryable } from './db.ts';
@@ -193,7 +193,6 @@ export class Store extends RunReads {
     await this.db.query('update switchyard_runs set head_sha = $2, base_branch = $3 where id = $1', [id, sha, base]);
   }
 
-  /** What Switchyard last found and did about the run's pull request and its base. */
   /** Keeps what Switchyard last read of a pull request's CI, with the run that stands for it. */
   async setCiChecks(id: string, ci: CiChecks | null): Promise<void> {
     await this.db.query('update switchyard_runs set ci_checks = $2 where id = $1', [
@@ -202,11 +201,30 @@ export class Store extends RunReads {
     ]);
   }
 
+  /** What Switchyard last found and did about the run's pull request and its base. */
   async setMergeability(id: string, mergeability: Mergeability | null): Promise<void> {
     await this.db.query('update switchyard_runs set mergeability = $2 where id = $1', [
       id,
       mergeability ? JSON.stringify(mergeability) : null,
     ]);
+  }
+
+  /** The newest push GitHub announced of a branch of the repository (`sha`: where it points now). */
+  async recordPush(repo: string, ref: string, sha: string): Promise<void> {
+    await this.db.query(
+      `insert into switchyard_branch_pushes (repo, ref, sha) values ($1, $2, $3)
+       on conflict (repo, ref) do update set sha = excluded.sha, seen_at = now()`,
+      [repo, ref, sha],
+    );
+  }
+
+  /** The newest push seen of each branch of the repository. */
+  async branchPushes(repo: string): Promise<BranchPush[]> {
+    const rows = await this.db.query<{ ref: string; sha: string; seen_at: Date | string }>(
+      'select ref, sha, seen_at from switchyard_branch_pushes where repo = $1',
+      [repo],
+    );
+    return rows.map((row) => ({ ref: row.ref, sha: row.sha, seenAt: new Date(row.seen_at) }));
   }
 
   /** The branch a run starts from, set before its job is sent. */

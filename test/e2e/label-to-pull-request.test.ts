@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RepoCache } from '../../src/runner/repo-cache.ts';
 import { STATUS_MARKER } from '../../src/github/status-comment.ts';
 import { eventually, startStack, type Stack } from '../support/stack.ts';
-import { newFileDiff } from '../support/git.ts';
+import { newFileDiff, pushFiles } from '../support/git.ts';
 import { processesLeftUnder } from '../support/processes.ts';
 
 describe('from an agent:patch label to a pull request', () => {
@@ -65,5 +65,47 @@ describe('from an agent:patch label to a pull request', () => {
     for (const dir of stack.dataDirs) expect(await processesLeftUnder(dir)).toEqual([]);
     await twin.idle();
     expect(twin.violations).toEqual([]);
+  });
+
+  it('checks their mergeability without asking GitHub while nobody moves the base, and asks once someone does', async () => {
+    const { owner, repo, twin } = stack;
+    const listsOfPulls = () =>
+      twin.requests.filter(
+        (r) => r.operationId === 'pulls/list' && (r.actor === 'app' || r.actor === 'switchyard[bot]'),
+      ).length;
+    const opened = async () =>
+      (await stack.store.listRuns()).filter((run) => run.pullRequestNumber !== null && run.state === 'succeeded');
+    // Each run's end asked for a pass; with one worker, each found the new pull request mergeable
+    // from the mirror alone. With several, a head another worker pushed is not in this worker's
+    // mirror: that pass reads GitHub, and may find a pull request behind a base its run's
+    // worker had not fetched yet.
+    const oneWorker = stack.dataDirs.length === 1;
+    const recorded = await eventually(
+      async () => {
+        const runs = await opened();
+        if (
+          runs.length === 3 &&
+          runs.every((run) => run.mergeability && (!oneWorker || run.mergeability.state === 'clean'))
+        )
+          return runs;
+        throw new Error(JSON.stringify(runs.map((run) => run.mergeability)));
+      },
+      30_000,
+      'three pull requests recorded mergeable',
+    );
+    if (oneWorker) {
+      expect(recorded.map((run) => run.mergeability?.said)).toEqual(Array(3).fill('Mergeable into `main`.'));
+      expect(listsOfPulls()).toBe(0);
+    }
+    const before = listsOfPulls();
+
+    // A person's commit on main: the next pass reads the pull requests from GitHub and finds them behind.
+    await pushFiles(twin, owner, repo, { 'docs/unrelated.md': '# Unrelated\n' });
+    await eventually(
+      async () => ((await opened()).every((run) => run.mergeability?.state === 'behind') ? true : undefined),
+      30_000,
+      'three pull requests recorded behind main',
+    );
+    expect(listsOfPulls()).toBeGreaterThan(before);
   });
 });

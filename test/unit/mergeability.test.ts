@@ -1,6 +1,14 @@
 /** Keeping a pull request mergeable: which repair comes next, and what people read about it. */
 import { describe, expect, it } from 'vitest';
-import { afterConflict, firstStep, listOfPulls, type Mergeability } from '../../src/domain/mergeability.ts';
+import {
+  afterConflict,
+  firstStep,
+  listOfPulls,
+  quietPass,
+  type BranchPush,
+  type Mergeability,
+  type PassCandidate,
+} from '../../src/domain/mergeability.ts';
 import { conflictContext, mergeabilityLines, withMergeabilitySection } from '../../src/github/mergeability.ts';
 import { renderStatus } from '../../src/github/status-comment.ts';
 
@@ -103,5 +111,59 @@ describe('what people read', () => {
       '#12 (for issue #3) merged into `main` and changed the same lines of `src/index.ts`.',
     );
     expect(context.body).toContain("```diff\n+export * from './auth.js';\n```");
+  });
+});
+
+describe('a pass with nothing new to find', () => {
+  const created = new Date('2026-12-01T10:00:00.000Z');
+  const later = (seconds: number) => new Date(created.getTime() + seconds * 1000);
+  const run = (over: Partial<PassCandidate> = {}): PassCandidate => ({
+    branch: 'agent/7-add-page',
+    headSha: 'abc',
+    baseBranch: null,
+    createdAt: created,
+    mergeability: null,
+    trigger: { kind: 'label', repo: { defaultBranch: 'main' } },
+    ...over,
+  });
+  const checked = (at: Date, over: Partial<Mergeability> = {}) =>
+    found({ action: 'none', files: [], after: [], checkedAt: at.toISOString(), ...over });
+  const push = (ref: string, sha: string, at: Date): BranchPush => ({ ref, sha, seenAt: at });
+
+  it('needs no pass for a new pull request on a base nobody moved: only a first record, from the mirror', () => {
+    const fresh = run();
+    const own = push('refs/heads/agent/7-add-page', 'abc', later(30));
+    const before = push('refs/heads/main', 'base', later(-60));
+    expect(quietPass([fresh], [own, before])).toEqual({ unchecked: [fresh] });
+    expect(quietPass([run({ mergeability: checked(later(40)) })], [own, before])).toEqual({ unchecked: [] });
+  });
+
+  it('needs a pass after a push to the base since the last check, or since the run was created', () => {
+    const main = push('refs/heads/main', 'moved', later(20));
+    expect(quietPass([run()], [main])).toBeUndefined();
+    expect(quietPass([run({ mergeability: checked(later(10)) })], [main])).toBeUndefined();
+    expect(quietPass([run({ mergeability: checked(later(30)) })], [main])).toEqual({ unchecked: [] });
+    // Clocks differ a little between the database and a worker: a push just before the check counts.
+    expect(quietPass([run({ mergeability: checked(later(21)) })], [main])).toBeUndefined();
+  });
+
+  it("needs a pass when someone else pushed to the pull request's branch", () => {
+    const theirs = push('refs/heads/agent/7-add-page', 'someone', later(50));
+    expect(quietPass([run({ mergeability: checked(later(40)) })], [theirs])).toBeUndefined();
+  });
+
+  it('needs a pass for anything left to follow up: a collision, a wait, a conflict, a repair, a stack', () => {
+    const at = later(40);
+    for (const left of [
+      run({ mergeability: checked(at, { collidesWith: [{ number: 9, files: ['CHANGELOG.md'] }] }) }),
+      run({ mergeability: checked(at, { action: 'waiting', state: 'conflicting' }) }),
+      run({ mergeability: checked(at, { action: 'handed-off' }) }),
+      run({ mergeability: checked(at, { head: 'older' }) }),
+      run({ mergeability: checked(at, { repaired: true }) }),
+      run({ trigger: { kind: 'repair', repo: { defaultBranch: 'main' } } }),
+      run({ baseBranch: 'agent/6-parent' }),
+      run({ headSha: null }),
+    ])
+      expect(quietPass([run({ mergeability: checked(at) }), left], [])).toBeUndefined();
   });
 });
