@@ -60,8 +60,9 @@ export interface ReportJob {
   /** The answer to a person (a trigger, a cancel, a command) or a run's end: written at once, the label later. */
   urgent?: boolean | undefined;
   /**
-   * The write after an urgent one, which brings the label: one status interval later, so a state
-   * that passes within it (queued for a moment, then running) never wears and sheds its label.
+   * The label's write after an urgent one (the comment is left to the calm pace): one status
+   * interval later, so a state that passes within it (queued for a moment, then running) never
+   * wears and sheds its label.
    */
   settle?: boolean | undefined;
 }

@@ -23,6 +23,7 @@ export async function report(job: ReportJob, ctx: JobContext): Promise<void> {
   const config = storedConfigOf(run);
   const written = await writeStatus(octokit, run, row, {
     labels: urgent ? undefined : config.ok ? config.config.statusLabels : null,
+    labelOnly: job.settle,
     now: Date.now(),
     publicUrl: ctx.settings.publicUrl,
     beforeCreate: () =>
