@@ -67,7 +67,6 @@ export interface ReportJob {
   settle?: boolean | undefined;
 }
 
-/** Check the repository's open Switchyard pull requests against their bases, and repair those that no longer merge. */
 /** A CI result on a commit: a check suite or run completed, or a status was set. */
 export interface CiResultJob {
   installationId: number;
@@ -75,6 +74,7 @@ export interface CiResultJob {
   sha: string;
 }
 
+/** Check the repository's open Switchyard pull requests against their bases, and repair those that no longer merge. */
 export interface MergeabilityJob {
   repo: RepoRef;
   installationId: number;
