@@ -32,22 +32,23 @@ export async function nothingToFind(
   if (!quiet || runs.length > MAX_PULLS) return false;
   if (quiet.unchecked.length === 0) return true;
   const base = job.repo.defaultBranch;
-  let found: Array<[RunRecord, Mergeability]>;
+  const loaded = runs.map((run) => ({ run, config: storedConfigOf(run) }));
+  let found: Array<[RunRecord, Mergeability]> | undefined;
   try {
+    // `undefined`: something the pass would act on, or that only it can tell.
     found = await cache.withMirror(job.repo, async (mirror) => {
       const baseSha = await commitOf(mirror, `refs/remotes/origin/${base}`);
-      const configs = runs.map((run) => storedConfigOf(run));
-      const [first] = configs;
-      if (!baseSha || !first?.ok || configs.some((config) => !config.ok)) return [];
+      const [first] = loaded;
+      if (!baseSha || !first?.config.ok || loaded.some(({ config }) => !config.ok)) return undefined;
       const heads = runs.map((run) => ({ number: run.pullRequestNumber ?? 0, sha: run.headSha ?? '' }));
-      if ((await collisions(mirror, heads, first.config.pullRequest.unionMerge)).length > 0) return [];
+      if ((await collisions(mirror, heads, first.config.config.pullRequest.unionMerge)).length > 0) return undefined;
       const records: Array<[RunRecord, Mergeability]> = [];
-      for (const run of runs.filter((candidate) => quiet.unchecked.includes(candidate))) {
-        const loaded = storedConfigOf(run);
-        if (!loaded.ok || !run.headSha) return [];
+      for (const { run, config } of loaded) {
+        if (!quiet.unchecked.includes(run)) continue;
+        if (!config.ok || !run.headSha) return undefined;
+        const policy = config.config.pullRequest.update;
         const { state } = await checkMerge(mirror, baseSha, run.headSha);
-        if (state === 'conflicting' || firstStep(state, loaded.config.pullRequest.update, false).kind !== 'leave')
-          return [];
+        if (state === 'conflicting' || firstStep(state, policy, false).kind !== 'leave') return undefined;
         records.push([
           run,
           {
@@ -57,7 +58,7 @@ export async function nothingToFind(
             files: [],
             after: [],
             collidesWith: [],
-            said: steadySaying(base, state, loaded.config.pullRequest.update),
+            said: steadySaying(base, state, policy),
             head: run.headSha,
             checkedAt,
           },
@@ -70,7 +71,7 @@ export async function nothingToFind(
     ctx.log.debug({ repo: job.repo.fullName, err: error }, 'mergeability: the mirror cannot tell; a full pass');
     return false;
   }
-  if (found.length !== quiet.unchecked.length) return false;
+  if (!found) return false;
   for (const [run, mergeability] of found) await ctx.store.setMergeability(run.id, mergeability);
   ctx.log.debug({ repo: job.repo.fullName, recorded: found.length }, 'mergeability: nothing moved; no requests');
   return true;
