@@ -59,12 +59,6 @@ export interface ReportJob {
   issueNumber: number;
   /** The answer to a person (a trigger, a cancel, a command) or a run's end: written at once, the label later. */
   urgent?: boolean | undefined;
-  /**
-   * The label's write after an urgent one (the comment is left to the calm pace): one status
-   * interval later, so a state that passes within it (queued for a moment, then running) never
-   * wears and sheds its label.
-   */
-  settle?: boolean | undefined;
 }
 
 /** A CI result on a commit: a check suite or run completed, or a status was set. */

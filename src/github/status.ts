@@ -60,8 +60,6 @@ export async function writeStatus(
     labels: StatusLabelNames | null | undefined;
     now: number;
     publicUrl: string | undefined;
-    /** Only the label: the comment is left to the writes at the calm pace. */
-    labelOnly?: boolean | undefined;
     /**
      * Records, before a comment is created, that one may be: a process killed between GitHub's
      * answer and the record of the comment's id must not make the next one create a second.
@@ -71,13 +69,11 @@ export async function writeStatus(
 ): Promise<StatusWrite> {
   const { body, hash } = statusBody(run, row, options.now, options.publicUrl);
   let commentId = row.commentId;
-  let bodyHash = row.bodyHash;
-  if (!options.labelOnly && (hash !== row.bodyHash || commentId === undefined)) {
+  if (hash !== row.bodyHash || commentId === undefined) {
     // Nothing was ever written for the issue, and it had no comments when the trigger came: no
     // status comment can exist, so none is looked for.
     const mayExist = row.bodyHash !== undefined || run.trigger.issue.comments !== 0;
     commentId = await writeComment(octokit, run, commentId, body, mayExist, options.beforeCreate);
-    bodyHash = hash;
   }
   const wanted = options.labels ? statusLabelOf(run, options.labels) : undefined;
   let label = row.label;
@@ -92,7 +88,7 @@ export async function writeStatus(
     if (wanted) await octokit.rest.issues.addLabels({ ...params, labels: [wanted] });
     label = wanted;
   }
-  return { commentId, bodyHash, label };
+  return { commentId, bodyHash: hash, label };
 }
 
 /** Edits the status comment, or creates it (finding one an earlier database forgot first). */

@@ -198,7 +198,6 @@ export function sender(engine: JobEngine, statusIntervalMs: number): Send {
       const key = `${job.repo}#${job.issueNumber}`;
       const options = { group: { id: key }, within };
       if (job.urgent) await engine.send(JOBS.report.queue, job, options);
-      else if (job.settle) await engine.send(JOBS.report.queue, job, { ...options, startAfter: seconds });
       else await engine.sendDebounced(JOBS.report.queue, job, key, seconds, options);
     },
     dashboard: async (job) =>

@@ -3,8 +3,8 @@
  * moment the job runs, so a late job never shows an older state. Every run transition sends one
  * (`Send.report`): at the calm pace through pg-boss's debounce (one per issue per status
  * interval, the last of a burst always written), or at once when a person waits for the answer.
- * An urgent write leaves the label to a calm one a status interval later, so a run that starts
- * or ends within the interval never wears (and sheds) the labels in between.
+ * An urgent write leaves the label to the calm one that follows it, so a run that ends within
+ * the interval never wears (and sheds) the labels in between.
  */
 import { storedConfigOf } from '../config/repo.ts';
 import type { ReportJob } from '../domain/jobs.ts';
@@ -23,7 +23,6 @@ export async function report(job: ReportJob, ctx: JobContext): Promise<void> {
   const config = storedConfigOf(run);
   const written = await writeStatus(octokit, run, row, {
     labels: urgent ? undefined : config.ok ? config.config.statusLabels : null,
-    labelOnly: job.settle,
     now: Date.now(),
     publicUrl: ctx.settings.publicUrl,
     beforeCreate: () =>
@@ -34,7 +33,7 @@ export async function report(job: ReportJob, ctx: JobContext): Promise<void> {
       }),
   });
   await ctx.records.saveStatus(job.repo, job.issueNumber, written);
-  if (urgent) await ctx.send.report({ repo: job.repo, issueNumber: job.issueNumber, settle: true });
+  if (urgent) await ctx.send.report({ repo: job.repo, issueNumber: job.issueNumber });
   if (config.ok && config.config.dashboard) {
     await ctx.send.dashboard({ repo: run.trigger.repo, installationId: run.installationId });
   }

@@ -80,39 +80,4 @@ describe('writeStatus', () => {
     expect(comments[0]?.body.startsWith(STATUS_MARKER)).toBe(true);
     expect(comments[0]?.body).toContain('Running');
   });
-
-  it("moves only the label when asked for the label's write, and remembers the body it did not write", async () => {
-    const { comments, octokit } = issueComments();
-    const labels: string[] = [];
-    const moves = {
-      addLabels: ({ labels: added }: { labels: string[] }) => {
-        labels.push(...added.map((name) => `+${name}`));
-        return Promise.resolve({ data: [] });
-      },
-      removeLabel: ({ name }: { name: string }) => {
-        labels.push(`-${name}`);
-        return Promise.resolve({ data: [] });
-      },
-    };
-    Object.assign(octokit.rest.issues, moves);
-    const names = { queued: 'q', running: 'r', done: 'd', failed: 'f' };
-    const first = await writeStatus(octokit, run, empty, { labels: undefined, now: Date.now(), publicUrl: undefined });
-    const body = comments[0]?.body;
-    const settled = await writeStatus(
-      octokit,
-      { ...run, state: 'running' },
-      { ...empty, ...first },
-      {
-        labels: names,
-        now: Date.now() + 5000,
-        publicUrl: undefined,
-        labelOnly: true,
-      },
-    );
-    expect(labels).toEqual(['+r']);
-    expect(comments[0]?.body).toBe(body);
-    // The body it did not write is still due: the next calm write sees it changed.
-    expect(settled.bodyHash).toBe(first.bodyHash);
-    expect(settled.label).toBe('r');
-  });
 });
