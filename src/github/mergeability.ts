@@ -16,6 +16,16 @@ const ICON: Record<Mergeability['action'], string> = {
 };
 
 /** The sentence with its icon, and the collisions Switchyard foresees, as markdown lines. */
+/** Whether a pull request's mergeability is worth a word in its issue's status: not when it merges and collides with nothing. */
+export function worthSaying(mergeability: Mergeability): boolean {
+  return !(
+    mergeability.state === 'clean' &&
+    mergeability.action === 'none' &&
+    mergeability.collidesWith.length === 0 &&
+    !mergeability.repaired
+  );
+}
+
 export function mergeabilityLines(mergeability: Mergeability): string[] {
   const icon = mergeability.state === 'clean' && mergeability.action === 'none' ? ICON.none : ICON[mergeability.action];
   const lines = [`${icon} ${mergeability.said}`];

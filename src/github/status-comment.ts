@@ -3,7 +3,7 @@
  * issue's newest run record, so whoever writes it last writes the newest state.
  */
 import type { Mergeability } from '../domain/mergeability.ts';
-import { mergeabilityLines } from './mergeability.ts';
+import { mergeabilityLines, worthSaying } from './mergeability.ts';
 import { ciLines } from './ci-checks.ts';
 import type { CiChecks } from '../domain/ci-checks.ts';
 import type { CheckRecord } from '../domain/run.ts';
@@ -144,7 +144,7 @@ export function renderStatus(view: StatusView): string {
     if (view.diffStat) headline += ` (${describeDiff(view.diffStat)})`;
   }
   lines.push(headline);
-  if (view.mergeability) lines.push('', ...mergeabilityLines(view.mergeability));
+  if (view.mergeability && worthSaying(view.mergeability)) lines.push('', ...mergeabilityLines(view.mergeability));
   if (view.ci) lines.push('', ...ciLines(view.ci));
   if (view.reason) lines.push('', view.reason);
   if (view.state === 'running' && view.progress) lines.push('', `Last output: ${codeSpan(view.progress)}`);
