@@ -66,10 +66,11 @@ async function mergeTrees(
     ['merge-tree', '--write-tree', '--name-only', '--no-messages', a, b],
     attributesFile ? [`core.attributesFile=${attributesFile}`] : [],
   );
-  if (result.exitCode !== 0 && result.exitCode !== 1) {
+  const [tree = '', ...files] = result.stdout.split('\n').filter(Boolean);
+  // A commit the mirror does not hold exits 1 as a conflict does, with no tree and no files.
+  if ((result.exitCode !== 0 && result.exitCode !== 1) || !/^[0-9a-f]{40,64}$/.test(tree)) {
     throw new Error(`git merge-tree failed: ${result.stderr || result.stdout}`);
   }
-  const [tree = '', ...files] = result.stdout.split('\n').filter(Boolean);
   return { tree, conflicts: result.exitCode === 1 ? files : [] };
 }
 
@@ -77,8 +78,10 @@ async function mergeTrees(
 export async function checkMerge(mirror: MirrorGit, base: string, head: string): Promise<MergeCheck> {
   const { conflicts } = await mergeTrees(mirror, base, head);
   if (conflicts.length > 0) return { state: 'conflicting', files: conflicts };
-  const upToDate = (await git(mirror, ['merge-base', '--is-ancestor', base, head])).exitCode === 0;
-  return { state: upToDate ? 'clean' : 'behind', files: [] };
+  const ancestry = await git(mirror, ['merge-base', '--is-ancestor', base, head]);
+  if (ancestry.exitCode !== 0 && ancestry.exitCode !== 1)
+    throw new Error(`git merge-base failed: ${ancestry.stderr || ancestry.stdout}`);
+  return { state: ancestry.exitCode === 0 ? 'clean' : 'behind', files: [] };
 }
 
 export interface ReplayOptions {

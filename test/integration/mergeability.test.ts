@@ -102,6 +102,18 @@ describe('mergeability in the mirror', () => {
     expect(found).toEqual([{ a: 12, b: 13, files: expect.arrayContaining(['CHANGELOG.md', 'src/index.ts']) }]);
   });
 
+  it('refuses to answer for a commit the mirror does not hold, rather than call it mergeable', async () => {
+    // Another worker's run pushed it: git merge-tree exits 1 for it, as for a conflict.
+    const elsewhere = 'e'.repeat(40);
+    await expect(checkMerge(mirror, base, elsewhere)).rejects.toThrow(/merge-tree failed/);
+    await expect(
+      collisions(mirror, [
+        { number: 12, sha: a },
+        { number: 14, sha: elsewhere },
+      ]),
+    ).rejects.toThrow(/merge-tree failed/);
+  });
+
   it('replays a commit whose conflict is only in a union-merged file, keeping both entries', async () => {
     // beta's index line goes elsewhere: only the changelog collides.
     const c = await feature(base, 'gamma', ['gamma', 'core'], ['Gamma.']);
