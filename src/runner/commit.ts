@@ -1,6 +1,6 @@
 /** What a run's commit says: a Conventional Commit message, and the diff stat against the base. */
 import type { DiffStat, IssueSnapshot, TerminalState } from '../domain/run.ts';
-import type { SimpleGit } from 'simple-git';
+import type { TrustedGit } from './git.ts';
 
 /** A Conventional Commit subject for the issue, with the issue reference and the run in the body. */
 export function commitMessage(
@@ -18,7 +18,7 @@ export function commitMessage(
 }
 
 /** The diff stat of a change, from one `git diff --stat`: its text, and the counts of its summary line. */
-export async function diffStat(git: SimpleGit, baseSha: string, headSha: string): Promise<DiffStat> {
+export async function diffStat(git: TrustedGit, baseSha: string, headSha: string): Promise<DiffStat> {
   const text = (await git.raw(['diff', '--no-ext-diff', '--no-color', '--stat=72', baseSha, headSha])).trimEnd();
   const summary = text.split('\n').at(-1) ?? '';
   const count = (pattern: RegExp) => Number(pattern.exec(summary)?.[1] ?? 0);

@@ -8,7 +8,7 @@
  * only: never on a command line, in a remote URL, in a config file, or in an agent's environment.
  */
 import { availableParallelism } from 'node:os';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { runCommand } from './spawner.ts';
 
 export interface GitIdentity {
   name: string;
@@ -56,24 +56,6 @@ export const TRUSTED_CONFIG: ReadonlyArray<readonly [string, string]> = [
   ['checkout.workers', String(Math.max(4, availableParallelism()))],
 ];
 
-const CONFIG_SLOTS = TRUSTED_CONFIG.length + 1;
-const ALLOWED = [
-  'GIT_DIR',
-  'GIT_COMMON_DIR',
-  'GIT_WORK_TREE',
-  'GIT_INDEX_FILE',
-  'GIT_CONFIG_COUNT',
-  ...Array.from({ length: CONFIG_SLOTS }, (_, i) => [`GIT_CONFIG_KEY_${i}`, `GIT_CONFIG_VALUE_${i}`]).flat(),
-  'GIT_CONFIG_GLOBAL',
-  'GIT_CONFIG_NOSYSTEM',
-  'GIT_TERMINAL_PROMPT',
-  'GIT_NO_REPLACE_OBJECTS',
-  'GIT_AUTHOR_NAME',
-  'GIT_AUTHOR_EMAIL',
-  'GIT_COMMITTER_NAME',
-  'GIT_COMMITTER_EMAIL',
-];
-
 /** The variables that make git send `Authorization: Basic x-access-token:<token>`. */
 export function authorizationHeader(token: string): string {
   return `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
@@ -110,25 +92,34 @@ export function trustedEnvironment(options: TrustedGitOptions): Record<string, s
   return env;
 }
 
-/** A simple-git client for one trusted git directory. */
-export function trustedGit(options: TrustedGitOptions): SimpleGit {
-  // simple-git guards against settings that run programs or change paths. Ours are the ones that
-  // switch those off (hooks, fsmonitor, askpass, helpers, ssh, protocols) and the config paths
-  // that keep global and system config out; none is ever built from issue or agent text.
-  const unsafe = {
-    allowUnsafeConfigEnvCount: true,
-    allowUnsafeConfigPaths: true,
-    allowUnsafeHooksPath: true,
-    allowUnsafeFsMonitor: true,
-    allowUnsafeAskPass: true,
-    allowUnsafeCredentialHelper: true,
-    allowUnsafeSshCommand: true,
-    allowUnsafeProtocolOverride: true,
+/** git on one trusted git directory. */
+export interface TrustedGit {
+  /**
+   * Runs git with `args` (never through a shell) and resolves its output. It rejects, with git's
+   * output as the message, when git exits non-zero having said why on stderr, as simple-git
+   * does, or when git could not start or was killed.
+   */
+  raw(args: readonly string[]): Promise<string>;
+}
+
+/**
+ * A git client for one trusted git directory. Its commands start from the spawner's helper
+ * process: from the main process, each would stall the event loop for the fork (see spawner.ts).
+ */
+export function trustedGit(options: TrustedGitOptions): TrustedGit {
+  const env = trustedEnvironment(options);
+  const cwd = options.workTree ?? options.gitDir;
+  return {
+    async raw(args) {
+      const result = await runCommand('git', args, { env, cwd });
+      const said = result.stderr.length > 0;
+      if (result.failure !== undefined || result.exitCode === undefined || (result.exitCode !== 0 && said))
+        throw new Error(
+          `${result.stdout}${result.stderr}` ||
+            result.failure ||
+            `git ${args[0] ?? ''} ended by ${result.signal ?? 'a signal'}`,
+        );
+      return result.stdout;
+    },
   };
-  return simpleGit({
-    baseDir: options.workTree ?? options.gitDir,
-    allowEnvironment: ALLOWED,
-    maxConcurrentProcesses: 8,
-    unsafe,
-  }).env(trustedEnvironment(options));
 }

@@ -11,9 +11,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import type { MergeState } from '../domain/mergeability.ts';
+import { execa } from 'execa';
 import { trustedEnvironment, type GitIdentity } from './git.ts';
+import { runCommand } from './spawner.ts';
 
 export interface MergeCheck {
   state: MergeState;
@@ -30,12 +31,12 @@ export interface MirrorGit {
 
 async function git(mirror: MirrorGit, args: string[], extraConfig: string[] = []) {
   const config = extraConfig.flatMap((setting) => ['-c', setting]);
-  return execa('git', [...config, ...args], {
-    env: trustedEnvironment({ gitDir: mirror.gitDir }),
-    extendEnv: false,
-    reject: false,
-    stripFinalNewline: true,
-  });
+  const result = await runCommand('git', [...config, ...args], { env: trustedEnvironment({ gitDir: mirror.gitDir }) });
+  return {
+    exitCode: result.exitCode,
+    stdout: result.stdout.replace(/\n$/, ''),
+    stderr: result.stderr.replace(/\n$/, ''),
+  };
 }
 
 async function must(mirror: MirrorGit, args: string[]): Promise<string> {

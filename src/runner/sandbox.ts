@@ -12,6 +12,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { dirname, join, parse } from 'node:path';
 import { execa } from 'execa';
+import { mustRun, toolEnvironment } from './spawner.ts';
 
 export type SandboxKind = 'none' | 'bubblewrap';
 
@@ -142,7 +143,7 @@ export async function handOver(spec: SandboxSpec, paths: readonly string[]): Pro
   const existing = paths.filter((path) => existsSync(path));
   if (existing.length === 0) return;
   const { uid, gid } = spec.user;
-  await execa('find', [
+  const args = [
     // Absolute paths Switchyard made: never read as an option of find's.
     ...existing,
     '(',
@@ -160,7 +161,8 @@ export async function handOver(spec: SandboxSpec, paths: readonly string[]): Pro
     `${uid}:${gid}`,
     '{}',
     '+',
-  ]);
+  ];
+  await mustRun('find', args, { env: toolEnvironment() });
 }
 
 /** Every folder on the way is searchable and the file readable for an account that owns none of them. */

@@ -4,7 +4,7 @@
  * the worktree is searched for a file changed since the last sign of life (`find -newermt`,
  * which stops at the first), so an agent that works quietly is left alone.
  */
-import { execa } from 'execa';
+import { runCommand, toolEnvironment } from './spawner.ts';
 
 export class StallWatch {
   #last = Date.now();
@@ -42,10 +42,10 @@ export class StallWatch {
 
 /** Whether a file under `dir` (but `.git`) changed after `since` (ms). */
 async function changedSince(dir: string, since: number): Promise<boolean> {
-  const result = await execa(
+  const result = await runCommand(
     'find',
     [dir, '-path', `${dir}/.git`, '-prune', '-o', '-newermt', `@${(since / 1000).toFixed(3)}`, '-print', '-quit'],
-    { reject: false },
+    { env: toolEnvironment() },
   );
   return result.stdout.trim() !== '';
 }

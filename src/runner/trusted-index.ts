@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
+import { mustRun, toolEnvironment } from './spawner.ts';
 
 /**
  * Copies an index with its timestamps to the nanosecond (coreutils `cp`): git's racy-entry check
@@ -15,7 +15,7 @@ import { execa } from 'execa';
  */
 async function copyIndex(from: string, to: string): Promise<void> {
   await mkdir(dirname(to), { recursive: true });
-  await execa('cp', ['--preserve=timestamps', '--no-dereference', '--', from, to]);
+  await mustRun('cp', ['--preserve=timestamps', '--no-dereference', '--', from, to], { env: toolEnvironment() });
 }
 
 /**

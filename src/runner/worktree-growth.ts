@@ -2,14 +2,14 @@
  * The worktree limit: a worktree's growth on disk while its process runs, measured with `du`
  * from the size it had at the start (a large repository is not its agent's doing).
  */
-import { execa } from 'execa';
+import { runCommand, toolEnvironment } from './spawner.ts';
 
 /** How often a worktree's size on disk is measured while its process runs. */
 const WORKTREE_POLL_MS = 2_000;
 
 /** The blocks a folder takes on disk (not following links, not leaving its file system). */
 async function diskUsage(dir: string): Promise<number | undefined> {
-  const result = await execa('du', ['-s', '-x', '-B1', dir], { reject: false, stdin: 'ignore' });
+  const result = await runCommand('du', ['-s', '-x', '-B1', dir], { env: toolEnvironment() });
   const used = Number(/^(\d+)/.exec(result.stdout)?.[1]);
   return Number.isFinite(used) ? used : undefined;
 }
