@@ -8,7 +8,7 @@
  * only: never on a command line, in a remote URL, in a config file, or in an agent's environment.
  */
 import { availableParallelism } from 'node:os';
-import { runCommand } from './spawner.ts';
+import { runGit } from './spawner.ts';
 
 export interface GitIdentity {
   name: string;
@@ -94,11 +94,7 @@ export function trustedEnvironment(options: TrustedGitOptions): Record<string, s
 
 /** git on one trusted git directory. */
 export interface TrustedGit {
-  /**
-   * Runs git with `args` (never through a shell) and resolves its output. It rejects, with git's
-   * output as the message, when git exits non-zero having said why on stderr, as simple-git
-   * does, or when git could not start or was killed.
-   */
+  /** Runs git with `args` through simple-git's `raw`, and resolves its output or fails as simple-git does. */
   raw(args: readonly string[]): Promise<string>;
 }
 
@@ -109,17 +105,5 @@ export interface TrustedGit {
 export function trustedGit(options: TrustedGitOptions): TrustedGit {
   const env = trustedEnvironment(options);
   const cwd = options.workTree ?? options.gitDir;
-  return {
-    async raw(args) {
-      const result = await runCommand('git', args, { env, cwd });
-      const said = result.stderr.length > 0;
-      if (result.failure !== undefined || result.exitCode === undefined || (result.exitCode !== 0 && said))
-        throw new Error(
-          `${result.stdout}${result.stderr}` ||
-            result.failure ||
-            `git ${args[0] ?? ''} ended by ${result.signal ?? 'a signal'}`,
-        );
-      return result.stdout;
-    },
-  };
+  return { raw: (args) => runGit(args, { env, cwd }) };
 }

@@ -1,8 +1,22 @@
-/** One command run to its end with its output kept: for the spawner, in its helper or here. */
+/** One request of the spawner's, carried out to its end: in its helper, or here as a last resort. */
 import { spawn } from 'node:child_process';
+import { simpleGitClient } from './git-client.ts';
 import type { SpawnReply, SpawnRequest } from './spawner.ts';
 
-export function runToEnd(request: SpawnRequest): Promise<SpawnReply> {
+export function carryOut(request: SpawnRequest): Promise<SpawnReply> {
+  return request.kind === 'git' ? gitOf(request) : commandOf(request);
+}
+
+async function gitOf(request: Extract<SpawnRequest, { kind: 'git' }>): Promise<SpawnReply> {
+  try {
+    const stdout = await simpleGitClient(request.cwd, request.env).raw([...request.args]);
+    return { id: request.id, kind: 'git', stdout };
+  } catch (error) {
+    return { id: request.id, kind: 'git', error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function commandOf(request: Extract<SpawnRequest, { kind: 'command' }>): Promise<SpawnReply> {
   return new Promise((resolve) => {
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -21,10 +35,11 @@ export function runToEnd(request: SpawnRequest): Promise<SpawnReply> {
     child.on('close', (code, signal) =>
       resolve({
         id: request.id,
+        kind: 'command',
         exitCode: failure ? undefined : (code ?? undefined),
         signal: signal ?? undefined,
-        stdout: Buffer.concat(stdout),
-        stderr: Buffer.concat(stderr),
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
         failure,
       }),
     );

@@ -9,25 +9,17 @@
  * its caller built, as before.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { runToEnd } from './spawner-run.ts';
+import { carryOut } from './spawner-run.ts';
 
-export interface SpawnRequest {
-  id: number;
-  file: string;
-  args: string[];
-  env: Record<string, string>;
-  cwd: string | undefined;
-}
+export type SpawnRequest =
+  | { id: number; kind: 'command'; file: string; args: string[]; env: Record<string, string>; cwd: string | undefined }
+  /** `git` through simple-git's `raw`, in `cwd`. */
+  | { id: number; kind: 'git'; args: string[]; env: Record<string, string>; cwd: string };
 
-export interface SpawnReply {
-  id: number;
-  exitCode: number | undefined;
-  signal: string | undefined;
-  stdout: Uint8Array;
-  stderr: Uint8Array;
-  /** Why the command could not start (`spawn git ENOENT`). */
-  failure: string | undefined;
-}
+export type SpawnReply =
+  | ({ id: number; kind: 'command' } & CommandResult)
+  | { id: number; kind: 'git'; stdout: string; error?: undefined }
+  | { id: number; kind: 'git'; error: string };
 
 export interface CommandResult {
   /** `undefined` when the command could not start or was killed by a signal. */
@@ -35,6 +27,7 @@ export interface CommandResult {
   signal: string | undefined;
   stdout: string;
   stderr: string;
+  /** Why the command could not start (`spawn git ENOENT`), or the helper went away under it. */
   failure: string | undefined;
 }
 
@@ -46,7 +39,12 @@ export interface CommandOptions {
 
 const CHILD = new URL('./spawner-child.ts', import.meta.url);
 
-let helper: { process: ChildProcess; pending: Map<number, (reply: SpawnReply) => void> } | undefined;
+interface Helper {
+  process: ChildProcess;
+  pending: Map<number, (reply: SpawnReply | { lost: string }) => void>;
+}
+
+let helper: Helper | undefined;
 let unavailable = false;
 let nextId = 1;
 
@@ -59,22 +57,41 @@ export async function runCommand(
   args: readonly string[],
   options: CommandOptions,
 ): Promise<CommandResult> {
-  const request: SpawnRequest = { id: nextId++, file, args: [...args], env: options.env, cwd: options.cwd };
-  const reply = (await viaHelper(request)) ?? (await runToEnd(request));
-  const text = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  return {
-    exitCode: reply.exitCode,
-    signal: reply.signal,
-    stdout: text(reply.stdout),
-    stderr: text(reply.stderr),
-    failure: reply.failure,
-  };
+  const reply = await ask({ id: nextId++, kind: 'command', file, args: [...args], env: options.env, cwd: options.cwd });
+  if ('lost' in reply) return { exitCode: undefined, signal: undefined, stdout: '', stderr: '', failure: reply.lost };
+  if (reply.kind !== 'command') throw new Error('the spawner answered a command as git');
+  const { exitCode, signal, stdout, stderr, failure } = reply;
+  return { exitCode, signal, stdout, stderr, failure };
 }
 
-/** The helper's answer, or `undefined` when there is no helper to ask. */
-function viaHelper(request: SpawnRequest): Promise<SpawnReply> | undefined {
+/** simple-git's `raw(args)` in `cwd` with exactly `env`: its output, or its error. */
+export async function runGit(args: readonly string[], options: Required<CommandOptions>): Promise<string> {
+  const reply = await ask({ id: nextId++, kind: 'git', args: [...args], env: options.env, cwd: options.cwd });
+  if ('lost' in reply) throw new Error(reply.lost);
+  if (reply.kind !== 'git') throw new Error('the spawner answered git as a command');
+  if (reply.error !== undefined) throw new Error(reply.error);
+  return reply.stdout;
+}
+
+/** {@link runCommand} for a command that must succeed: it rejects with what the command said. */
+export async function mustRun(file: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
+  const result = await runCommand(file, args, options);
+  if (result.exitCode !== 0)
+    throw new Error(
+      `${file} failed: ${result.stderr.trim() || result.failure || `exit ${String(result.exitCode ?? result.signal)}`}`,
+    );
+  return result;
+}
+
+/** The environment of a tool that needs none of Switchyard's (cp, du, find): a search path. */
+export function toolEnvironment(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C' };
+}
+
+/** The helper's answer; `lost` when it went away before answering (what it ran may have done its work). */
+function ask(request: SpawnRequest): Promise<SpawnReply | { lost: string }> {
   const current = helper ?? startHelper();
-  if (!current) return undefined;
+  if (!current) return carryOut(request);
   return new Promise((resolve) => {
     current.pending.set(request.id, resolve);
     if (current.pending.size === 1) ref(current.process, true);
@@ -82,7 +99,7 @@ function viaHelper(request: SpawnRequest): Promise<SpawnReply> | undefined {
   });
 }
 
-function startHelper(): typeof helper {
+function startHelper(): Helper | undefined {
   if (unavailable) return undefined;
   let child: ChildProcess;
   try {
@@ -90,14 +107,13 @@ function startHelper(): typeof helper {
       // Nothing of this process's environment: the helper passes each command its own.
       env: toolEnvironment(),
       execArgv: [],
-      serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
   } catch {
     unavailable = true;
     return undefined;
   }
-  const started = { process: child, pending: new Map<number, (reply: SpawnReply) => void>() };
+  const started: Helper = { process: child, pending: new Map() };
   child.on('message', (reply: SpawnReply) => {
     const resolve = started.pending.get(reply.id);
     started.pending.delete(reply.id);
@@ -106,16 +122,8 @@ function startHelper(): typeof helper {
   });
   const gone = (why: string) => {
     if (helper === started) helper = undefined;
-    // A command it was running may have done its work: never started again, it fails as a command does.
-    for (const [id, resolve] of started.pending)
-      resolve({
-        id,
-        exitCode: undefined,
-        signal: undefined,
-        stdout: new Uint8Array(),
-        stderr: new Uint8Array(),
-        failure: why,
-      });
+    // Never started again: a command it was running may have done its work.
+    for (const resolve of started.pending.values()) resolve({ lost: why });
     started.pending.clear();
   };
   child.on('error', (error) => gone(`the spawner failed: ${error.message}`));
@@ -135,21 +143,6 @@ function ref(child: ChildProcess, on: boolean): void {
     child.unref();
     channel?.unref();
   }
-}
-
-/** The environment of a tool that needs none of Switchyard's (cp, du, find): a search path. */
-export function toolEnvironment(): Record<string, string> {
-  return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LANG: 'C' };
-}
-
-/** {@link runCommand} for a command that must succeed: it rejects with what the command said. */
-export async function mustRun(file: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
-  const result = await runCommand(file, args, options);
-  if (result.exitCode !== 0)
-    throw new Error(
-      `${file} failed: ${result.stderr.trim() || result.failure || `exit ${String(result.exitCode ?? result.signal)}`}`,
-    );
-  return result;
 }
 
 /** Stops the helper (a process that ends on its own need not call this). */

@@ -1,0 +1,43 @@
+/**
+ * The simple-git client behind every trusted git command, given the whole environment that
+ * `trustedEnvironment` built. It runs where the spawner runs commands (see `spawner.ts`).
+ */
+import { simpleGit, type SimpleGit } from 'simple-git';
+
+/** More `GIT_CONFIG_*` slots than Switchyard's trusted config and a token header take. */
+const CONFIG_SLOTS = 32;
+
+/** The variables a trusted git process is given, and no other. */
+const ALLOWED = [
+  'GIT_DIR',
+  'GIT_COMMON_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_CONFIG_COUNT',
+  ...Array.from({ length: CONFIG_SLOTS }, (_, i) => [`GIT_CONFIG_KEY_${i}`, `GIT_CONFIG_VALUE_${i}`]).flat(),
+  'GIT_CONFIG_GLOBAL',
+  'GIT_CONFIG_NOSYSTEM',
+  'GIT_TERMINAL_PROMPT',
+  'GIT_NO_REPLACE_OBJECTS',
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+];
+
+export function simpleGitClient(baseDir: string, env: Record<string, string>): SimpleGit {
+  // simple-git guards against settings that run programs or change paths. Ours are the ones that
+  // switch those off (hooks, fsmonitor, askpass, helpers, ssh, protocols) and the config paths
+  // that keep global and system config out; none is ever built from issue or agent text.
+  const unsafe = {
+    allowUnsafeConfigEnvCount: true,
+    allowUnsafeConfigPaths: true,
+    allowUnsafeHooksPath: true,
+    allowUnsafeFsMonitor: true,
+    allowUnsafeAskPass: true,
+    allowUnsafeCredentialHelper: true,
+    allowUnsafeSshCommand: true,
+    allowUnsafeProtocolOverride: true,
+  };
+  return simpleGit({ baseDir, allowEnvironment: ALLOWED, maxConcurrentProcesses: 8, unsafe }).env(env);
+}
