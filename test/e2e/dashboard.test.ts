@@ -35,6 +35,19 @@ const CHATTY = [
   'cat "$SWITCHYARD_ISSUE_BODY_FILE"; echo; for i in 1 2 3 4 5 6 7 8 9 10; do echo "step $i of 10"; sleep 0.4; done; echo done > chatty.txt',
 ];
 
+/**
+ * `page.goto`, again once when the overview's own refresh (a meta refresh every 5 s) cut it
+ * short: a page left on the overview may begin reloading just as the test navigates away.
+ */
+async function visit(on: Page, url: string) {
+  try {
+    return await on.goto(url);
+  } catch (error) {
+    if (!String(error).includes('ERR_ABORTED')) throw error;
+    return on.goto(url);
+  }
+}
+
 describe.runIf(CHROMIUM)('the dashboard', () => {
   let stack: Stack;
   let browser: Browser;
@@ -93,7 +106,7 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
     );
     await statusShowing(stack, second, 'Waiting');
 
-    await page.goto(`${base}/dashboard`);
+    await visit(page, `${base}/dashboard`);
     const workers = await page.locator('#workers tr').count();
     expect(workers - 1).toBe(TEST_MODE === 'postgres' ? 2 : 1);
     const queue = await page.locator('#queue').textContent();
@@ -105,7 +118,7 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
     await shot('overview');
 
     // The run's page: the log arrives while the agent runs, then the page shows the end.
-    await page.goto(`${base}/dashboard/runs/${run.id}`);
+    await visit(page, `${base}/dashboard/runs/${run.id}`);
     await page.locator('#log', { hasText: 'step 3 of 10' }).waitFor({ timeout: 20_000 });
     expect(await page.locator('#run').textContent()).toContain('running');
     await shot('run-streaming');
@@ -151,14 +164,14 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
     await reader.screenshot({ path: join(ARTIFACTS, `${TEST_MODE}-github-reader.png`), fullPage: true });
     const stranger = await signIn('stranger');
     expect(await stranger.locator('#recent').textContent()).toContain('No run has finished in the last day.');
-    const hidden = await stranger.goto(`${base}/dashboard/runs/${runId}`);
+    const hidden = await visit(stranger, `${base}/dashboard/runs/${runId}`);
     expect(hidden?.status()).toBe(404);
     // A forged state is refused.
-    const forged = await stranger.goto(`${base}/dashboard/login/github/callback?code=x&state=forged`);
+    const forged = await visit(stranger, `${base}/dashboard/login/github/callback?code=x&state=forged`);
     expect(forged?.status()).toBe(400);
 
     // A reader sees no buttons, and a request made anyway is refused.
-    await reader.goto(`${base}/dashboard/runs/${runId}`);
+    await visit(reader, `${base}/dashboard/runs/${runId}`);
     expect(await reader.locator('#retry').count()).toBe(0);
     const refused = await reader.evaluate(
       async (url) => (await fetch(url, { method: 'POST' })).status,
@@ -169,7 +182,7 @@ describe.runIf(CHROMIUM)('the dashboard', () => {
     // A writer retries from the run's page, under their own name.
     stack.twin.setPermission(stack.owner, stack.repo, 'writer', 'write');
     const writer = await signIn('writer');
-    await writer.goto(`${base}/dashboard/runs/${runId}`);
+    await visit(writer, `${base}/dashboard/runs/${runId}`);
     await writer.click('#retry');
     await writer.getByRole('status').waitFor();
     const issue = (await stack.store.getRun(runId))?.issueNumber ?? 0;
