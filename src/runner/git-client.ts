@@ -4,26 +4,26 @@
  */
 import { simpleGit, type SimpleGit } from 'simple-git';
 
-/** More `GIT_CONFIG_*` slots than Switchyard's trusted config and a token header take. */
-const CONFIG_SLOTS = 32;
-
-/** The variables a trusted git process is given, and no other. */
-const ALLOWED = [
-  'GIT_DIR',
-  'GIT_COMMON_DIR',
-  'GIT_WORK_TREE',
-  'GIT_INDEX_FILE',
-  'GIT_CONFIG_COUNT',
-  ...Array.from({ length: CONFIG_SLOTS }, (_, i) => [`GIT_CONFIG_KEY_${i}`, `GIT_CONFIG_VALUE_${i}`]).flat(),
-  'GIT_CONFIG_GLOBAL',
-  'GIT_CONFIG_NOSYSTEM',
-  'GIT_TERMINAL_PROMPT',
-  'GIT_NO_REPLACE_OBJECTS',
-  'GIT_AUTHOR_NAME',
-  'GIT_AUTHOR_EMAIL',
-  'GIT_COMMITTER_NAME',
-  'GIT_COMMITTER_EMAIL',
-];
+/** The variables a trusted git process is given (its `GIT_CONFIG_*` pairs counted from `env`), and no other. */
+function allowedVariables(env: Record<string, string>): string[] {
+  const slots = Number(env.GIT_CONFIG_COUNT ?? 0);
+  return [
+    'GIT_DIR',
+    'GIT_COMMON_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_CONFIG_COUNT',
+    ...Array.from({ length: slots }, (_, i) => [`GIT_CONFIG_KEY_${i}`, `GIT_CONFIG_VALUE_${i}`]).flat(),
+    'GIT_CONFIG_GLOBAL',
+    'GIT_CONFIG_NOSYSTEM',
+    'GIT_TERMINAL_PROMPT',
+    'GIT_NO_REPLACE_OBJECTS',
+    'GIT_AUTHOR_NAME',
+    'GIT_AUTHOR_EMAIL',
+    'GIT_COMMITTER_NAME',
+    'GIT_COMMITTER_EMAIL',
+  ];
+}
 
 export function simpleGitClient(baseDir: string, env: Record<string, string>): SimpleGit {
   // simple-git guards against settings that run programs or change paths. Ours are the ones that
@@ -39,5 +39,5 @@ export function simpleGitClient(baseDir: string, env: Record<string, string>): S
     allowUnsafeSshCommand: true,
     allowUnsafeProtocolOverride: true,
   };
-  return simpleGit({ baseDir, allowEnvironment: ALLOWED, maxConcurrentProcesses: 8, unsafe }).env(env);
+  return simpleGit({ baseDir, allowEnvironment: allowedVariables(env), maxConcurrentProcesses: 8, unsafe }).env(env);
 }

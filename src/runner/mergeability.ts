@@ -11,8 +11,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MergeState } from '../domain/mergeability.ts';
 import { execa } from 'execa';
+import type { MergeState } from '../domain/mergeability.ts';
 import { trustedEnvironment, type GitIdentity } from './git.ts';
 import { runCommand } from './spawner.ts';
 
