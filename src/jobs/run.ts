@@ -95,12 +95,29 @@ async function resume(runId: string, ctx: JobContext): Promise<void> {
   ctx.log.warn({ run: runId, attempt: resumed.attempt }, 'retrying an interrupted run');
 }
 
-/** A run does not start without room for its worktree: it waits, and is planned again in a minute. */
-async function heldForDisk(runId: string, ctx: JobContext): Promise<boolean> {
+/** How long a held run's job waits for the plan that sent it to mark the run dispatched. */
+const MARK_WAIT_MS = 5_000;
+
+/**
+ * A run does not start without room for its worktree: it waits, and is planned again in a
+ * minute. The plan sends the job before it marks the run dispatched, so a job taken at once may
+ * get here first: held before the mark, the run would be marked after it, dispatched with its
+ * job completed, and ended by the sweep as orphaned. The hold waits for the mark.
+ */
+export async function heldForDisk(
+  runId: string,
+  ctx: Pick<JobContext, 'settings' | 'store' | 'send' | 'log'>,
+): Promise<boolean> {
   const room = await diskRoom(ctx.settings.dataDir, ctx.settings.minFreeDiskBytes);
   if (room.enough) return false;
-  const run = await ctx.store.getRun(runId);
-  if (!run || run.state !== 'queued') return true;
+  let run = await ctx.store.getRun(runId);
+  for (const since = Date.now(); run?.state === 'waiting' || (run?.state === 'queued' && !run.dispatchedAt);) {
+    // Past the wait, the plan that sent this job is gone: the run is held as it is, undispatched.
+    if (Date.now() - since > MARK_WAIT_MS) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    run = await ctx.store.getRun(runId);
+  }
+  if (!run || (run.state !== 'queued' && run.state !== 'waiting')) return true;
   const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
   const reason = `waits for disk space: ${mib(room.freeBytes)} MiB free where Switchyard keeps worktrees, ${mib(room.neededBytes)} MiB needed. It starts by itself once there is room.`;
   await ctx.store.requeueRun(run.id, reason);

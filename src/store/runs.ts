@@ -134,7 +134,7 @@ export class Store extends RunReads {
   /** Puts a run that could not start (low disk) back to waiting, for the scheduler to try later. */
   async requeueRun(id: string, reason: string): Promise<void> {
     await this.db.query(
-      `update switchyard_runs set state = 'waiting', waiting_reason = $2, dispatched_at = null, started_at = null where id = $1 and state in ('queued', 'running')`,
+      `update switchyard_runs set state = 'waiting', waiting_reason = $2, dispatched_at = null, started_at = null where id = $1 and state in ('queued', 'waiting', 'running')`,
       [id, reason],
     );
   }
