@@ -15,7 +15,6 @@ const ICON: Record<Mergeability['action'], string> = {
   'handed-off': '⚠️',
 };
 
-/** The sentence with its icon, and the collisions Switchyard foresees, as markdown lines. */
 /** Whether a pull request's mergeability is worth a word in its issue's status: not when it merges and collides with nothing. */
 export function worthSaying(mergeability: Mergeability): boolean {
   return !(
@@ -26,6 +25,7 @@ export function worthSaying(mergeability: Mergeability): boolean {
   );
 }
 
+/** The sentence with its icon, and the collisions Switchyard foresees, as markdown lines. */
 export function mergeabilityLines(mergeability: Mergeability): string[] {
   const icon = mergeability.state === 'clean' && mergeability.action === 'none' ? ICON.none : ICON[mergeability.action];
   const lines = [`${icon} ${mergeability.said}`];

@@ -6,7 +6,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunTrigger } from '../../src/domain/run.ts';
 import { heldForDisk } from '../../src/jobs/run.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { Redactor } from '../../src/log/redact.ts';
@@ -14,27 +13,9 @@ import { BatchStore } from '../../src/store/batches.ts';
 import { openDatabase, type Database } from '../../src/store/db.ts';
 import { migrate } from '../../src/store/migrations.ts';
 import { Store } from '../../src/store/runs.ts';
+import { storeTrigger } from '../support/trigger.ts';
 
 const log = createLogger({ level: 'silent', format: 'json', redactor: new Redactor() });
-
-function triggerFor(issue: number): RunTrigger {
-  return {
-    deliveryId: `delivery-${issue}`,
-    installationId: 1,
-    sender: 'octocat',
-    label: 'agent:patch',
-    agent: 'patch',
-    repo: { owner: 'o', name: 'r', fullName: 'o/r', cloneUrl: 'http://example.invalid/o/r.git', defaultBranch: 'main' },
-    issue: {
-      number: issue,
-      title: 'Full',
-      body: '',
-      labels: [],
-      url: `http://example.invalid/o/r/issues/${issue}`,
-      author: 'octocat',
-    },
-  };
-}
 
 describe('a run held for disk space', () => {
   let dataDir: string;
@@ -61,7 +42,7 @@ describe('a run held for disk space', () => {
 
   async function queuedRun(issue: number) {
     const { batch } = await new BatchStore(db).openOrJoin('o/r', 0);
-    const run = await store.createRun(triggerFor(issue), `agent/${issue}-full`, {
+    const run = await store.createRun(storeTrigger(issue, 'Full'), `agent/${issue}-full`, {
       batchId: batch.id,
       priority: 0,
       config: {},

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReportJob } from '../../src/domain/jobs.ts';
-import type { RunTrigger } from '../../src/domain/run.ts';
 import type { JobContext } from '../../src/jobs/context.ts';
 import { endRun } from '../../src/jobs/finish.ts';
 import { JOBS, queues, sender } from '../../src/jobs/index.ts';
@@ -21,25 +20,11 @@ import { openDatabase } from '../../src/store/db.ts';
 import { GitHubRecords } from '../../src/store/github-records.ts';
 import { migrate } from '../../src/store/migrations.ts';
 import { Store } from '../../src/store/runs.ts';
+import { storeTrigger } from '../support/trigger.ts';
 
 const log = createLogger({ level: 'silent', format: 'json', redactor: new Redactor() });
 
-const trigger: RunTrigger = {
-  deliveryId: 'delivery-1',
-  installationId: 1,
-  sender: 'octocat',
-  label: 'agent:patch',
-  agent: 'patch',
-  repo: { owner: 'o', name: 'r', fullName: 'o/r', cloneUrl: 'http://example.invalid/o/r.git', defaultBranch: 'main' },
-  issue: {
-    number: 7,
-    title: 'Crash',
-    body: '',
-    labels: [],
-    url: 'http://example.invalid/o/r/issues/7',
-    author: 'octocat',
-  },
-};
+const trigger = storeTrigger(7, 'Crash');
 
 async function open(dataDir: string) {
   const db = await openDatabase({ dataDir });
