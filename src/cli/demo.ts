@@ -111,11 +111,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     ),
   );
 
+  const watcher = new RunWatcher(app, `${OWNER}/${REPO}`);
   const tasks = new Listr(
     numbers.map((number, index) => ({
       title: `#${number} ${issues[index]?.title ?? ''}`,
       task: async (_ctx: unknown, task: { title: string; output: string }) => {
-        const run = await waitForRun(app, number, (state) => {
+        const run = await watcher.waitFor(number, (state) => {
           task.output = state;
         });
         const took =
@@ -127,6 +128,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     { concurrent: true, exitOnError: false, rendererOptions: { collapseSubtasks: false } },
   );
   await tasks.run().catch(() => undefined);
+  watcher.stop();
 
   const runs = (await app.store.listRuns({ repo: `${OWNER}/${REPO}` })).filter((r) => numbers.includes(r.issueNumber));
   const figures = summarize(runs, labelledAt, files);
@@ -153,15 +155,52 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   return runs.every((r) => r.state === 'succeeded') && figures.pull_requests === numbers.length ? 0 : 1;
 }
 
-async function waitForRun(app: Switchyard, issueNumber: number, onState: (state: string) => void): Promise<RunRecord> {
-  let last = '';
-  for (;;) {
-    const runs = (await app.store.listRuns()).filter((r) => r.issueNumber === issueNumber);
-    const run = runs.at(-1);
-    const state = run?.state ?? 'waiting for the webhook';
-    if (state !== last) onState((last = state));
-    if (run && TERMINAL.has(run.state)) return run;
-    await new Promise((done) => setTimeout(done, 100));
+/**
+ * Follows the newest run of each issue with one read of the repository's runs per tick, however
+ * many issues wait: a poll per issue would put the demo's own reads in front of Switchyard's on the
+ * embedded database, which answers one query at a time, and make the figures grow with the batch.
+ */
+class RunWatcher {
+  readonly #waiting = new Map<
+    number,
+    { last: string; onState: (state: string) => void; done: (run: RunRecord) => void }
+  >();
+  readonly #app: Switchyard;
+  readonly #repo: string;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(app: Switchyard, repo: string) {
+    this.#app = app;
+    this.#repo = repo;
+  }
+
+  waitFor(issueNumber: number, onState: (state: string) => void): Promise<RunRecord> {
+    onState('waiting for the webhook');
+    return new Promise((done) => {
+      this.#waiting.set(issueNumber, { last: 'waiting for the webhook', onState, done });
+      this.#timer ??= setTimeout(() => void this.#tick(), 100);
+    });
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+
+  async #tick(): Promise<void> {
+    const newest = new Map<number, RunRecord>();
+    // A read that fails (the store closing under a Ctrl-C) is tried again on the next tick.
+    const runs = await this.#app.store.listRuns({ repo: this.#repo }).catch(() => []);
+    for (const run of runs) newest.set(run.issueNumber, run);
+    for (const [issueNumber, waiter] of this.#waiting) {
+      const run = newest.get(issueNumber);
+      if (!run) continue;
+      if (run.state !== waiter.last) waiter.onState((waiter.last = run.state));
+      if (TERMINAL.has(run.state)) {
+        this.#waiting.delete(issueNumber);
+        waiter.done(run);
+      }
+    }
+    this.#timer = this.#waiting.size > 0 ? setTimeout(() => void this.#tick(), 200) : undefined;
   }
 }
 
