@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { readBranch, readBranches } from './refs.ts';
 import type { Mergeability } from './state.ts';
 
 /**
@@ -52,8 +53,15 @@ async function git(gitDir: string, args: string[], input?: string): Promise<stri
   return result.stdout;
 }
 
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
 export class GitHost {
   readonly root: string;
+  /**
+   * Answers that depend only on the commits they name (a diff between two shas), kept so that a
+   * list of pull requests, rendered again on every read, does not start a git process per pull.
+   */
+  readonly #byCommits = new Map<string, Promise<unknown>>();
 
   constructor(root: string) {
     this.root = root;
@@ -81,8 +89,12 @@ export class GitHost {
 
   /** The commit a branch points at, or `undefined` when the branch does not exist. */
   async branchSha(owner: string, name: string, branch: string): Promise<string | undefined> {
+    const dir = this.gitDir(owner, name);
+    // git refuses to write anything but a commit to a branch, so the file's sha is the commit.
+    const read = await readBranch(dir, branch);
+    if (read !== null) return read;
     try {
-      return await git(this.gitDir(owner, name), ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`]);
+      return await git(dir, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`]);
     } catch {
       return undefined;
     }
@@ -155,6 +167,8 @@ export class GitHost {
 
   /** Every branch and the commit it points at. */
   async branches(owner: string, name: string): Promise<Map<string, string>> {
+    const read = await readBranches(this.gitDir(owner, name));
+    if (read) return read;
     const out = await git(this.gitDir(owner, name), [
       'for-each-ref',
       '--format=%(refname:lstrip=2) %(objectname)',
@@ -248,9 +262,27 @@ export class GitHost {
     await git(this.gitDir(owner, name), ['update-ref', '-d', `refs/heads/${branch}`]);
   }
 
+  /** A value computed from commits alone, computed once; a failure is not kept. */
+  #onceFor<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const known = this.#byCommits.get(key) as Promise<T> | undefined;
+    if (known) return known;
+    const answer = compute();
+    this.#byCommits.set(key, answer);
+    answer.catch(() => this.#byCommits.delete(key));
+    if (this.#byCommits.size > 5000) this.#byCommits.delete(this.#byCommits.keys().next().value ?? '');
+    return answer;
+  }
+
   /** Lists `git diff --numstat` of head against the merge base with base. */
   async diffStat(owner: string, name: string, base: string, head: string) {
-    const out = await git(this.gitDir(owner, name), ['diff', '--numstat', `${base}...${head}`]);
+    const dir = this.gitDir(owner, name);
+    if (FULL_SHA.test(base) && FULL_SHA.test(head))
+      return this.#onceFor(`diffStat\0${dir}\0${base}\0${head}`, () => this.#diffStat(dir, base, head));
+    return this.#diffStat(dir, base, head);
+  }
+
+  async #diffStat(dir: string, base: string, head: string) {
+    const out = await git(dir, ['diff', '--numstat', `${base}...${head}`]);
     let additions = 0;
     let deletions = 0;
     let files = 0;
