@@ -17,6 +17,7 @@ import { Runner } from '../runner/execute.ts';
 import { killOrphanedRuns, killOwnAgents } from '../runner/orphans.ts';
 import { RepoCache } from '../runner/repo-cache.ts';
 import { checkSandbox, defaultSecretFiles } from '../runner/sandbox.ts';
+import { warmSpawner } from '../runner/spawner.ts';
 import type { Database } from '../store/db.ts';
 import type { ObservabilityStore } from '../store/observability.ts';
 import type { Store } from '../store/runs.ts';
@@ -55,6 +56,7 @@ export async function prepareWorker(settings: ServerSettings, redactor: Redactor
       "SWITCHYARD_SANDBOX=none: agents run unsandboxed, as this process's user. An agent can read the private key, .env, the database and other runs' worktrees; only do this where every agent and every issue is trusted.",
     );
   }
+  warmSpawner();
   const cache = new RepoCache(settings.dataDir);
   const runs = new RunRegistry();
   const sandbox = {
