@@ -1,8 +1,8 @@
 /**
- * One bare mirror per repository, and the worktrees of runs made from it. Fetch, `worktree add`
- * and `prune` are serialized per repository (git does not lock them against each other), and
- * runs that wait for that lock together share one fetch; what a run does with its own worktree
- * (reset, removal, its branch) and its push run in parallel.
+ * One bare mirror per repository, and the worktrees of runs made from it. Fetches and the crash
+ * clean-up (`prune`) are serialized per repository (git does not lock them against each other),
+ * and runs that wait for that lock together share one fetch; what a run does with its own worktree
+ * (its checkout, reset and removal, its branch) and its push run in parallel.
  *
  * The mirror keeps the remote's branches under `refs/remotes/origin/*`, so a fetch with `--prune`
  * can never delete or move a branch that a live worktree has checked out. Every worktree is
@@ -10,8 +10,8 @@
  * worktrees whose owner is gone.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
+import { mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { basename, join, sep } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { RepoRef } from '../domain/run.ts';
 import { StepClock } from '../domain/steps.ts';
@@ -58,6 +58,16 @@ export interface PrepareOptions {
 }
 
 const LOCK_PREFIX = 'switchyard pid=';
+
+/** Where a run's worktree goes and what it starts from, chosen under the repository's lock. */
+interface WorktreePlace {
+  mirror: string;
+  baseSha: string;
+  path: string;
+  pooled: boolean;
+  /** A free pooled worktree, already checked out, rather than an empty folder. */
+  reused: boolean;
+}
 
 /** A worktree cleaned up after its process died, and the commit that keeps what it held, if anything. */
 export interface PrunedWorktree {
@@ -115,11 +125,17 @@ export class RepoCache {
     return limit(work);
   }
 
-  /** Brings the mirror up to date (creating it on first use) and provides a worktree for a run. */
+  /**
+   * Brings the mirror up to date (creating it on first use) and provides a worktree for a run.
+   * The lock is held for the fetch and for choosing the base and the worktree's folder; the
+   * checkout itself runs outside it, alongside other runs' checkouts: each writes only its own
+   * worktree, its own administrative folder (created with `--lock`, so a prune never takes it
+   * half made) and its own branch, which git locks by itself.
+   */
   async prepare(options: PrepareOptions): Promise<PreparedWorktree> {
     const clock = options.clock ?? new StepClock();
     const asked = performance.now();
-    return this.exclusive(options.repo, async () => {
+    const place = await this.exclusive(options.repo, async () => {
       clock.add('lock', performance.now() - asked);
       // A fetch that began after this run asked holds all it would fetch itself: runs of a batch
       // that wait for the lock together share one fetch.
@@ -127,35 +143,48 @@ export class RepoCache {
       const mirror = fresh
         ? await sealMirror(this.mirrorDir(options.repo)).then(() => this.mirrorDir(options.repo))
         : await clock.time('fetch', () => this.#refresh(options.repo, options.token));
-      return clock.time('worktree', () => this.#checkOut(options, mirror));
+      return this.#placeWorktree(options, mirror);
     });
+    return clock.time('worktree', () => this.#checkOut(options, place));
   }
 
-  /** A worktree at the base for the run: a pooled one moved there, or a new one. Hold the lock. */
-  async #checkOut(options: PrepareOptions, mirror: string): Promise<PreparedWorktree> {
-    const { repo, token, branch } = options;
-    const git = trustedGit({ gitDir: mirror, token });
+  /**
+   * The base commit and the folder of a run's worktree: a free pooled one, or a new folder, made
+   * now so that the pool's count includes it. Hold the lock.
+   */
+  async #placeWorktree(options: PrepareOptions, mirror: string): Promise<WorktreePlace> {
+    const { repo } = options;
     // No `worktree prune` per run: every worktree has a name of its own, and stale ones are
     // pruned at start-up (`pruneOrphans`).
     const start = options.startFrom ?? `refs/remotes/origin/${options.base}`;
-    const baseSha = (await git.raw(['rev-parse', '--verify', '--end-of-options', `${start}^{commit}`])).trim();
-
+    const baseSha = (
+      await trustedGit({ gitDir: mirror }).raw(['rev-parse', '--verify', '--end-of-options', `${start}^{commit}`])
+    ).trim();
     const poolSize = options.poolSize ?? 0;
     const free = this.#free.get(repo.fullName) ?? [];
     const reused = poolSize > 0 ? free.pop() : undefined;
-    if (reused) {
-      // A pooled worktree is already clean (reset when returned); move it to the new base.
-      const gitDir = adminDirOf(mirror, reused);
-      await worktreeGit(mirror, reused).then((wt) => wt.raw(['checkout', '--quiet', '--force', '-B', branch, baseSha]));
-      const trustedIndex = this.trustedIndexOf(repo, reused);
-      await keepTrustedIndex(gitDir, trustedIndex);
-      return { path: reused, branch, baseSha, gitDir, pooled: true, trustedIndex };
-    }
+    if (reused) return { mirror, baseSha, path: reused, pooled: true, reused: true };
     const pooled = poolSize > 0 && (await this.#poolCount(repo)) < poolSize;
     const path = pooled ? join(this.poolDir(repo), `slot-${options.runId}`) : this.worktreeDir(repo, options.runId);
-    await mkdir(dirname(path), { recursive: true });
+    // git adds a worktree into an empty folder.
+    await mkdir(path, { recursive: true });
+    return { mirror, baseSha, path, pooled, reused: false };
+  }
+
+  /** Checks out the run's base in the placed worktree: a pooled one moved there, or a new one. */
+  async #checkOut(options: PrepareOptions, place: WorktreePlace): Promise<PreparedWorktree> {
+    const { repo, token, branch } = options;
+    const { mirror, baseSha, path, pooled } = place;
+    const gitDir = adminDirOf(mirror, path);
+    const trustedIndex = this.trustedIndexOf(repo, path);
+    if (place.reused) {
+      // A pooled worktree is already clean (reset when returned); move it to the new base.
+      await worktreeGit(mirror, path).then((wt) => wt.raw(['checkout', '--quiet', '--force', '-B', branch, baseSha]));
+      await keepTrustedIndex(gitDir, trustedIndex);
+      return { path, branch, baseSha, gitDir, pooled: true, trustedIndex };
+    }
     // -B: a branch left by an earlier attempt of the same issue is reset to the new base.
-    await git.raw([
+    const added = trustedGit({ gitDir: mirror, token }).raw([
       'worktree',
       'add',
       '--quiet',
@@ -168,10 +197,13 @@ export class RepoCache {
       path,
       baseSha,
     ]);
-    const gitDir = adminDirOf(mirror, path);
+    // git removes what it made of a worktree it could not add, but not the folder placed for it.
+    await added.catch(async (error: unknown) => {
+      await rmdir(path).catch(() => undefined);
+      throw error;
+    });
     const pointer = (await readFile(join(path, '.git'), 'utf8')).replace(/^gitdir:\s*/, '').trim();
     if (pointer !== gitDir) throw new Error(`git put the worktree's folder at ${pointer}, not ${gitDir}`);
-    const trustedIndex = this.trustedIndexOf(repo, path);
     await keepTrustedIndex(gitDir, trustedIndex);
     return { path, branch, baseSha, gitDir, pooled, trustedIndex };
   }
