@@ -1,6 +1,6 @@
 /**
  * The work of interrupted attempts: at start-up a worker commits what the worktrees of its
- * dead predecessor held (`RepoCache.pruneOrphans`). Here that commit is pushed to a branch of its
+ * dead predecessor held (`RepoCache.pruneOrphans`, in `runner/orphan-worktrees.ts`). Here that commit is pushed to a branch of its
  * own, `<run branch>-rescued-<sha>`, so a retry that starts again from the base cannot overwrite
  * it, and the run's status comment names the branch. A commit that holds one of Switchyard's
  * secrets is not pushed.

@@ -11,23 +11,17 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
-import { basename, join, sep } from 'node:path';
+import { basename, join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { RepoRef } from '../domain/run.ts';
 import { StepClock } from '../domain/steps.ts';
 import { trustedGit } from './git.ts';
 import type { MirrorGit } from './mergeability.ts';
-import {
-  adminDirOf,
-  deleteIfEmpty,
-  listWorktrees,
-  removeWorktree,
-  rescue,
-  resetWorktree,
-  sealMirror,
-  worktreeGit,
-} from './worktree-git.ts';
+import { adminDirOf, listWorktrees, removeWorktree, resetWorktree, sealMirror, worktreeGit } from './worktree-git.ts';
 import { keepTrustedIndex } from './trusted-index.ts';
+import { LOCK_PREFIX, pruneOrphanWorktrees, type PrunedWorktree } from './orphan-worktrees.ts';
+
+export { isAlive, type PrunedWorktree } from './orphan-worktrees.ts';
 
 export { SWITCHYARD_DIR } from './worktree-git.ts';
 
@@ -57,8 +51,6 @@ export interface PrepareOptions {
   clock?: StepClock;
 }
 
-const LOCK_PREFIX = 'switchyard pid=';
-
 /** Where a run's worktree goes and what it starts from, chosen under the repository's lock. */
 interface WorktreePlace {
   mirror: string;
@@ -67,23 +59,6 @@ interface WorktreePlace {
   pooled: boolean;
   /** A free pooled worktree, already checked out, rather than an empty folder. */
   reused: boolean;
-}
-
-/** A worktree cleaned up after its process died, and the commit that keeps what it held, if anything. */
-export interface PrunedWorktree {
-  path: string;
-  repo: Pick<RepoRef, 'owner' | 'name' | 'fullName'>;
-  branch: string | undefined;
-  rescuedSha: string | undefined;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class RepoCache {
@@ -314,7 +289,7 @@ export class RepoCache {
         try {
           await resetWorktree(mirror, worktree.path, worktree.baseSha, keep, worktree.trustedIndex);
           await git.raw(['branch', '-D', worktree.branch]).catch(() => undefined);
-          this.#free.set(repo.fullName, [...(this.#free.get(repo.fullName) ?? []), worktree.path]);
+          this.#makeFree(repo, worktree.path);
           return;
         } catch {
           // A worktree that cannot be cleaned is not reused.
@@ -338,62 +313,20 @@ export class RepoCache {
    * live processes are not touched, nor any path outside Switchyard's own worktree folders (an
    * agent can rewrite where git thinks its worktree is). Returns the paths it cleaned up.
    */
-  async pruneOrphans(keep: readonly string[] = []): Promise<PrunedWorktree[]> {
-    const pruned: PrunedWorktree[] = [];
-    const mirrorsRoot = join(this.root, 'mirrors');
-    if (!existsSync(mirrorsRoot)) return pruned;
-    for (const owner of await readdir(mirrorsRoot)) {
-      for (const entry of await readdir(join(mirrorsRoot, owner))) {
-        const mirror = join(mirrorsRoot, owner, entry);
-        const repo = { owner, name: entry.replace(/\.git$/, ''), fullName: `${owner}/${entry.replace(/\.git$/, '')}` };
-        await this.exclusive(repo, async () => {
-          // A process killed while creating the mirror leaves a folder that is no repository yet:
-          // it holds no worktree, and the next run creates the mirror afresh.
-          if (!existsSync(join(mirror, 'HEAD'))) {
-            await rm(mirror, { recursive: true, force: true });
-            return;
-          }
-          await sealMirror(mirror);
-          const git = trustedGit({ gitDir: mirror });
-          const ours = [
-            join(this.root, 'worktrees', repo.owner, repo.name),
-            join(this.root, 'pool', repo.owner, repo.name),
-          ].map((dir) => `${dir}${sep}`);
-          for (const worktree of await listWorktrees(mirror)) {
-            if (!ours.some((prefix) => worktree.path.startsWith(prefix))) continue;
-            const pid = Number(/pid=(\d+)/.exec(worktree.lock ?? '')?.[1]);
-            if (pid && isAlive(pid) && pid !== process.pid) continue;
-            if (!pid && worktree.lock !== undefined) continue;
-            const rescuedSha = await rescue(mirror, worktree.path, worktree.branch, join(this.root, 'runs'));
-            const pooled = worktree.path.startsWith(join(this.root, 'pool'));
-            if (pooled && existsSync(worktree.path)) {
-              const base = (
-                await git.raw(['rev-parse', `refs/heads/${worktree.branch ?? 'HEAD'}^{commit}`]).catch(() => '')
-              ).trim();
-              // After a crash the index kept for the run's base may not be this one's: checked out anew.
-              await rm(this.trustedIndexOf(repo, worktree.path), { force: true });
-              await resetWorktree(mirror, worktree.path, base || 'HEAD', keep).catch(() => undefined);
-              await git
-                .raw(['worktree', 'lock', '--reason', `${LOCK_PREFIX}${process.pid} pool`, worktree.path])
-                .catch(async () => {
-                  await git.raw(['worktree', 'unlock', worktree.path]).catch(() => undefined);
-                  await git
-                    .raw(['worktree', 'lock', '--reason', `${LOCK_PREFIX}${process.pid} pool`, worktree.path])
-                    .catch(() => undefined);
-                });
-              this.#free.set(repo.fullName, [...(this.#free.get(repo.fullName) ?? []), worktree.path]);
-            } else {
-              await removeWorktree(git, worktree.path);
-              await rm(this.trustedIndexOf(repo, worktree.path), { force: true });
-            }
-            if (worktree.branch) await deleteIfEmpty(git, worktree.branch);
-            pruned.push({ path: worktree.path, repo, branch: worktree.branch, rescuedSha });
-          }
-          await git.raw(['worktree', 'prune']);
-        });
-      }
-    }
-    return pruned;
+  pruneOrphans(keep: readonly string[] = []): Promise<PrunedWorktree[]> {
+    return pruneOrphanWorktrees(
+      {
+        root: this.root,
+        exclusive: (repo, work) => this.exclusive(repo, work),
+        trustedIndexOf: (repo, worktree) => this.trustedIndexOf(repo, worktree),
+        makeFree: (repo, path) => this.#makeFree(repo, path),
+      },
+      keep,
+    );
+  }
+
+  #makeFree(repo: Pick<RepoRef, 'fullName'>, path: string): void {
+    this.#free.set(repo.fullName, [...(this.#free.get(repo.fullName) ?? []), path]);
   }
 
   async #poolCount(repo: RepoRef): Promise<number> {
