@@ -4,7 +4,7 @@
  * rescue), and are removed, or cleaned and put back in the pool.
  */
 import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { RepoRef } from '../domain/run.ts';
 import { trustedGit } from './git.ts';
@@ -96,6 +96,12 @@ export async function pruneOrphanWorktrees(cache: OrphanCache, keep: readonly st
           pruned.push({ path: worktree.path, repo, branch: worktree.branch, rescuedSha });
         }
         await git.raw(['worktree', 'prune']);
+        // A folder placed for a checkout that a crash cut short holds nothing; in the pool it
+        // would count as a slot for good. rmdir removes only an empty one.
+        for (const dir of ours) {
+          const entries = await readdir(dir).catch(() => []);
+          await Promise.all(entries.map((entry) => rmdir(join(dir, entry)).catch(() => undefined)));
+        }
       });
     }
   }

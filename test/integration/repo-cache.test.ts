@@ -5,7 +5,7 @@
  * as a slot for good).
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,5 +71,14 @@ describe('RepoCache checkouts', () => {
     await expect(prepare(10, 0, 'agent/shared')).rejects.toThrow(/already|used by worktree/);
     expect(existsSync(cache.worktreeDir(repo, 'run-10'))).toBe(false);
     await cache.release(repo, held);
+  });
+
+  it('removes, after a crash, a placed folder the checkout never filled, and keeps the pool', async () => {
+    const slots = await readdir(cache.poolDir(repo));
+    const placed = join(cache.poolDir(repo), 'slot-cut-short');
+    await mkdir(placed);
+    await cache.pruneOrphans();
+    expect(existsSync(placed)).toBe(false);
+    expect((await readdir(cache.poolDir(repo))).sort()).toEqual(slots.sort());
   });
 });
