@@ -190,8 +190,17 @@ export class GitHost {
     after: string,
     limit = 20,
   ): Promise<PushedCommit[]> {
+    const dir = this.gitDir(owner, name);
+    if ((before === null || FULL_SHA.test(before)) && FULL_SHA.test(after))
+      return this.#onceFor(`commitsBetween\0${dir}\0${before ?? ''}\0${after}\0${limit}`, () =>
+        this.#commitsBetween(dir, before, after, limit),
+      );
+    return this.#commitsBetween(dir, before, after, limit);
+  }
+
+  async #commitsBetween(dir: string, before: string | null, after: string, limit: number): Promise<PushedCommit[]> {
     const range = before ? [`${before}..${after}`] : [after, '--max-count=1'];
-    const out = await git(this.gitDir(owner, name), [
+    const out = await git(dir, [
       'log',
       '--reverse',
       `--max-count=${limit}`,
