@@ -10,32 +10,21 @@
  * worktrees whose owner is gone.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { RepoRef } from '../domain/run.ts';
 import { StepClock } from '../domain/steps.ts';
 import { trustedGit } from './git.ts';
 import type { MirrorGit } from './mergeability.ts';
-import { adminDirOf, listWorktrees, removeWorktree, resetWorktree, sealMirror, worktreeGit } from './worktree-git.ts';
-import { keepTrustedIndex } from './trusted-index.ts';
-import { LOCK_PREFIX, pruneOrphanWorktrees, type PrunedWorktree } from './orphan-worktrees.ts';
+import { listWorktrees, removeWorktree, resetWorktree, sealMirror } from './worktree-git.ts';
+import { pruneOrphanWorktrees, type PrunedWorktree } from './orphan-worktrees.ts';
+import { checkOutWorktree, type PreparedWorktree, type WorktreePlace } from './worktree-checkout.ts';
 
 export { isAlive, type PrunedWorktree } from './orphan-worktrees.ts';
 
 export { SWITCHYARD_DIR } from './worktree-git.ts';
-
-export interface PreparedWorktree {
-  path: string;
-  branch: string;
-  baseSha: string;
-  /** The worktree's administrative folder inside the mirror. */
-  gitDir: string;
-  /** Taken from the warm pool, and returned to it afterwards. */
-  pooled: boolean;
-  /** The index Switchyard kept right after checking out `baseSha`, outside every sandbox. */
-  trustedIndex: string;
-}
+export type { PreparedWorktree } from './worktree-checkout.ts';
 
 export interface PrepareOptions {
   repo: RepoRef;
@@ -49,16 +38,6 @@ export interface PrepareOptions {
   poolSize?: number;
   /** Times the wait for the repository's lock, the fetch and the checkout. */
   clock?: StepClock;
-}
-
-/** Where a run's worktree goes and what it starts from, chosen under the repository's lock. */
-interface WorktreePlace {
-  mirror: string;
-  baseSha: string;
-  path: string;
-  pooled: boolean;
-  /** A free pooled worktree, already checked out, rather than an empty folder. */
-  reused: boolean;
 }
 
 export class RepoCache {
@@ -103,9 +82,7 @@ export class RepoCache {
   /**
    * Brings the mirror up to date (creating it on first use) and provides a worktree for a run.
    * The lock is held for the fetch and for choosing the base and the worktree's folder; the
-   * checkout itself runs outside it, alongside other runs' checkouts: each writes only its own
-   * worktree, its own administrative folder (created with `--lock`, so a prune never takes it
-   * half made) and its own branch, which git locks by itself.
+   * checkout itself (`worktree-checkout.ts`) runs outside it, alongside other runs' checkouts.
    */
   async prepare(options: PrepareOptions): Promise<PreparedWorktree> {
     const clock = options.clock ?? new StepClock();
@@ -120,7 +97,8 @@ export class RepoCache {
         : await clock.time('fetch', () => this.#refresh(options.repo, options.token));
       return this.#placeWorktree(options, mirror);
     });
-    return clock.time('worktree', () => this.#checkOut(options, place));
+    const trustedIndex = this.trustedIndexOf(options.repo, place.path);
+    return clock.time('worktree', () => checkOutWorktree(place, { ...options, trustedIndex }));
   }
 
   /**
@@ -144,43 +122,6 @@ export class RepoCache {
     // git adds a worktree into an empty folder.
     await mkdir(path, { recursive: true });
     return { mirror, baseSha, path, pooled, reused: false };
-  }
-
-  /** Checks out the run's base in the placed worktree: a pooled one moved there, or a new one. */
-  async #checkOut(options: PrepareOptions, place: WorktreePlace): Promise<PreparedWorktree> {
-    const { repo, token, branch } = options;
-    const { mirror, baseSha, path, pooled } = place;
-    const gitDir = adminDirOf(mirror, path);
-    const trustedIndex = this.trustedIndexOf(repo, path);
-    if (place.reused) {
-      // A pooled worktree is already clean (reset when returned); move it to the new base.
-      await worktreeGit(mirror, path).then((wt) => wt.raw(['checkout', '--quiet', '--force', '-B', branch, baseSha]));
-      await keepTrustedIndex(gitDir, trustedIndex);
-      return { path, branch, baseSha, gitDir, pooled: true, trustedIndex };
-    }
-    // -B: a branch left by an earlier attempt of the same issue is reset to the new base.
-    const added = trustedGit({ gitDir: mirror, token }).raw([
-      'worktree',
-      'add',
-      '--quiet',
-      '--lock',
-      '--reason',
-      `${LOCK_PREFIX}${process.pid} run=${options.runId}`,
-      '--no-track',
-      '-B',
-      branch,
-      path,
-      baseSha,
-    ]);
-    // git removes what it made of a worktree it could not add, but not the folder placed for it.
-    await added.catch(async (error: unknown) => {
-      await rmdir(path).catch(() => undefined);
-      throw error;
-    });
-    const pointer = (await readFile(join(path, '.git'), 'utf8')).replace(/^gitdir:\s*/, '').trim();
-    if (pointer !== gitDir) throw new Error(`git put the worktree's folder at ${pointer}, not ${gitDir}`);
-    await keepTrustedIndex(gitDir, trustedIndex);
-    return { path, branch, baseSha, gitDir, pooled, trustedIndex };
   }
 
   /**
