@@ -18,7 +18,10 @@ export interface LabelSpec {
 }
 
 const STATUS_LABELS: Record<keyof StatusLabelNames, { color: string; description: string }> = {
-  queued: { color: 'fbca04', description: 'Switchyard: the agent run is queued or waiting' },
+  queued: {
+    color: 'fbca04',
+    description: 'Switchyard: the agent run is queued and waits (for its dependencies, a limit or a free slot)',
+  },
   running: { color: '1d76db', description: 'Switchyard: an agent is working on this issue' },
   done: { color: '0e8a16', description: 'Switchyard: the agent run succeeded' },
   failed: { color: 'd93f0b', description: 'Switchyard: the agent run failed; see the status comment' },

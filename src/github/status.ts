@@ -9,10 +9,22 @@ import type { RunRecord } from '../domain/run.ts';
 import { repoParams, statusOf, type GitHubClient } from './client.ts';
 import { isStatusComment, renderStatus, statusViewOf } from './status-comment.ts';
 
-/** The status label a run shows, or none (a cancelled run). */
-export function statusLabelOf(run: Pick<RunRecord, 'state'>, names: StatusLabelNames): string | undefined {
+/**
+ * The status label a run shows, given the one the issue wears (`undefined`: none; a cancelled run
+ * wants none). A run that is only queued (in its batch window, or handed to a worker that is
+ * about to start it) keeps the label it has: that state lasts seconds, and wearing then shedding a
+ * label for it costs two requests and two entries on the issue's timeline. Only an earlier run's
+ * outcome gives way, so that it never stands for this run. A run that waits (for its
+ * dependencies, a limit or a free slot) wears the queued label.
+ */
+export function statusLabelOf(
+  run: Pick<RunRecord, 'state'>,
+  names: StatusLabelNames,
+  current: string | undefined,
+): string | undefined {
   switch (run.state) {
     case 'queued':
+      return current === names.done || current === names.failed ? names.queued : current;
     case 'waiting':
       return names.queued;
     case 'running':
@@ -75,8 +87,8 @@ export async function writeStatus(
     const mayExist = row.bodyHash !== undefined || run.trigger.issue.comments !== 0;
     commentId = await writeComment(octokit, run, commentId, body, mayExist, options.beforeCreate);
   }
-  const wanted = options.labels ? statusLabelOf(run, options.labels) : undefined;
   let label = row.label;
+  const wanted = options.labels ? statusLabelOf(run, options.labels, label) : undefined;
   if (options.labels !== undefined && wanted !== label) {
     const params = { ...repoParams(run.trigger.repo), issue_number: run.issueNumber };
     if (label) {

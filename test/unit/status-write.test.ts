@@ -81,3 +81,51 @@ describe('writeStatus', () => {
     expect(comments[0]?.body).toContain('Running');
   });
 });
+
+describe('the status label', () => {
+  const names = { queued: 'q', running: 'r', done: 'd', failed: 'f' };
+
+  /** Label moves of a run going through `states`, one write per state, from an issue wearing `start`. */
+  async function movesThrough(states: RunRecord['state'][], start: string | undefined) {
+    const { octokit } = issueComments();
+    const moves: string[] = [];
+    Object.assign(octokit.rest.issues, {
+      addLabels: ({ labels }: { labels: string[] }) => {
+        moves.push(...labels.map((name) => `+${name}`));
+        return Promise.resolve({ data: [] });
+      },
+      removeLabel: ({ name }: { name: string }) => {
+        moves.push(`-${name}`);
+        return Promise.resolve({ data: [] });
+      },
+    });
+    let row: StatusRow = { ...empty, label: start };
+    for (const state of states) {
+      const written = await writeStatus(octokit, { ...run, state }, row, {
+        labels: names,
+        now: Date.now(),
+        publicUrl: undefined,
+      });
+      row = { ...row, ...written };
+    }
+    return { moves, label: row.label };
+  }
+
+  it('is not worn for a run only queued on its way to a worker: running and done are', async () => {
+    expect(await movesThrough(['queued', 'running', 'succeeded'], undefined)).toEqual({
+      moves: ['+r', '-r', '+d'],
+      label: 'd',
+    });
+  });
+
+  it('is the queued label for a run that waits, kept while it is handed to a worker', async () => {
+    expect(await movesThrough(['queued', 'waiting', 'queued', 'running', 'failed'], undefined)).toEqual({
+      moves: ['+q', '-q', '+r', '-r', '+f'],
+      label: 'f',
+    });
+  });
+
+  it("drops an earlier run's outcome when a new run is queued, and a cancelled run wears none", async () => {
+    expect(await movesThrough(['queued', 'cancelled'], 'd')).toEqual({ moves: ['-d', '+q', '-q'], label: undefined });
+  });
+});
