@@ -1,14 +1,15 @@
 /**
  * Webhook deliveries of a burst are recorded together, in one statement, on a real embedded
  * database made by its own process: each delivery id is taken exactly once, a redelivery in the
- * same batch as its original too, and one from an earlier batch is refused.
+ * same batch as its original too, and one from an earlier batch is refused. The database runs
+ * with Switchyard's buffer pool, not Postgres's default.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/store/db.ts';
+import { openDatabase, PGLITE_SHARED_BUFFERS, type Database } from '../../src/store/db.ts';
 import { DeliveryStore } from '../../src/store/deliveries.ts';
 import { migrate } from '../../src/store/migrations.ts';
 
@@ -38,5 +39,11 @@ describe('delivery records', () => {
     expect(await deliveries.record('delivery-new', 'issues')).toBe(true);
     const rows = await db.query<{ count: string | number }>('select count(*) as count from switchyard_deliveries');
     expect(Number(rows[0]?.count)).toBe(51);
+  });
+
+  it("runs with Switchyard's smaller buffer pool", async () => {
+    const rows = await db.query<{ shared_buffers: string }>('show shared_buffers');
+    expect(PGLITE_SHARED_BUFFERS).not.toBe('128MB');
+    expect(rows[0]?.shared_buffers).toBe(PGLITE_SHARED_BUFFERS);
   });
 });
