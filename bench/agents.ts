@@ -13,6 +13,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RUN_STEPS, type StepTimings } from '../src/domain/steps.ts';
 import { Redactor } from '../src/log/redact.ts';
 import { Runner } from '../src/runner/execute.ts';
 import { RepoCache } from '../src/runner/repo-cache.ts';
@@ -140,6 +141,7 @@ try {
     const sandbox = await defaultSandbox(hosted.dataDir, bin);
     const runs: number[] = [];
     const agentSeconds: number[] = [];
+    const stepSamples: StepTimings[] = [];
     for (let i = 0; i < SAMPLES; i++) {
       issue += 1;
       const runId = `bench-${contender.name}-${i}`;
@@ -165,6 +167,7 @@ try {
           throw new Error(`${contender.name}: ${outcome.state} ${outcome.reason ?? ''}\n${outcome.logTail}`);
         runs.push((performance.now() - started) / 1000);
         agentSeconds.push(outcome.agentMs / 1000);
+        stepSamples.push(outcome.steps ?? {});
       } finally {
         await model.close();
       }
@@ -175,6 +178,10 @@ try {
     figures[`${contender.name}_overhead_s`] = median(overhead);
     console.log(
       `${contender.name}: run ${median(runs)} s, of which the agent ${median(agentSeconds)} s and Switchyard ${median(overhead)} s (median of ${SAMPLES})`,
+    );
+    const steps = RUN_STEPS.filter((step) => step !== 'agent' && stepSamples.some((s) => s[step] !== undefined));
+    console.log(
+      `  steps, ms (median): ${steps.map((step) => `${step} ${median(stepSamples.map((s) => s[step] ?? 0))}`).join(' · ')}`,
     );
   }
 } finally {
