@@ -1,6 +1,7 @@
 /**
  * `switchyard demo`: the GitHub twin and Switchyard with embedded defaults, a sample repository
  * with issues whose bodies carry diffs, `agent:patch` on each, live progress, and the figures.
+ * The twin runs in a process of its own, as GitHub runs elsewhere: its work is not Switchyard's.
  * The last line of output is one JSON object.
  */
 import { RUN_STEPS, type StepTimings } from '../domain/steps.ts';
@@ -14,8 +15,7 @@ import { Redactor } from '../log/redact.ts';
 import { checkSandbox } from '../runner/sandbox.ts';
 import { startSwitchyard, type Switchyard } from '../roles/index.ts';
 import type { RunRecord } from '../domain/run.ts';
-import { GitHubTwin } from '@switchyard/github-twin';
-import { pushFiles } from '@switchyard/github-twin/seed';
+import { TwinApart } from '@switchyard/github-twin/apart';
 import { sampleFiles, sampleIssues } from './sample-repo.ts';
 
 export interface DemoOptions {
@@ -60,15 +60,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const dataDir = resolve(options.dataDir);
   await rm(dataDir, { recursive: true, force: true });
   const twin = await startTwin(`${dataDir}/twin`, options.port);
-  const maintainer = twin.octokit(OWNER);
+  const maintainer = await twin.octokit(OWNER);
   const files = sampleFiles(options.repoFiles);
   await maintainer.rest.repos.createForAuthenticatedUser({
     name: REPO,
     auto_init: true,
     description: 'Switchyard demo',
   });
-  await pushFiles(twin, OWNER, REPO, files, 'Add the yard');
-  twin.install(OWNER);
+  await twin.pushFiles(OWNER, REPO, files, 'Add the yard');
+  await twin.install(OWNER);
 
   const sandbox = process.env.SWITCHYARD_SANDBOX ?? (await demoSandbox(`${dataDir}/app`));
   const settings = loadServerSettings({
@@ -91,7 +91,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const redactor = new Redactor();
   const log = createLogger({ level: options.verbose ? 'info' : 'warn', format: 'pretty', redactor, fd: 2 });
   const app = await startSwitchyard({ settings, log });
-  twin.setWebhookUrl(`${app.web?.url ?? ''}${settings.webhookPath}`);
+  await twin.setWebhookUrl(`${app.web?.url ?? ''}${settings.webhookPath}`);
 
   const issues = sampleIssues(options.issues);
   const numbers: number[] = [];
@@ -135,7 +135,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   printSummary(runs, figures);
 
   if (options.keep) {
-    const { token } = twin.createUser(OWNER);
+    const { token } = await twin.createUser(OWNER);
     console.log(
       [
         '',
@@ -150,7 +150,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await new Promise<void>((done) => process.once('SIGINT', () => done()));
   }
   await app.stop();
-  await twin.stop();
+  const violations = await twin.stop();
+  if (violations.length > 0)
+    process.stderr.write(`The GitHub twin found requests GitHub would refuse:\n${violations.join('\n')}\n`);
   console.log(JSON.stringify(figures));
   return runs.every((r) => r.state === 'succeeded') && figures.pull_requests === numbers.length ? 0 : 1;
 }
@@ -264,9 +266,9 @@ async function demoSandbox(dataDir: string): Promise<'bubblewrap' | 'none'> {
 const DEFAULT_PORT = 4010;
 
 /** The twin on the port asked for; unasked, on 4010 or, when that is taken, on a free one. */
-async function startTwin(dataDir: string, port: number | undefined): Promise<GitHubTwin> {
+async function startTwin(dataDir: string, port: number | undefined): Promise<TwinApart> {
   try {
-    return await GitHubTwin.start({ dataDir, port: port ?? DEFAULT_PORT });
+    return await TwinApart.start({ dataDir, port: port ?? DEFAULT_PORT });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     if (port !== undefined)
@@ -274,6 +276,6 @@ async function startTwin(dataDir: string, port: number | undefined): Promise<Git
         cause: error,
       });
     process.stderr.write(`Port ${DEFAULT_PORT} is in use: the twin takes a free port instead.\n`);
-    return GitHubTwin.start({ dataDir, port: 0 });
+    return TwinApart.start({ dataDir, port: 0 });
   }
 }
