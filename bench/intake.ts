@@ -1,18 +1,22 @@
 /**
  * Intake benchmark: 1,000 `issues.labeled` webhooks for 1,000 issues, signed as GitHub signs them,
- * POSTed as fast as possible to a running Switchyard web process (no worker: runs are held, only
- * intake is measured), in embedded (PGlite) and PostgreSQL mode. A tenth are delivered twice, as
+ * POSTed as fast as possible (32 at a time, each sender on its connection, from a thread of its
+ * own) to a running Switchyard web process (no worker: runs are held, only intake is measured), in
+ * embedded (PGlite) and PostgreSQL mode. A tenth are delivered twice, as
  * GitHub's redelivery does. Figures: acknowledgement latency, throughput, deliveries lost and
  * duplicate runs (read back from the twin: one status comment per issue), and the process's peak
  * RSS. Last line: JSON.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import pLimit from 'p-limit';
 import { STATUS_MARKER } from '../src/github/status-comment.ts';
 import { freshDatabase, ProcessStack } from '../test/support/processes-stack.ts';
 import { pushFiles } from '@switchyard/github-twin/seed';
 import { GitHubTwin, sign } from '@switchyard/github-twin';
+import type { SenderInput, SenderResult } from './support/webhook-sender.ts';
 
 const ISSUES = Number(process.env.BENCH_ISSUES ?? 1000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 32);
@@ -86,31 +90,15 @@ async function measure(mode: 'embedded' | 'postgres') {
     return { id: randomUUID(), body: JSON.stringify(payload) };
   });
   const redelivered = deliveries.filter((_, i) => i % 10 === 0);
-  const latencies: number[] = [];
-  const failures: string[] = [];
-  const send = pLimit(IN_FLIGHT);
-  const started = performance.now();
-  await Promise.all(
-    [...deliveries, ...redelivered].map((delivery) =>
-      send(async () => {
-        const t = performance.now();
-        const response = await fetch(url, {
-          method: 'POST',
-          body: delivery.body,
-          headers: {
-            'content-type': 'application/json',
-            'x-github-event': 'issues',
-            'x-github-delivery': delivery.id,
-            'x-hub-signature-256': sign(twin.app.webhookSecret, delivery.body),
-          },
-        });
-        await response.arrayBuffer();
-        latencies.push(performance.now() - t);
-        if (!response.ok) failures.push(`${delivery.id}: ${response.status}`);
-      }),
-    ),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const signed = [...deliveries, ...redelivered].map((d) => ({
+    ...d,
+    signature: sign(twin.app.webhookSecret, d.body),
+  }));
+  const sender = new Worker(new URL('./support/webhook-sender.ts', import.meta.url), {
+    workerData: { url, deliveries: signed, inFlight: IN_FLIGHT } satisfies SenderInput,
+  });
+  const [{ latencies, failures, seconds }] = (await once(sender, 'message')) as [SenderResult];
+  await sender.terminate();
   console.log(
     `${mode}: ${deliveries.length + redelivered.length} deliveries acknowledged in ${seconds.toFixed(1)} s; waiting for every issue's status comment…`,
   );

@@ -52,9 +52,11 @@ export class JobEngine {
   readonly boss: PgBoss;
   readonly #log: Logger;
   readonly #heartbeatSeconds: number;
+  readonly #answering: ReturnType<typeof asBossDatabase>;
 
   constructor(options: { db: Database; log: Logger; heartbeatSeconds: number }) {
     this.#log = options.log;
+    this.#answering = asBossDatabase(options.db.answering);
     this.#heartbeatSeconds = options.heartbeatSeconds;
     // The monitor pass is where pg-boss notices missed heartbeats: keep it short.
     this.boss = new PgBoss({
@@ -86,12 +88,13 @@ export class JobEngine {
 
   /**
    * A send that joins the sends of the same moment into one insert: for a queue fed by bursts of
-   * webhooks, each answered only once its job exists. Jobs keep their singleton keys.
+   * webhooks, each answered only once its job exists. The insert is part of an answer (it goes
+   * ahead of background work on the embedded database). Jobs keep their singleton keys.
    */
   batchedSender(queue: string): (data: object, singletonKey: string) => Promise<void> {
     const loader = new DataLoader<{ data: object; singletonKey: string }, null>(
       async (jobs) => {
-        await this.boss.insert(queue, [...jobs]);
+        await this.boss.insert(queue, [...jobs], { db: this.#answering });
         return jobs.map(() => null);
       },
       { cache: false, batchScheduleFn: (dispatch) => setImmediate(dispatch), maxBatchSize: 200 },

@@ -10,7 +10,7 @@ import type { JobContext } from '../jobs/context.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Database } from '../store/db.ts';
 import { DeliveryStore } from '../store/deliveries.ts';
-import type { Store } from '../store/runs.ts';
+import { Store } from '../store/runs.ts';
 import { dashboardRoutes } from '../web/dashboard/routes.ts';
 import { checkHealth } from '../web/health.ts';
 import type { Metrics } from '../web/metrics.ts';
@@ -47,8 +47,9 @@ export async function startWeb(options: WebOptions): Promise<WebRole> {
   const server = await startWebServer({
     probot: options.probot,
     appFn: switchyardApp({
-      store,
-      deliveries: new DeliveryStore(options.db),
+      // What a webhook's handler reads and writes is part of its answer.
+      store: new Store(options.db.answering),
+      deliveries: new DeliveryStore(options.db.answering),
       enqueueIntake: send.intake,
       requestPlan: (job) => send.plan(job),
       enqueueCancel: send.cancel,

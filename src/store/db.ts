@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { fromPglite, type ConstructorOptions } from 'pg-boss';
+import { AnswerFirst } from './answer-first.ts';
 import { keepWasmOnBaselineCompiler } from './pglite-wasm.ts';
 
 export interface Queryable {
@@ -35,6 +36,12 @@ export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `work` in one transaction on one connection. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * The same database, for what a webhook's answer waits on (its delivery, its job, the records
+   * its handler reads): on the embedded database these go ahead of the background work queued
+   * before them.
+   */
+  readonly answering: Queryable & Pick<Database, 'transaction'>;
   /** How pg-boss reaches the same database. */
   bossOptions(): ConstructorOptions;
   close(): Promise<void>;
@@ -43,16 +50,27 @@ export interface Database extends Queryable {
 class PgliteDatabase implements Database {
   readonly kind = 'pglite';
   readonly #db: PGlite;
+  readonly #lanes = new AnswerFirst();
+  readonly answering: Database['answering'];
 
   constructor(db: PGlite) {
     this.#db = db;
+    this.answering = {
+      query: async <Row extends object>(text: string, params: unknown[] = []) =>
+        (await this.#lanes.answer(() => db.query<Row>(text, params))).rows,
+      transaction: (work) => this.#lanes.answer(() => this.#transaction(work)),
+    };
   }
 
   async query<Row extends object>(text: string, params: unknown[] = []): Promise<Row[]> {
-    return (await this.#db.query<Row>(text, params)).rows;
+    return (await this.#lanes.background(() => this.#db.query<Row>(text, params))).rows;
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#lanes.background(() => this.#transaction(work));
+  }
+
+  #transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.#db.transaction((tx) =>
       work({
         query: async <Row extends object>(text: string, params: unknown[] = []) =>
@@ -62,7 +80,15 @@ class PgliteDatabase implements Database {
   }
 
   bossOptions(): ConstructorOptions {
-    return { db: fromPglite(this.#db), backend: 'pglite', useListenNotify: true };
+    // pg-boss's statements (its fetches, heartbeats and maintenance) are background work too.
+    const db = this.#db;
+    const lanes = this.#lanes;
+    const laned = {
+      query: <Row>(text: string, params?: unknown[]) => lanes.background(() => db.query<Row>(text, params)),
+      exec: (text: string) => lanes.background(() => db.exec(text)),
+      listen: (channel: string, callback: (payload: string) => void) => db.listen(channel, callback),
+    };
+    return { db: fromPglite(laned), backend: 'pglite', useListenNotify: true };
   }
 
   async close(): Promise<void> {
@@ -70,25 +96,23 @@ class PgliteDatabase implements Database {
   }
 }
 
-class PostgresDatabase implements Database {
-  readonly kind = 'postgres';
-  readonly #pool: pg.Pool;
-  readonly #url: string;
+/** Statements and transactions on a pool of PostgreSQL connections. */
+class PostgresPool {
+  readonly pool: pg.Pool;
 
-  constructor(url: string) {
-    this.#url = url;
-    this.#pool = new pg.Pool({ connectionString: url, max: 5 });
+  constructor(url: string, max: number) {
+    this.pool = new pg.Pool({ connectionString: url, max });
     // An idle connection that breaks (the server restarts, the network goes) is dropped by the
     // pool and the next query opens a new one; without a listener it would end the process.
-    this.#pool.on('error', () => undefined);
+    this.pool.on('error', () => undefined);
   }
 
   async query<Row extends object>(text: string, params: unknown[] = []): Promise<Row[]> {
-    return (await this.#pool.query<Row>(text, params)).rows;
+    return (await this.pool.query<Row>(text, params)).rows;
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
+    const client = await this.pool.connect();
     try {
       await client.query('begin');
       const result = await work({
@@ -104,13 +128,35 @@ class PostgresDatabase implements Database {
       client.release();
     }
   }
+}
+
+class PostgresDatabase implements Database {
+  readonly kind = 'postgres';
+  readonly #main: PostgresPool;
+  readonly #url: string;
+  /** Connections of their own: a webhook's answer never waits for one that a job holds. */
+  readonly answering: PostgresPool;
+
+  constructor(url: string) {
+    this.#url = url;
+    this.#main = new PostgresPool(url, 5);
+    this.answering = new PostgresPool(url, 2);
+  }
+
+  query<Row extends object>(text: string, params: unknown[] = []): Promise<Row[]> {
+    return this.#main.query<Row>(text, params);
+  }
+
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#main.transaction(work);
+  }
 
   bossOptions(): ConstructorOptions {
     return { connectionString: this.#url, useListenNotify: true, max: 5 };
   }
 
   async close(): Promise<void> {
-    await this.#pool.end();
+    await Promise.all([this.#main.pool.end(), this.answering.pool.end()]);
   }
 }
 

@@ -26,14 +26,16 @@ async function memoryDatabase(): Promise<Database & { pglite: PGlite }> {
   const pglite = await PGlite.create();
   const query = async <Row extends object>(text: string, params: unknown[] = []) =>
     (await pglite.query<Row>(text, params)).rows;
+  const transaction = <T>(work: (tx: Queryable) => Promise<T>) =>
+    pglite.transaction((tx) =>
+      work({ query: async <Row extends object>(t: string, p: unknown[] = []) => (await tx.query<Row>(t, p)).rows }),
+    );
   return {
     kind: 'pglite',
     pglite,
     query,
-    transaction: <T>(work: (tx: Queryable) => Promise<T>) =>
-      pglite.transaction((tx) =>
-        work({ query: async <Row extends object>(t: string, p: unknown[] = []) => (await tx.query<Row>(t, p)).rows }),
-      ),
+    answering: { query, transaction },
+    transaction,
     bossOptions: () => ({}),
     close: () => pglite.close(),
   };
