@@ -98,21 +98,25 @@ class PgliteDatabase implements Database {
 
 /** Statements and transactions on a pool of PostgreSQL connections. */
 class PostgresPool {
-  readonly pool: pg.Pool;
+  readonly #pool: pg.Pool;
 
   constructor(url: string, max: number) {
-    this.pool = new pg.Pool({ connectionString: url, max });
+    this.#pool = new pg.Pool({ connectionString: url, max });
     // An idle connection that breaks (the server restarts, the network goes) is dropped by the
     // pool and the next query opens a new one; without a listener it would end the process.
-    this.pool.on('error', () => undefined);
+    this.#pool.on('error', () => undefined);
+  }
+
+  async end(): Promise<void> {
+    await this.#pool.end();
   }
 
   async query<Row extends object>(text: string, params: unknown[] = []): Promise<Row[]> {
-    return (await this.pool.query<Row>(text, params)).rows;
+    return (await this.#pool.query<Row>(text, params)).rows;
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.#pool.connect();
     try {
       await client.query('begin');
       const result = await work({
@@ -156,7 +160,7 @@ class PostgresDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#main.pool.end(), this.answering.pool.end()]);
+    await Promise.all([this.#main.end(), this.answering.end()]);
   }
 }
 
