@@ -4,7 +4,8 @@
  * not the maintainer's. Last line: JSON with `requests_per_issue` and a breakdown by endpoint.
  *
  * BENCH_ISSUES (5), BENCH_AGENT_SECONDS (0: the patch agent), BENCH_STATUS_INTERVAL (3s) and
- * BENCH_STATUS_LABELS (on; `off` writes `statusLabels: false` to the repository's config).
+ * BENCH_STATUS_LABELS (on; `off` writes `statusLabels: false` to the repository's config);
+ * BENCH_TRACE=1 also prints each counted request, in order, with its status.
  */
 import { newFileDiff, pushFiles } from '../test/support/git.ts';
 import { addLabel, eventually, openIssue, startStack, statusShowing } from '../test/support/stack.ts';
@@ -86,6 +87,7 @@ try {
   const byEndpoint: Record<string, number> = {};
   for (const request of appRequests)
     byEndpoint[request.operationId ?? request.path] = (byEndpoint[request.operationId ?? request.path] ?? 0) + 1;
+  if (process.env.BENCH_TRACE) for (const r of appRequests) console.log(r.method, r.path, r.status);
   const sorted = Object.fromEntries(Object.entries(byEndpoint).sort((a, b) => b[1] - a[1]));
   console.log(`${appRequests.length} requests by the app for ${ISSUES} issues`);
   console.log(

@@ -59,6 +59,12 @@ export interface ReportJob {
   issueNumber: number;
   /** The answer to a person (a trigger, a cancel, a command) or a run's end: written at once, the label later. */
   urgent?: boolean | undefined;
+  /**
+   * A state that often passes within the status interval (a run that has just started): written
+   * only once it has lasted one interval, so a run that ends sooner shows its end alone, and its
+   * issue never wears and sheds a label for what it no longer does.
+   */
+  settled?: boolean | undefined;
 }
 
 /** A CI result on a commit: a check suite or run completed, or a status was set. */

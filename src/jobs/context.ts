@@ -40,7 +40,10 @@ export interface Send {
   cancel: (job: CancelJob) => Promise<void>;
   command: (job: CommandJob) => Promise<void>;
   setup: (job: SetupJob) => Promise<void>;
-  /** The issue's status, at the calm pace (at most once per status interval), or at once when urgent. */
+  /**
+   * The issue's status, at the calm pace (at most once per status interval), at once when urgent,
+   * or one interval from now when the state it reports may not last that long.
+   */
   report: (job: ReportJob, within?: Queryable) => Promise<void>;
   /** The repository's dashboard issue, at the calm pace. */
   dashboard: (job: DashboardJob) => Promise<void>;

@@ -194,10 +194,20 @@ export function sender(engine: JobEngine, statusIntervalMs: number): Send {
     run: async (job, repo, issueNumber) =>
       (await engine.send(JOBS.run.queue, job, { singletonKey: `${repo}#${issueNumber}`, group: { id: repo } })) !==
       null,
+    // A settled report starts one interval after it was sent, one per issue and interval, apart
+    // from the calm ones (whose slot may be taken): it reads the run as it is by then.
     report: async (job, within) => {
       const key = `${job.repo}#${job.issueNumber}`;
       const options = { group: { id: key }, within };
+      const interval = Math.max(1, Math.ceil(seconds));
       if (job.urgent) await engine.send(JOBS.report.queue, job, options);
+      else if (job.settled)
+        await engine.send(JOBS.report.queue, job, {
+          ...options,
+          singletonKey: `${key}@settled`,
+          singletonSeconds: interval,
+          startAfter: interval,
+        });
       else await engine.sendDebounced(JOBS.report.queue, job, key, seconds, options);
     },
     dashboard: async (job) =>

@@ -3,8 +3,9 @@
  * moment the job runs, so a late job never shows an older state. Every run transition sends one
  * (`Send.report`): at the calm pace through pg-boss's debounce (one per issue per status
  * interval, the last of a burst always written), or at once when a person waits for the answer.
- * An urgent write leaves the label to the calm one that follows it, so a run that ends within
- * the interval never wears (and sheds) the labels in between.
+ * An urgent write leaves the label to the calm one that follows it, and a run's start is written
+ * only once it has lasted an interval, so a run that ends within the interval never wears (and
+ * sheds) the labels in between, nor has its comment edited for them.
  */
 import { storedConfigOf } from '../config/repo.ts';
 import type { ReportJob } from '../domain/jobs.ts';

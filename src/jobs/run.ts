@@ -146,7 +146,7 @@ async function execute(
   );
   try {
     await ctx.attempts.start(run.id, run.attempt, WORKER_ID);
-    await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber });
+    await ctx.send.report({ repo: run.repo, issueNumber: run.issueNumber, settled: true });
     const prepared = await clock.time('request', () => runRequestOf(run, octokit, ctx));
     config = prepared.config;
     runToken = await clock.time('token', () => ctx.tokenFor(run.installationId, run.trigger.repo.name));

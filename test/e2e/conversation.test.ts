@@ -130,6 +130,15 @@ describe('the conversation on GitHub', () => {
       'the done label',
     );
     expect(labels.filter((l) => l?.startsWith('switchyard:'))).toEqual(['switchyard:done']);
+    // A run that ends within the status interval (1 s here) shows its end alone: no label worn and
+    // shed for it. One that took longer on a busy machine may have worn the running label.
+    const run = await lastRun(stack, issue);
+    const ranMs = (run?.finishedAt?.getTime() ?? Infinity) - (run?.startedAt?.getTime() ?? 0);
+    const labelWrites = stack.twin.requests.filter(
+      (r) => r.actor === 'switchyard[bot]' && r.path.includes(`/issues/${issue}/labels`),
+    );
+    if (ranMs < 800) expect(labelWrites.map((r) => r.method)).toEqual(['POST']);
+    else expect(labelWrites.at(-1)?.method).toBe('POST');
 
     const [pull] = await pullsOf(issue);
     await stack.gh.rest.pulls.merge({ ...params, pull_number: pull?.number ?? 0 });
@@ -197,6 +206,12 @@ describe('the conversation on GitHub', () => {
     const issue = await openIssue(stack, 'Hold the line', 'Takes a while.');
     await addLabel(stack, issue, 'agent:slow');
     await statusShowing(stack, issue, 'Running');
+    // A run that lasts beyond the status interval wears the running label while it runs.
+    await eventually(
+      async () => ((await labelsOf(issue)).includes('switchyard:running') ? true : undefined),
+      10_000,
+      'the running label',
+    );
     const { data: asked } = await comment(issue, '/agent plan');
     const plan = await eventually(
       async () => (await otherComments(stack, issue)).find((c) => c.startsWith(`@${stack.owner}, the plan for`)),

@@ -91,4 +91,33 @@ describe('report jobs', () => {
       await second.db.close();
     }
   });
+
+  it('start a settled report one status interval after it was sent, once for the sends of that interval', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'switchyard-report-'));
+    dirs.push(dataDir);
+    const { db, engine, ctx } = await open(dataDir);
+    try {
+      const worked: Array<{ data: ReportJob; at: number }> = [];
+      await engine.work<ReportJob>(JOBS.report.queue, JOBS.report.work(), async ({ data }) => {
+        worked.push({ data, at: Date.now() });
+      });
+      // Sent at the start of a second, so that both sends fall in one slot of the interval.
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+      const sentAt = Date.now();
+      await ctx.send.report({ repo: 'o/r', issueNumber: 7, settled: true });
+      await ctx.send.report({ repo: 'o/r', issueNumber: 7, settled: true });
+      // A calm report of the same moment is written at once, beside it.
+      await ctx.send.report({ repo: 'o/r', issueNumber: 7 });
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(worked.map((w) => w.data)).toEqual([
+        { repo: 'o/r', issueNumber: 7 },
+        { repo: 'o/r', issueNumber: 7, settled: true },
+      ]);
+      expect(worked[0]!.at - sentAt).toBeLessThan(900);
+      expect(worked[1]!.at - sentAt).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await engine.stop(1000);
+      await db.close();
+    }
+  });
 });

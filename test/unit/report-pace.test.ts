@@ -1,4 +1,7 @@
-/** How report jobs are sent: calm ones debounced per issue at the status interval, urgent ones at once. */
+/**
+ * How report jobs are sent: calm ones debounced per issue at the status interval, urgent ones at
+ * once, settled ones an interval later.
+ */
 import { describe, expect, it } from 'vitest';
 import { JOBS, sender } from '../../src/jobs/index.ts';
 import type { JobEngine } from '../../src/queue/engine.ts';
@@ -47,6 +50,25 @@ describe('report pace', () => {
         queue: JOBS.report.queue,
         data: { repo: 'o/r', issueNumber: 7, urgent: true },
         options: { group: { id: 'o/r#7' }, within: tx },
+      },
+    ]);
+  });
+
+  it('sends a settled report to start one interval later, once per issue and interval, apart from the calm ones', async () => {
+    const { engine, sent } = fakeEngine();
+    await sender(engine, 2500).report({ repo: 'o/r', issueNumber: 7, settled: true });
+    expect(sent).toEqual([
+      {
+        how: 'send',
+        queue: JOBS.report.queue,
+        data: { repo: 'o/r', issueNumber: 7, settled: true },
+        options: {
+          group: { id: 'o/r#7' },
+          within: undefined,
+          singletonKey: 'o/r#7@settled',
+          singletonSeconds: 3,
+          startAfter: 3,
+        },
       },
     ]);
   });
