@@ -132,10 +132,12 @@ export async function deleteIfEmpty(git: ReturnType<typeof trustedGit>, branch: 
 
 /** Removes a worktree and git's record of it; a worktree git cannot remove is deleted and pruned. */
 export async function removeWorktree(git: ReturnType<typeof trustedGit>, path: string): Promise<void> {
-  await git.raw(['worktree', 'unlock', path]).catch(() => undefined);
   try {
+    // Forced twice, git removes a locked worktree as well.
     await git.raw(['worktree', 'remove', '--force', '--force', path]);
   } catch {
+    // Prune leaves a locked worktree's record alone.
+    await git.raw(['worktree', 'unlock', path]).catch(() => undefined);
     await rm(path, { recursive: true, force: true });
     await git.raw(['worktree', 'prune']);
   }
