@@ -126,6 +126,8 @@ describe('failing checks of Switchyard pull requests', () => {
     ci.hold(branch);
     await addLabel(stack, issue, 'agent:dev');
     await statusShowing(stack, issue, 'Succeeded', 90_000);
+    // CI has seen the agent's head (it looks every 250 ms, between runs of its checks on other heads).
+    await eventually(() => (ci.heldHeads(branch).length > 0 ? true : undefined), 60_000, "CI holding the agent's head");
     // A person pushes a commit of their own before CI has reported on the agent's head.
     await pushFiles(
       stack.twin,

@@ -32,6 +32,8 @@ export interface Ci {
   readonly reported: Array<{ sha: string; branch: string; name: string; passed: boolean }>;
   /** Keeps CI from running on heads of `branch` until released. */
   hold(branch: string): void;
+  /** The heads of a held `branch` that CI has seen and holds back, in the order it saw them. */
+  heldHeads(branch: string): readonly string[];
   release(branch: string): void;
   stop(): Promise<void>;
 }
@@ -145,6 +147,9 @@ export function startCi(stack: Stack, checks: readonly CiCheck[]): Ci {
     reported,
     hold(branch) {
       held.set(branch, []);
+    },
+    heldHeads(branch) {
+      return [...(held.get(branch) ?? [])];
     },
     release(branch) {
       const waiting = held.get(branch) ?? [];
