@@ -13,6 +13,7 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { fromPglite, type ConstructorOptions } from 'pg-boss';
 import { AnswerFirst } from './answer-first.ts';
+import { boundHeapGrowth } from './heap-growth.ts';
 import { keepWasmOnBaselineCompiler } from './pglite-wasm.ts';
 
 export interface Queryable {
@@ -191,6 +192,7 @@ export async function openDatabase(options: { databaseUrl?: string | undefined; 
   await mkdir(dir, { recursive: true });
   if (!existsSync(join(dir, 'PG_VERSION'))) await initializeApart(dir);
   keepWasmOnBaselineCompiler();
+  boundHeapGrowth();
   const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`];
   return new PgliteDatabase(await PGlite.create(dir, { startParams }));
 }
