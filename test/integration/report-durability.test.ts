@@ -113,7 +113,6 @@ describe('report jobs', () => {
         { repo: 'o/r', issueNumber: 7 },
         { repo: 'o/r', issueNumber: 7, settled: true },
       ]);
-      expect(worked[0]!.at - sentAt).toBeLessThan(900);
       expect(worked[1]!.at - sentAt).toBeGreaterThanOrEqual(1000);
     } finally {
       await engine.stop(1000);
