@@ -5,9 +5,13 @@
  * `HTTPS_PROXY`. `CONNECT host:port` and plain HTTP requests reach allowed hosts; everything else
  * is refused with 403 and remembered, for the status comment.
  */
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { rm } from 'node:fs/promises';
+import { chown, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Egress } from './sandbox.ts';
 
 export interface EgressProxy {
   /** Refused destinations (`host:port`) with how often each was asked for, in first-seen order. */
@@ -128,3 +132,23 @@ server.listen(0, '127.0.0.1', () => {
   });
 });
 `;
+
+/**
+ * A run's egress proxy, on a short socket path outside the sandbox (a socket path holds at most
+ * 108 bytes) that the sandbox's account may reach, and the bridge script the sandbox runs in
+ * front of the agent, in the run's home.
+ */
+export async function startRunEgress(
+  home: string,
+  allow: readonly string[],
+  account: { uid: number; gid: number } | undefined,
+): Promise<{ proxy: EgressProxy; egress: Egress }> {
+  const egress = {
+    socket: join(tmpdir(), `switchyard-egress-${randomUUID().slice(0, 8)}.sock`),
+    bridge: join(home, '.switchyard-bridge.mjs'),
+  };
+  await writeFile(egress.bridge, BRIDGE_SCRIPT);
+  const proxy = await startEgressProxy(egress.socket, allow);
+  if (account) await chown(egress.socket, account.uid, account.gid);
+  return { proxy, egress };
+}

@@ -5,9 +5,7 @@
 import { DEFAULT_LIMITS } from '../domain/limits.ts';
 import { StepClock } from '../domain/steps.ts';
 import type { CgroupSupport } from './limits.ts';
-import { randomUUID } from 'node:crypto';
-import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { extractDiff } from '../agents/diff.ts';
 import { reportReader, type AgentReport, type ReportReader } from '../agents/report.ts';
@@ -23,7 +21,7 @@ import { SWITCHYARD_DIR, type PreparedWorktree, type RepoCache } from './repo-ca
 import { forgetOwner, recordOwner } from './orphans.ts';
 import { RunLog } from './run-log.ts';
 import { readInside } from './safe-read.ts';
-import { blockedSentence, BRIDGE_SCRIPT, startEgressProxy, type EgressProxy } from './egress-proxy.ts';
+import { blockedSentence, startRunEgress, type EgressProxy } from './egress-proxy.ts';
 import { grantPaths, handOver, sandboxed, type Egress, type SandboxSpec } from './sandbox.ts';
 import { writeAgentFiles } from './agent-files.ts';
 import type { RunRequest } from './request.ts';
@@ -107,7 +105,7 @@ export class Runner {
       };
       const network = request.agent.network ?? this.#sandbox.network ?? 'open';
       if (this.#sandbox.kind !== 'none' && typeof network === 'object')
-        ({ proxy, egress } = await this.#startEgress(home, network.allow));
+        ({ proxy, egress } = await startRunEgress(home, network.allow, this.#sandbox.user));
       const wrap = (argv: readonly string[]) => sandboxed(this.#sandbox, paths, argv, network, egress);
 
       // One launch per run: the agent's argv and environment, which the checks share.
@@ -264,21 +262,6 @@ export class Runner {
       limits: { values: request.limits ?? DEFAULT_LIMITS, support: this.#cgroups, name: request.runId },
       ...(request.signal ? { signal: request.signal } : {}),
     });
-  }
-
-  /**
-   * The run's egress proxy, on a short socket path outside the sandbox (a socket path holds at
-   * most 108 bytes), and the bridge script the sandbox runs in front of the agent.
-   */
-  async #startEgress(home: string, allow: readonly string[]): Promise<{ proxy: EgressProxy; egress: Egress }> {
-    const egress = {
-      socket: join(tmpdir(), `switchyard-egress-${randomUUID().slice(0, 8)}.sock`),
-      bridge: join(home, '.switchyard-bridge.mjs'),
-    };
-    await writeFile(egress.bridge, BRIDGE_SCRIPT);
-    const proxy = await startEgressProxy(egress.socket, allow);
-    if (this.#sandbox.user) await chown(egress.socket, this.#sandbox.user.uid, this.#sandbox.user.gid);
-    return { proxy, egress };
   }
 
   /** The account agents and checks run as, when the sandbox names one. */

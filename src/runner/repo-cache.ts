@@ -186,18 +186,9 @@ export class RepoCache {
    * push in between is never overwritten. Call it inside {@link withFreshMirror}'s work.
    */
   async pushWithLease(repo: RepoRef, token: string, sha: string, branch: string, expected: string): Promise<void> {
-    const mirror = this.mirrorDir(repo);
-    await sealMirror(mirror);
-    await trustedGit({ gitDir: mirror, token }).raw([
-      'push',
-      '--quiet',
-      '--no-verify',
-      `--force-with-lease=refs/heads/${branch}:${expected}`,
-      repo.cloneUrl,
-      `${sha}:refs/heads/${branch}`,
-    ]);
+    await this.push(repo, token, sha, branch, expected);
     // The stacked pull requests checked next in the same pass build on this new head.
-    await trustedGit({ gitDir: mirror }).raw(['update-ref', `refs/remotes/origin/${branch}`, sha]);
+    await trustedGit({ gitDir: this.mirrorDir(repo) }).raw(['update-ref', `refs/remotes/origin/${branch}`, sha]);
   }
 
   /** Puts the mirror's config back as Switchyard writes it: before git reads the work of an agent that could write it. */
